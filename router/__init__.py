@@ -1,0 +1,1 @@
+"""Tryggare Helsingborg chat router: the public door for residents, agents and administrators."""

@@ -1,0 +1,52 @@
+"""Settings read from the environment (and `.env` through python-dotenv)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "0.0.0.0"
+    port: int = 8080
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
+    actions_url: str = "http://127.0.0.1:5055"
+    internal_secret: str = ""
+    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'router.db'}"
+    redis_url: str = ""
+    settings_dir: Path = field(default=PROJECT_ROOT / "settings")
+    fixed_now: datetime | None = None
+
+    @classmethod
+    def from_env(cls, env_file: Path | None = None) -> "Settings":
+        """Read settings; `.env` in the project root fills in what the environment lacks."""
+        load_dotenv(env_file or PROJECT_ROOT / ".env", override=False)
+        defaults = cls()
+        fixed = os.environ.get("ROUTER_FIXED_NOW", "").strip()
+        settings_dir = Path(_env("SETTINGS_DIR", str(defaults.settings_dir)))
+        if not settings_dir.is_absolute():
+            settings_dir = PROJECT_ROOT / settings_dir
+        return cls(
+            host=_env("ROUTER_HOST", defaults.host),
+            port=int(_env("ROUTER_PORT", str(defaults.port))),
+            rasa_url=_env("RASA_URL", defaults.rasa_url).rstrip("/"),
+            rasa_token=_env("RASA_TOKEN", ""),
+            actions_url=_env("ACTIONS_URL", defaults.actions_url).rstrip("/"),
+            internal_secret=_env("INTERNAL_SECRET", ""),
+            database_url=_env("DATABASE_URL", defaults.database_url),
+            redis_url=_env("REDIS_URL", ""),
+            settings_dir=settings_dir,
+            fixed_now=datetime.fromisoformat(fixed) if fixed else None,
+        )
