@@ -1,0 +1,60 @@
+# Tryggare Helsingborg chat. The two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON311 ?= $(shell command -v python3.11 2>/dev/null || ls -d $(HOME)/.pyenv/versions/3.11*/bin/python3.11 2>/dev/null | tail -n 1)
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA_PY := .venv-rasa/bin/python
+MIN_F1 ?= 0.90
+
+.PHONY: run test setup train validate evaluate test-router test-actions test-nlu test-stories test-e2e bench browser agent clean
+
+run: setup
+	$(PY) -m bot run
+
+$(VENV)/.installed: requirements/router.lock
+	@echo "==> Creating $(VENV) (Python 3.11) for the router and bot"
+	@test -n "$(PYTHON311)" || { echo "Python 3.11 not found (pyenv install 3.11)"; exit 1; }
+	$(PYTHON311) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -r requirements/router.lock
+	touch $@
+
+setup: $(VENV)/.installed
+	$(PY) -m bot setup
+
+train: setup
+	$(PY) -m bot train
+
+validate: setup
+	$(PY) -m bot validate
+
+evaluate: setup
+	$(PY) -m bot evaluate
+
+# Debian's chromium for the browser tests (no browser download).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+test: setup browser
+	$(MAKE) test-router test-actions test-nlu test-stories test-e2e
+
+test-router:
+	$(PY) -m pytest tests/router -q
+
+test-actions:
+	$(RASA_PY) -m pytest tests/actions -q -p no:cacheprovider
+
+test-nlu:
+	$(PY) -m bot validate
+	$(PY) -m bot evaluate --folds 0 --min-f1 $(MIN_F1)
+
+test-stories:
+	$(PY) -m bot test-stories
+
+test-e2e:
+	$(PY) -m pytest tests/e2e -q
+
+bench: setup
+	$(PY) bench/relay_latency.py
+
+clean:
+	rm -rf results test-artifacts

@@ -1,0 +1,117 @@
+"""`python -m bot`: the operator's entry point."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from bot import paths
+
+
+def _cmd_setup(args: argparse.Namespace) -> int:
+    from bot.setup_env import setup
+
+    return setup()
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from bot.setup_env import setup
+    from bot.training import train
+
+    setup()
+    train(force=args.force)
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from bot.setup_env import setup
+    from bot.training import validate
+
+    setup()
+    return validate()
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from bot.evaluation import evaluate
+    from bot.setup_env import setup
+    from bot.training import train
+
+    setup()
+    model = train()
+    return evaluate(model, folds=args.folds, min_f1=args.min_f1)
+
+
+def _cmd_test_stories(args: argparse.Namespace) -> int:
+    from bot.evaluation import test_stories
+    from bot.setup_env import setup
+    from bot.training import train
+
+    setup()
+    return test_stories(train())
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from bot.services import run
+    from bot.setup_env import setup
+    from bot.training import train
+
+    setup()
+    return run(train())
+
+
+def _cmd_agents_add(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.accounts import add_agent
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.username}: ")
+    return asyncio.run(add_agent(args.username, password, args.name or args.username, args.role))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Tryggare Helsingborg chat: set up, train, validate, evaluate and run the system.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("setup", help="create .venv-rasa, the spaCy model and .env if missing").set_defaults(
+        func=_cmd_setup
+    )
+
+    train = commands.add_parser("train", help="train a model if the training data changed (or --force)")
+    train.add_argument("--force", action="store_true", help="train even if a current model exists")
+    train.set_defaults(func=_cmd_train)
+
+    commands.add_parser("validate", help="rasa data validate --fail-on-warnings").set_defaults(func=_cmd_validate)
+
+    evaluate = commands.add_parser("evaluate", help="held-out macro-F1, emergency recall, cross-validation")
+    evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds (0 skips it)")
+    evaluate.add_argument("--min-f1", type=float, default=None, help="fail when held-out macro-F1 is below this")
+    evaluate.set_defaults(func=_cmd_evaluate)
+
+    commands.add_parser("test-stories", help="rasa test core on the test stories; fails on any wrong action").set_defaults(
+        func=_cmd_test_stories
+    )
+
+    commands.add_parser("run", help="set up, train if needed, start Rasa, actions and router").set_defaults(
+        func=_cmd_run
+    )
+
+    agents = commands.add_parser("agents", help="manage kommunvägledare and admin accounts")
+    agent_commands = agents.add_subparsers(dest="agents_command", required=True, metavar="ACTION")
+    add = agent_commands.add_parser("add", help="create an account (password asked for)")
+    add.add_argument("username")
+    add.add_argument("--name", help="display name shown to residents (default: the username)")
+    add.add_argument("--role", choices=("agent", "admin"), default="agent")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(func=_cmd_agents_add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,19 @@
+"""Where things live in the project."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RASA_VENV = ROOT / ".venv-rasa"
+RASA_PYTHON = RASA_VENV / "bin" / "python"
+RASA_BIN = RASA_VENV / "bin" / "rasa"
+RASA_LOCK = ROOT / "requirements" / "rasa.lock"
+SPACY_MODEL = ROOT / ".spacy" / "sv_lookup"
+MODELS = ROOT / "models"
+VAR = ROOT / "var"
+ENV_FILE = ROOT / ".env"
+ENV_EXAMPLE = ROOT / ".env.example"
+TEST_NLU = ROOT / "tests" / "nlu" / "test_nlu.yml"
+EMERGENCY_CASES = ROOT / "tests" / "nlu" / "emergency_cases.yml"
+TEST_STORIES = ROOT / "tests" / "nlu" / "test_stories.yml"
+RESULTS = ROOT / "results"
+# What a trained model depends on: when any of these change, the model is stale.
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data")

@@ -1,0 +1,158 @@
+"""Start Rasa, the action server and the router together, and stop them together."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot import paths
+from bot.console import step
+from bot.rasa_env import rasa_environment
+
+
+@dataclass
+class Ports:
+    router: int = 8080
+    rasa: int = 5005
+    actions: int = 5055
+
+
+@dataclass
+class Stack:
+    """The three processes. Rasa and the actions bind to 127.0.0.1; the router is the public door."""
+
+    model: Path
+    ports: Ports = field(default_factory=Ports)
+    router_host: str = "0.0.0.0"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def environment(self) -> dict[str, str]:
+        env = rasa_environment()
+        env.update(
+            {
+                "RASA_URL": f"http://127.0.0.1:{self.ports.rasa}",
+                "ACTIONS_URL": f"http://127.0.0.1:{self.ports.actions}",
+                "ROUTER_URL": f"http://127.0.0.1:{self.ports.router}",
+                "ROUTER_HOST": self.router_host,
+                "ROUTER_PORT": str(self.ports.router),
+                "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.ports.actions}/webhook",
+                "SANIC_HOST": "127.0.0.1",
+            }
+        )
+        env.setdefault("RASA_TRACKER_DB", str(paths.VAR / "rasa-tracker.db"))
+        env.update(self.extra_env)
+        return env
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        output = None
+        if self.log_dir:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self.log_dir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(
+            argv,
+            cwd=paths.ROOT,
+            env=self.environment(),
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,
+        )
+
+    def start(self, timeout: float = 180.0) -> None:
+        env = self.environment()
+        token = env.get("RASA_TOKEN", "")
+        if not token:
+            raise SystemExit("RASA_TOKEN is empty: run `python -m bot setup` to write .env")
+        paths.VAR.mkdir(exist_ok=True)
+        step(f"Starting the action server on 127.0.0.1:{self.ports.actions}")
+        self._spawn(
+            "actions",
+            [str(paths.RASA_BIN), "run", "actions", "--port", str(self.ports.actions), "--actions", "actions"],
+        )
+        step(f"Starting Rasa on 127.0.0.1:{self.ports.rasa} with {self.model.name}")
+        self._spawn(
+            "rasa",
+            [
+                str(paths.RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1",
+                "--port", str(self.ports.rasa), "--auth-token", token, "--model", str(self.model),
+                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            ],
+        )
+        step(f"Starting the router on {self.router_host}:{self.ports.router}")
+        self._spawn("router", [sys.executable, "-m", "router"])
+        self.wait_until_ready(timeout)
+
+    def wait_until_ready(self, timeout: float) -> None:
+        checks = {
+            "actions": f"http://127.0.0.1:{self.ports.actions}/health",
+            "rasa": f"http://127.0.0.1:{self.ports.rasa}/status?token={self.environment()['RASA_TOKEN']}",
+            "router": f"http://127.0.0.1:{self.ports.router}/healthz",
+        }
+        deadline = time.monotonic() + timeout
+        pending = dict(checks)
+        while pending:
+            for name in list(pending):
+                self.raise_if_exited()
+                if _answers(pending[name]):
+                    step(f"{name} is up")
+                    del pending[name]
+            if not pending:
+                break
+            if time.monotonic() > deadline:
+                self.stop()
+                raise SystemExit(f"Timed out waiting for: {', '.join(pending)}")
+            time.sleep(0.5)
+
+    def raise_if_exited(self) -> None:
+        for name, process in self.processes.items():
+            code = process.poll()
+            if code is not None:
+                self.stop()
+                raise SystemExit(f"{name} exited with code {code}")
+
+    def stop(self) -> None:
+        for name, process in reversed(list(self.processes.items())):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in self.processes.values():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def run(model: Path) -> int:
+    stack = Stack(model=model)
+
+    def _terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        stack.start()
+        step(f"Ready: http://localhost:{stack.ports.router}/ (agents: /agent, admin: /admin). Ctrl-C stops all.")
+        while True:
+            stack.raise_if_exited()
+            time.sleep(1)
+    except KeyboardInterrupt:
+        step("Stopping all services")
+        stack.stop()
+        return 0
