@@ -1,0 +1,8 @@
+"""Typed keys for what the router keeps on its aiohttp application."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from router.core.clock import Clock
+
+CLOCK_KEY = web.AppKey("clock", Clock)

@@ -1,0 +1,130 @@
+"""Public hours API: GET /api/hours and GET /api/hours/days (see docs/architecture.md)."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from aiohttp import web
+
+from router.core.keys import CLOCK_KEY
+from router.hours.keys import HOURS_KEY
+from router.hours.schedule import OpeningHours
+from router.hours.swedish import weekday_name
+
+MAX_DAYS = 31
+DEFAULT_DAYS = 7
+
+# An unencoded "+" in a query string arrives as a space: "…T08:00:00 01:00" means "+01:00".
+_PLUS_SENT_AS_SPACE = re.compile(r"^(.+\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DIGITS = re.compile(r"^\d+$")
+
+routes = web.RouteTableDef()
+
+
+class _BadQuery(ValueError):
+    """A query parameter the client must correct; the message says how."""
+
+
+@routes.get("/api/hours")
+async def get_hours(request: web.Request) -> web.Response:
+    hours = request.config_dict[HOURS_KEY]
+    try:
+        raw_at = request.query.get("at")
+        at = request.config_dict[CLOCK_KEY].now() if raw_at is None else _parse_at(raw_at, hours)
+        moment = hours.localize(at)
+        is_open = hours.is_open(moment)
+        closes_at = hours.closes_at(moment) if is_open else None
+        opens_at = None if is_open else hours.next_open(moment)
+    except _BadQuery as error:
+        return _bad_request(str(error))
+    except OverflowError:
+        return _bad_request(
+            "at: the time is outside the supported range / tiden ligger utanför det som stöds"
+        )
+    return web.json_response(
+        {
+            "open": is_open,
+            "opens_at": opens_at.isoformat() if opens_at else None,
+            "closes_at": closes_at.isoformat() if closes_at else None,
+            "timezone": hours.timezone.key,
+        }
+    )
+
+
+@routes.get("/api/hours/days")
+async def get_days(request: web.Request) -> web.Response:
+    hours = request.config_dict[HOURS_KEY]
+    try:
+        count = _parse_days(request.query.get("days"))
+        if "from" in request.query:
+            first = _parse_from(request.query["from"])
+        else:
+            first = hours.localize(request.config_dict[CLOCK_KEY].now()).date()
+        days = hours.days(first, count)
+    except _BadQuery as error:
+        return _bad_request(str(error))
+    except OverflowError:
+        return _bad_request(
+            "from: the dates are outside the supported range / datumen ligger utanför det som stöds"
+        )
+    return web.json_response(
+        {
+            "timezone": hours.timezone.key,
+            "days": [
+                {
+                    "date": day.date.isoformat(),
+                    "weekday": weekday_name(day.date),
+                    "open": day.is_open,
+                    "opens": day.opens.strftime("%H:%M") if day.opens else None,
+                    "closes": day.closes.strftime("%H:%M") if day.closes else None,
+                    "note": day.note,
+                }
+                for day in days
+            ],
+        }
+    )
+
+
+def _parse_at(raw: str, hours: OpeningHours) -> datetime:
+    """ISO 8601 time; without a UTC offset it is local time in the hours' time zone."""
+    text = raw.strip()
+    plus_as_space = _PLUS_SENT_AS_SPACE.match(text)
+    if plus_as_space:
+        text = f"{plus_as_space[1]}+{plus_as_space[2]}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise _BadQuery(
+            f"at: {raw!r} is not an ISO 8601 time, e.g. 2026-11-30T08:00:00+01:00 "
+            f"/ at ska vara en tid enligt ISO 8601"
+        ) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=hours.timezone)
+    return moment
+
+
+def _parse_from(raw: str) -> date:
+    if _ISO_DATE.match(raw):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise _BadQuery(
+        f"from: {raw!r} is not a date in the form YYYY-MM-DD / from ska vara ett datum (ÅÅÅÅ-MM-DD)"
+    )
+
+
+def _parse_days(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_DAYS
+    if not _DIGITS.match(raw) or not 1 <= int(raw) <= MAX_DAYS:
+        raise _BadQuery(
+            f"days: {raw!r} must be a whole number from 1 to {MAX_DAYS} "
+            f"/ days ska vara ett heltal 1–{MAX_DAYS}"
+        )
+    return int(raw)
+
+
+def _bad_request(message: str) -> web.Response:
+    return web.json_response({"error": message}, status=400)

@@ -1,0 +1,186 @@
+"""The public hours API: GET /api/hours and GET /api/hours/days."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from router.core.clock import Clock
+from router.core.keys import CLOCK_KEY
+from router.hours import setup_hours
+from router.hours.keys import HOURS_KEY
+from router.hours.schedule import OpeningHours
+
+SETTINGS_DIR = Path(__file__).resolve().parents[2] / "settings"
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def clock() -> Clock:
+    # Monday 30 November 2026, 10:00 in Stockholm.
+    return Clock(start=datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc))
+
+
+@pytest_asyncio.fixture
+async def client(aiohttp_client, clock: Clock):
+    app = web.Application()
+    app[CLOCK_KEY] = clock
+    setup_hours(app, SETTINGS_DIR)
+    return await aiohttp_client(app)
+
+
+async def get_hours(client, at: str | None = None):
+    url = "/api/hours" if at is None else f"/api/hours?at={quote(at)}"
+    response = await client.get(url)
+    return response.status, await response.json()
+
+
+async def test_setup_stores_the_engine(client) -> None:
+    assert isinstance(client.app[HOURS_KEY], OpeningHours)
+
+
+async def test_closed_friday_evening_opens_monday(client) -> None:
+    status, body = await get_hours(client, "2026-11-27T18:30:00+01:00")
+    assert status == 200
+    assert body == {
+        "open": False,
+        "opens_at": "2026-11-30T08:00:00+01:00",
+        "closes_at": None,
+        "timezone": "Europe/Stockholm",
+    }
+
+
+async def test_open_gives_closing_time_in_stockholm_offset(client) -> None:
+    status, body = await get_hours(client, "2026-07-02T06:30:00Z")
+    assert status == 200
+    assert body == {
+        "open": True,
+        "opens_at": None,
+        "closes_at": "2026-07-02T18:00:00+02:00",
+        "timezone": "Europe/Stockholm",
+    }
+
+
+async def test_eve_closing_and_offsets_across_dst(client) -> None:
+    _, body = await get_hours(client, "2026-04-02T12:00:00+02:00")
+    assert body["closes_at"] == "2026-04-02T15:00:00+02:00"
+    _, body = await get_hours(client, "2026-03-27T17:00:00+01:00")
+    assert body["opens_at"] == "2026-03-30T08:00:00+02:00"
+    _, body = await get_hours(client, "2026-12-23T17:00:00+01:00")
+    assert body["opens_at"] == "2026-12-28T08:00:00+01:00"
+
+
+async def test_at_without_offset_is_stockholm_local_time(client) -> None:
+    # 16:30 in Stockholm is open; read as UTC it would be 18:30 local and closed.
+    _, body = await get_hours(client, "2026-07-01T16:30")
+    assert body["open"] is True
+    assert body["closes_at"] == "2026-07-01T17:00:00+02:00"
+
+
+async def test_unencoded_plus_in_the_query_still_means_an_offset(client) -> None:
+    response = await client.get("/api/hours?at=2026-11-27T18:30:00+01:00")
+    assert response.status == 200
+    assert (await response.json())["opens_at"] == "2026-11-30T08:00:00+01:00"
+
+
+async def test_default_is_now_from_the_clock(client, clock: Clock) -> None:
+    status, body = await get_hours(client)
+    assert status == 200
+    assert body["open"] is True and body["closes_at"] == "2026-11-30T17:00:00+01:00"
+    clock.set(datetime(2026, 12, 24, 9, 0, tzinfo=timezone.utc))
+    _, body = await get_hours(client)
+    assert body == {
+        "open": False,
+        "opens_at": "2026-12-28T08:00:00+01:00",
+        "closes_at": None,
+        "timezone": "Europe/Stockholm",
+    }
+
+
+@pytest.mark.parametrize("at", ["", "tomorrow", "2026-13-01T08:00", "2026-11-30T25:00", "30/11/2026 08:00"])
+async def test_bad_at_is_a_400_with_a_message(client, at: str) -> None:
+    status, body = await get_hours(client, at)
+    assert status == 400
+    assert set(body) == {"error"}
+    assert body["error"].startswith("at: ")
+
+
+async def test_at_out_of_range_is_a_400(client) -> None:
+    status, body = await get_hours(client, "9999-12-31T23:59:59-12:00")
+    assert status == 400
+    assert "range" in body["error"]
+
+
+async def test_days_contract(client) -> None:
+    response = await client.get("/api/hours/days?from=2026-12-21&days=7")
+    assert response.status == 200
+    body = await response.json()
+    assert body["timezone"] == "Europe/Stockholm"
+    assert len(body["days"]) == 7
+    assert body["days"][0] == {
+        "date": "2026-12-21", "weekday": "måndag", "open": True,
+        "opens": "08:00", "closes": "17:00", "note": None,
+    }
+    assert body["days"][3] == {
+        "date": "2026-12-24", "weekday": "torsdag", "open": False,
+        "opens": None, "closes": None, "note": "julafton",
+    }
+    assert [d["weekday"] for d in body["days"]] == [
+        "måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag",
+    ]
+
+
+async def test_days_shows_eves(client) -> None:
+    response = await client.get("/api/hours/days?from=2027-01-05&days=2")
+    days = (await response.json())["days"]
+    assert days[0] == {
+        "date": "2027-01-05", "weekday": "tisdag", "open": True,
+        "opens": "08:00", "closes": "15:00", "note": "dag före trettondedag jul",
+    }
+    assert days[1]["note"] == "trettondedag jul" and days[1]["open"] is False
+
+
+async def test_days_defaults_to_seven_days_from_the_stockholm_date(client, clock: Clock) -> None:
+    # 23:30 UTC on 29 November is 00:30 on 30 November in Stockholm.
+    clock.set(datetime(2026, 11, 29, 23, 30, tzinfo=timezone.utc))
+    response = await client.get("/api/hours/days")
+    days = (await response.json())["days"]
+    assert [d["date"] for d in days] == [f"2026-{m}" for m in (
+        "11-30", "12-01", "12-02", "12-03", "12-04", "12-05", "12-06",
+    )]
+
+
+@pytest.mark.parametrize("count", ["1", "31"])
+async def test_days_bounds_are_accepted(client, count: str) -> None:
+    response = await client.get(f"/api/hours/days?from=2026-12-01&days={count}")
+    assert response.status == 200
+    assert len((await response.json())["days"]) == int(count)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("days=0", "days"),
+        ("days=32", "days"),
+        ("days=-1", "days"),
+        ("days=1.5", "days"),
+        ("days=sju", "days"),
+        ("days=", "days"),
+        ("from=2026-02-30", "from"),
+        ("from=20261201", "from"),
+        ("from=1/12/2026", "from"),
+        ("from=", "from"),
+        ("from=9999-12-31&days=2", "from"),
+    ],
+)
+async def test_days_bad_input_is_a_400(client, query: str, field: str) -> None:
+    response = await client.get(f"/api/hours/days?{query}")
+    assert response.status == 400
+    body = await response.json()
+    assert set(body) == {"error"}
+    assert body["error"].startswith(f"{field}: ")
