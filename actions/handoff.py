@@ -1,0 +1,144 @@
+"""`action_handoff`: put the conversation in the queue for a kommunvägledare.
+
+The router decides whether that is possible (docs/architecture.md, POST /internal/handoff);
+this module turns its answer into Swedish. `hand_off` is shared with the NLU fallback, which
+hands over after two misses in a row.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.config import ActionSettings
+from actions.contact_center import LEAVE_MESSAGE_BUTTON, ContactCenter, load_contact_center
+from actions.router_client import HandoffResult, RouterClient, RouterError
+from actions.swedish_time import format_clock, format_moment
+from actions.weekly_hours import HOLIDAY_CAVEAT, WeeklySchedule, load_weekly_schedule
+
+logger = logging.getLogger(__name__)
+
+TOPIC_INTENTS = ("welfare_crime_tip", "complaint_safety_work")
+
+PUBLIC_RECORD_NOTICE = (
+    "Tänk på att det du skriver sparas och blir en allmän handling som andra kan begära att få läsa. "
+    "Skriv därför inte personnummer, uppgifter om hälsa eller andra personers namn. Är det akut – ring 112."
+)
+
+
+def handoff_reason(intent: str | None) -> tuple[str, str | None]:
+    """The contract's (reason, topic) for the intent that asked for a person."""
+    if intent in TOPIC_INTENTS:
+        return "topic", intent
+    return "requested", None
+
+
+async def hand_off(
+    dispatcher: CollectingDispatcher,
+    conversation_id: str,
+    settings: ActionSettings,
+    reason: str,
+    topic: str | None,
+) -> list[EventType]:
+    """Ask the router for a handoff and tell the resident what happens next.
+
+    Returns `[ConversationPaused()]` when the conversation is in the queue, else no events.
+    """
+    schedule = load_weekly_schedule(settings.settings_dir)
+    contact = load_contact_center(settings.settings_dir)
+    try:
+        result = await RouterClient(settings).request_handoff(conversation_id, reason, topic)
+    except RouterError as error:
+        logger.warning("handoff for %s failed: %s", conversation_id, error)
+        dispatcher.utter_message(text=_unreachable_text(schedule, contact), buttons=[LEAVE_MESSAGE_BUTTON])
+        return []
+
+    if result.outcome in ("queued", "already_queued"):
+        dispatcher.utter_message(text=_queue_text(result))
+        dispatcher.utter_message(text=PUBLIC_RECORD_NOTICE)
+        return [ConversationPaused()]
+    if result.outcome == "closed":
+        dispatcher.utter_message(text=_closed_text(result, schedule), buttons=[LEAVE_MESSAGE_BUTTON])
+        return []
+    dispatcher.utter_message(text=_no_chat_text(result, schedule, contact), buttons=[LEAVE_MESSAGE_BUTTON])
+    return []
+
+
+class ActionHandoff(Action):
+    def __init__(self, settings: ActionSettings | None = None) -> None:
+        self._settings = settings or ActionSettings.from_env()
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        reason, topic = handoff_reason(intent)
+        return await hand_off(dispatcher, tracker.sender_id, self._settings, reason, topic)
+
+
+def _queue_text(result: HandoffResult) -> str:
+    sentences = [
+        "Du står redan i kö till en kommunvägledare."
+        if result.outcome == "already_queued"
+        else "Nu står du i kö till en kommunvägledare."
+    ]
+    position = f"Du är nummer {result.position} i kön" if result.position is not None else None
+    wait = _wait_text(result.wait_minutes)
+    if position and wait:
+        sentences.append(f"{position}, beräknad väntetid {wait}.")
+    elif position:
+        sentences.append(f"{position}.")
+    elif wait:
+        sentences.append(f"Beräknad väntetid är {wait}.")
+    if result.reference:
+        sentences.append(f"Ditt ärendenummer är {result.reference}.")
+    return " ".join(sentences)
+
+
+def _wait_text(minutes: int | None) -> str | None:
+    if minutes is None:
+        return None
+    if minutes < 1:
+        return "under en minut"
+    if minutes == 1:
+        return "cirka 1 minut"
+    return f"cirka {minutes} minuter"
+
+
+def _closed_text(result: HandoffResult, schedule: WeeklySchedule) -> str:
+    opens = result.opens_at_text or (format_moment(result.opens_at, schedule.timezone) if result.opens_at else None)
+    sentences = ["Just nu kan ingen kommunvägledare svara i chatten."]
+    if opens:
+        sentences.append(f"Kontaktcenter öppnar igen {opens}.")
+    sentences += [
+        "Du kan lämna ett meddelande här, så tar en kommunvägledare hand om det när kontaktcenter har öppnat.",
+        "Är det akut – ring 112. Polisärenden som inte är akuta: ring 114 14.",
+    ]
+    return " ".join(sentences)
+
+
+def _no_chat_text(result: HandoffResult, schedule: WeeklySchedule, contact: ContactCenter) -> str:
+    phone = result.phone or contact.phone
+    if result.outcome == "closing_soon":
+        closes = f" (kl. {format_clock(result.closes_at.astimezone(schedule.timezone))})" if result.closes_at else ""
+        first = f"Kontaktcenter stänger snart{closes}, så vi hinner inte starta en chatt med en kommunvägledare i dag."
+    else:
+        first = "Just nu finns ingen kommunvägledare ledig i chatten."
+    return (
+        f"{first} Du kan lämna ett meddelande här, så tar en kommunvägledare hand om det, "
+        f"eller ringa kontaktcenter på {phone}."
+    )
+
+
+def _unreachable_text(schedule: WeeklySchedule, contact: ContactCenter) -> str:
+    return (
+        "Det går inte att nå en kommunvägledare via chatten just nu. "
+        f"Du kan ringa kontaktcenter på {contact.phone} eller lämna ett meddelande här.\n"
+        f"Vanliga öppettider: {schedule.summary()}. {HOLIDAY_CAVEAT}"
+    )

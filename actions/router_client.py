@@ -1,0 +1,215 @@
+"""Async client for the router's hours API and internal API (see docs/architecture.md).
+
+Every failure — connection refused, timeout, an unexpected status, a body that is not JSON
+or does not have the contract's shape — is raised as `RouterError`, so an action has exactly
+one thing to catch.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+import aiohttp
+
+from actions.config import ActionSettings
+
+HANDOFF_OUTCOMES = ("queued", "already_queued", "no_agent", "closing_soon", "closed")
+HANDOFF_REASONS = ("requested", "fallback", "topic")
+_CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
+
+
+class RouterError(Exception):
+    """The router could not be reached in time or answered outside the contract."""
+
+
+@dataclass(frozen=True)
+class HoursNow:
+    open: bool
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DayHours:
+    date: date
+    opens: time | None  # both None when closed
+    closes: time | None
+    note: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.opens is not None
+
+
+@dataclass(frozen=True)
+class HandoffResult:
+    outcome: str
+    reference: str | None
+    position: int | None
+    wait_minutes: int | None
+    opens_at: datetime | None
+    opens_at_text: str | None
+    closes_at: datetime | None
+    phone: str | None
+
+
+class RouterClient:
+    def __init__(self, settings: ActionSettings) -> None:
+        self._base_url = settings.router_url.rstrip("/")
+        self._secret = settings.internal_secret
+        self._timeout = aiohttp.ClientTimeout(total=settings.timeout_seconds)
+
+    async def hours_now(self) -> HoursNow:
+        """GET /api/hours: is the contact center open now, and until or from when."""
+        body = _mapping(await self._request("GET", "/api/hours", expected=(200,)), "response")
+        is_open = _field(body, "open", bool)
+        return HoursNow(
+            open=is_open,
+            opens_at=_moment(body, "opens_at"),
+            closes_at=_moment(body, "closes_at"),
+        )
+
+    async def days(self, first: date, count: int) -> list[DayHours]:
+        """GET /api/hours/days: the opening hours of `count` days from `first`."""
+        if not 1 <= count <= 31:
+            raise ValueError(f"count must be 1–31, got {count}")
+        params = {"from": first.isoformat(), "days": str(count)}
+        body = _mapping(await self._request("GET", "/api/hours/days", params=params, expected=(200,)), "response")
+        entries = _field(body, "days", list)
+        return [_day(_mapping(entry, "days[]")) for entry in entries]
+
+    async def request_handoff(self, conversation_id: str, reason: str, topic: str | None) -> HandoffResult:
+        """POST /internal/handoff. An unknown conversation (404) is a RouterError like any other."""
+        if reason not in HANDOFF_REASONS:
+            raise ValueError(f"reason must be one of {HANDOFF_REASONS}, got {reason!r}")
+        payload = {"conversation_id": conversation_id, "reason": reason, "topic": topic}
+        body = _mapping(
+            await self._request("POST", "/internal/handoff", payload=payload, internal=True, expected=(200,)),
+            "response",
+        )
+        outcome = _field(body, "outcome", str)
+        if outcome not in HANDOFF_OUTCOMES:
+            raise RouterError(f"unknown handoff outcome {outcome!r}")
+        return HandoffResult(
+            outcome=outcome,
+            reference=_optional(body, "reference", str),
+            position=_optional(body, "position", int),
+            wait_minutes=_optional(body, "wait_minutes", int),
+            opens_at=_moment(body, "opens_at"),
+            opens_at_text=_optional(body, "opens_at_text", str),
+            closes_at=_moment(body, "closes_at"),
+            phone=_optional(body, "phone", str),
+        )
+
+    async def submit_left_message(self, conversation_id: str, text: str, contact: str | None) -> str:
+        """POST /internal/left-messages; returns the case reference."""
+        payload = {"conversation_id": conversation_id, "text": text, "contact": contact}
+        body = _mapping(
+            await self._request("POST", "/internal/left-messages", payload=payload, internal=True, expected=(200, 201)),
+            "response",
+        )
+        reference = _field(body, "reference", str)
+        if not reference.strip():
+            raise RouterError("empty reference")
+        return reference
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        expected: tuple[int, ...],
+        params: dict[str, str] | None = None,
+        payload: dict[str, Any] | None = None,
+        internal: bool = False,
+    ) -> Any:
+        headers = {"X-Internal-Secret": self._secret} if internal else {}
+        url = f"{self._base_url}{path}"
+        try:
+            async with aiohttp.ClientSession(timeout=self._timeout) as session:
+                async with session.request(method, url, params=params, json=payload, headers=headers) as response:
+                    text = await response.text()
+                    status = response.status
+        except asyncio.TimeoutError as error:
+            raise RouterError(f"{method} {path}: no answer within {self._timeout.total} s") from error
+        except aiohttp.ClientError as error:
+            raise RouterError(f"{method} {path}: {error.__class__.__name__}: {error}") from error
+        if status not in expected:
+            raise RouterError(f"{method} {path}: HTTP {status}")
+        try:
+            return json.loads(text)
+        except ValueError as error:
+            raise RouterError(f"{method} {path}: the body is not JSON") from error
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise RouterError(f"{where}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _field(body: dict[str, Any], key: str, kind: type) -> Any:
+    if key not in body:
+        raise RouterError(f"missing field {key!r}")
+    value = body[key]
+    if not _is(value, kind):
+        raise RouterError(f"field {key!r}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+def _optional(body: dict[str, Any], key: str, kind: type) -> Any:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not _is(value, kind):
+        raise RouterError(f"field {key!r}: expected {kind.__name__} or null, got {value!r}")
+    return value
+
+
+def _is(value: Any, kind: type) -> bool:
+    # JSON true/false must not pass as a number.
+    if kind is int and isinstance(value, bool):
+        return False
+    return isinstance(value, kind)
+
+
+def _moment(body: dict[str, Any], key: str) -> datetime | None:
+    text = _optional(body, key, str)
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise RouterError(f"field {key!r}: not an ISO time: {text!r}") from error
+    if moment.tzinfo is None:
+        raise RouterError(f"field {key!r}: {text!r} has no UTC offset")
+    return moment
+
+
+def _clock(entry: dict[str, Any], key: str) -> time | None:
+    text = _optional(entry, key, str)
+    if text is None:
+        return None
+    match = _CLOCK.match(text)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise RouterError(f"field {key!r}: expected HH:MM, got {text!r}")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _day(entry: dict[str, Any]) -> DayHours:
+    raw_date = _field(entry, "date", str)
+    try:
+        day = date.fromisoformat(raw_date)
+    except ValueError as error:
+        raise RouterError(f"field 'date': not a date: {raw_date!r}") from error
+    is_open = _field(entry, "open", bool)
+    opens, closes = _clock(entry, "opens"), _clock(entry, "closes")
+    if is_open and (opens is None or closes is None):
+        raise RouterError(f"{raw_date}: open without opening hours")
+    if not is_open and (opens is not None or closes is not None):
+        raise RouterError(f"{raw_date}: closed but with opening hours")
+    return DayHours(date=day, opens=opens, closes=closes, note=_optional(entry, "note", str))

@@ -1,0 +1,11 @@
+"""Session-wide fixture: the whole system running for real (trains a model first if none is current)."""
+import pytest
+
+from tests.e2e.stack import RunningStack, start_stack
+
+
+@pytest.fixture(scope="session")
+def running_stack(tmp_path_factory) -> RunningStack:
+    running = start_stack(tmp_path_factory.mktemp("stack"))
+    yield running
+    running.stack.stop()
