@@ -1,0 +1,104 @@
+"""Agent and admin accounts (argon2 password hashes) and their login sessions (kept as token hashes)."""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router.core.security import (
+    DUMMY_PASSWORD_HASH,
+    hash_password,
+    new_token,
+    password_matches,
+    token_hash,
+)
+from router.models import ROLE_ADMIN, ROLE_AGENT, Agent, AgentSession
+
+SESSION_LIFETIME = timedelta(hours=12)
+MIN_PASSWORD_LENGTH = 10
+ROLES = (ROLE_AGENT, ROLE_ADMIN)
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+class AccountError(ValueError):
+    """The account cannot be created as asked; the message says why."""
+
+
+async def create_agent(
+    session: AsyncSession, username: str, password: str, display_name: str, role: str = ROLE_AGENT
+) -> Agent:
+    """Create and commit an account; raises AccountError for a bad or taken username, short password or bad role."""
+    username = username.strip().lower()
+    display_name = display_name.strip()
+    if not _USERNAME.match(username):
+        raise AccountError("username: 2–64 characters: lowercase letters, digits, '.', '_' or '-'")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if not display_name or len(display_name) > 100:
+        raise AccountError("display name: 1–100 characters")
+    if role not in ROLES:
+        raise AccountError(f"role: one of {', '.join(ROLES)}")
+    if (await session.exec(select(Agent).where(Agent.username == username))).first() is not None:
+        raise AccountError(f"username: {username!r} already exists")
+    agent = Agent(
+        username=username,
+        display_name=display_name,
+        role=role,
+        password_hash=hash_password(password),
+        created_at=datetime.now(timezone.utc),
+    )
+    session.add(agent)
+    await session.commit()
+    await session.refresh(agent)
+    return agent
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> Agent | None:
+    agent = (
+        await session.exec(select(Agent).where(Agent.username == username.strip().lower(), col(Agent.active)))
+    ).first()
+    if agent is None:
+        password_matches(password, DUMMY_PASSWORD_HASH)
+        return None
+    return agent if password_matches(password, agent.password_hash) else None
+
+
+async def start_session(session: AsyncSession, agent: Agent, now: datetime) -> tuple[str, AgentSession]:
+    """A new login session; returns (cookie token, session). Expired sessions are removed on the way."""
+    await session.exec(delete(AgentSession).where(col(AgentSession.expires_at) < now))
+    token = new_token()
+    login = AgentSession(
+        token_hash=token_hash(token),
+        csrf_token=secrets.token_urlsafe(32),
+        agent_id=agent.id,
+        created_at=now,
+        expires_at=now + SESSION_LIFETIME,
+    )
+    session.add(login)
+    await session.commit()
+    return token, login
+
+
+async def session_agent(session: AsyncSession, token: str, now: datetime) -> tuple[Agent, AgentSession] | None:
+    """The agent and session behind a cookie token, if the session is valid and the account active."""
+    row = (
+        await session.exec(
+            select(Agent, AgentSession)
+            .join(AgentSession, col(AgentSession.agent_id) == col(Agent.id))
+            .where(AgentSession.token_hash == token_hash(token))
+        )
+    ).first()
+    if row is None:
+        return None
+    agent, login = row
+    if login.expires_at <= now or not agent.active:
+        return None
+    return agent, login
+
+
+async def end_session(session: AsyncSession, token: str) -> None:
+    await session.exec(delete(AgentSession).where(AgentSession.token_hash == token_hash(token)))
+    await session.commit()

@@ -1,0 +1,1 @@
+"""HTTP and WebSocket handlers. Each module has a RouteTableDef named `routes`."""

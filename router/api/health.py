@@ -1,0 +1,40 @@
+"""GET /healthz: the router answers, and says whether Rasa, the action server and the database do."""
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from sqlalchemy import text
+
+from router.keys import ENGINE_KEY, HTTP_KEY, SETTINGS_KEY
+from router.rasa_client import answers
+
+routes = web.RouteTableDef()
+
+DB_TIMEOUT_SECONDS = 2
+
+
+async def _database_answers(request: web.Request) -> bool:
+    try:
+        async with asyncio.timeout(DB_TIMEOUT_SECONDS):
+            async with request.app[ENGINE_KEY].connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # any failure means "down" here; the details are in the database's own logs
+        return False
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS_KEY]
+    http = request.app[HTTP_KEY]
+    rasa, actions, db = await asyncio.gather(
+        answers(http, f"{settings.rasa_url}/"),
+        answers(http, f"{settings.actions_url}/health"),
+        _database_answers(request),
+    )
+    return web.json_response({"status": "ok", "rasa": _word(rasa), "actions": _word(actions), "db": _word(db)})
+
+
+def _word(up: bool) -> str:
+    return "ok" if up else "down"

@@ -1,0 +1,116 @@
+"""Server-rendered pages: the resident chat (/), the agent console (/agent), login/logout, /admin.
+
+Templates are in router/templates (Jinja2 with autoescaping); scripts and styles are files under
+/static, so the Content-Security-Policy allows no inline script.
+"""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from router.accounts import authenticate, end_session, start_session
+from router.api.agent_auth import SESSION_COOKIE, csrf_matches, current_login
+from router.core.keys import CLOCK_KEY
+from router.keys import DB_KEY, HANDOFF_CONFIG_KEY, OPTIONS_KEY
+from router.models import ROLE_ADMIN
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
+LOGIN_CSRF_COOKIE = "hbg_login_csrf"
+
+routes = web.RouteTableDef()
+
+
+def create_templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(("html",)),
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:
+    html = request.app[TEMPLATES_KEY].get_template(name).render(**context)
+    response = web.Response(text=html, content_type="text/html", status=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _cookie_options(request: web.Request) -> dict[str, Any]:
+    return {"httponly": True, "samesite": "Strict", "secure": request.app[OPTIONS_KEY].cookie_secure, "path": "/"}
+
+
+@routes.get("/")
+async def resident_chat(request: web.Request) -> web.Response:
+    return render(request, "index.html", contact=request.app[HANDOFF_CONFIG_KEY].contact_center)
+
+
+@routes.get("/agent")
+async def agent_console(request: web.Request) -> web.Response:
+    login = await current_login(request)
+    if login is None:
+        raise web.HTTPSeeOther("/agent/login")
+    agent, session = login
+    return render(request, "agent.html", agent=agent, csrf_token=session.csrf_token)
+
+
+@routes.get("/agent/login")
+async def login_form(request: web.Request) -> web.Response:
+    return _login_page(request, error=None, status=200)
+
+
+def _login_page(request: web.Request, error: str | None, status: int) -> web.Response:
+    token = secrets.token_urlsafe(32)
+    response = render(
+        request, "login.html", status=status, csrf_token=token, error=error,
+        next_admin=request.query.get("next") == "admin",
+    )
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **_cookie_options(request))
+    return response
+
+
+@routes.post("/agent/login")
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    form_token = str(form.get("csrf_token", ""))
+    if not cookie_token or not secrets.compare_digest(cookie_token.encode(), form_token.encode()):
+        return _login_page(request, "Sidan hade gått ut. Försök logga in igen.", status=403)
+    async with request.app[DB_KEY]() as session:
+        agent = await authenticate(session, str(form.get("username", "")), str(form.get("password", "")))
+        if agent is None:
+            return _login_page(request, "Fel användarnamn eller lösenord.", status=401)
+        token, _ = await start_session(session, agent, request.app[CLOCK_KEY].now())
+    response = web.HTTPSeeOther("/admin" if request.query.get("next") == "admin" else "/agent")
+    response.set_cookie(SESSION_COOKIE, token, **_cookie_options(request))
+    response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
+    raise response
+
+
+@routes.post("/agent/logout")
+async def logout(request: web.Request) -> web.Response:
+    login = await current_login(request)
+    form = await request.post()
+    if login is not None:
+        if not csrf_matches(str(form.get("csrf_token", "")), login[1]):
+            raise web.HTTPForbidden(text="Ogiltig CSRF-token. Ladda om sidan.")
+        async with request.app[DB_KEY]() as session:
+            await end_session(session, request.cookies[SESSION_COOKIE])
+    response = web.HTTPSeeOther("/agent/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+@routes.get("/admin")
+async def admin(request: web.Request) -> web.Response:
+    login = await current_login(request)
+    if login is None:
+        raise web.HTTPSeeOther("/agent/login?next=admin")
+    agent, session = login
+    if agent.role != ROLE_ADMIN:
+        return render(request, "forbidden.html", status=403, agent=agent, csrf_token=session.csrf_token)
+    return render(request, "admin.html", agent=agent, csrf_token=session.csrf_token)

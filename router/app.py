@@ -1,0 +1,128 @@
+"""The application factory: `create_app(settings)` is used by `python -m router` and by the tests."""
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from router.api import agent, agent_ws, conversations, health, internal, pages, resident_ws
+from router.api.body import MAX_BODY_BYTES
+from router.api.sockets import OPEN_SOCKETS_KEY, close_all
+from router.background import BackgroundTasks
+from router.conversations import Conversations
+from router.core.clock import Clock
+from router.core.config import Settings
+from router.core.db import create_engine, create_session_maker, migrate
+from router.core.keys import CLOCK_KEY
+from router.core.options import RouterOptions
+from router.desk import Desk
+from router.handoff import Handoff
+from router.handoff_config import load_canned_answers, load_handoff_config
+from router.hours import setup_hours
+from router.hours.keys import HOURS_KEY
+from router.keys import (
+    ADDRESS_LIMITER_KEY,
+    BACKGROUND_KEY,
+    CANNED_ANSWERS_KEY,
+    CONVERSATIONS_KEY,
+    DB_KEY,
+    DESK_KEY,
+    ENGINE_KEY,
+    HANDOFF_CONFIG_KEY,
+    HANDOFF_KEY,
+    HTTP_KEY,
+    OPTIONS_KEY,
+    PRESENCE_KEY,
+    PUBSUB_KEY,
+    QUEUE_KEY,
+    RASA_KEY,
+    SETTINGS_KEY,
+)
+from router.middlewares import address_rate_limit, error_middleware, security_headers
+from router.presence import Presence
+from router.pubsub import LocalPubSub
+from router.queue import Queue
+from router.rasa_client import RasaClient
+from router.rate_limit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+async def database(app: web.Application) -> AsyncIterator[None]:
+    engine = create_engine(app[SETTINGS_KEY].database_url)
+    await migrate(engine)
+    app[ENGINE_KEY] = engine
+    app[DB_KEY] = create_session_maker(engine)
+    yield
+    await engine.dispose()
+
+
+async def http_client(app: web.Application) -> AsyncIterator[None]:
+    async with aiohttp.ClientSession() as session:
+        app[HTTP_KEY] = session
+        settings = app[SETTINGS_KEY]
+        app[RASA_KEY] = RasaClient(
+            session, settings.rasa_url, settings.rasa_token, app[OPTIONS_KEY].rasa_timeout_seconds
+        )
+        yield
+
+
+async def pubsub(app: web.Application) -> AsyncIterator[None]:
+    if app[SETTINGS_KEY].redis_url:
+        log.warning("REDIS_URL is set but only in-process pub/sub is implemented; using it (one router process)")
+    app[PUBSUB_KEY] = LocalPubSub()
+    yield
+
+
+async def services(app: web.Application) -> AsyncIterator[None]:
+    maker, bus, clock = app[DB_KEY], app[PUBSUB_KEY], app[CLOCK_KEY]
+    config, rasa = app[HANDOFF_CONFIG_KEY], app[RASA_KEY]
+    queue = Queue(maker, bus, clock, config)
+    handoff = Handoff(maker, bus, clock, app[HOURS_KEY], config, queue)
+    app[QUEUE_KEY] = queue
+    app[HANDOFF_KEY] = handoff
+    app[CONVERSATIONS_KEY] = Conversations(
+        maker, bus, clock, rasa, handoff, queue, config,
+        RateLimiter(app[OPTIONS_KEY].conversation_per_minute), app[BACKGROUND_KEY],
+    )
+    app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config)
+    presence = Presence(maker, bus, clock, config.agent_offline_after_seconds)
+    app[PRESENCE_KEY] = presence
+    await presence.start()
+    yield
+    await presence.stop()
+    await app[BACKGROUND_KEY].cancel_all()
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, options: RouterOptions | None = None
+) -> web.Application:
+    options = options or RouterOptions.from_env()
+    app = web.Application(
+        middlewares=[error_middleware, address_rate_limit], client_max_size=MAX_BODY_BYTES
+    )
+    app[SETTINGS_KEY] = settings
+    app[OPTIONS_KEY] = options
+    app[CLOCK_KEY] = clock or Clock(settings.fixed_now)
+    app[HANDOFF_CONFIG_KEY] = load_handoff_config(settings.settings_dir)
+    app[CANNED_ANSWERS_KEY] = load_canned_answers(settings.settings_dir)
+    app[BACKGROUND_KEY] = BackgroundTasks()
+    app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute)
+    app[OPEN_SOCKETS_KEY] = weakref.WeakSet()
+    app[pages.TEMPLATES_KEY] = pages.create_templates()
+    setup_hours(app, settings.settings_dir)
+
+    app.cleanup_ctx.extend([database, http_client, pubsub, services])
+    app.on_shutdown.append(close_all)
+    app.on_response_prepare.append(security_headers)
+
+    for module in (health, conversations, resident_ws, internal, agent, agent_ws, pages):
+        app.add_routes(module.routes)
+    app.router.add_static("/static", STATIC_DIR)
+    return app

@@ -1,0 +1,342 @@
+"""A resident's conversation: creation, token check, messages through Rasa or to agents, leaving the queue.
+
+States: `bot` (Rasa answers), `queued` (waiting for a kommunvägledare), `agent` (a kommunvägledare
+answers), `closed` (an agent ended the chat). A new message in a closed conversation restarts it with
+the bot: the state goes back to `bot` and the message is answered by Rasa (Rasa was resumed on close).
+
+Every resident message is stored (and committed) before anything else happens; its result is stored
+with it, so the same `client_message_id` again returns the same result without storing it twice.
+Messages of one conversation are handled one at a time.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+import weakref
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router import texts
+from router.background import BackgroundTasks
+from router.core.clock import Clock
+from router.core.db import SessionMaker
+from router.core.security import new_token, token_hash, token_matches
+from router.errors import Conflict, NotFound, RateLimited, Unauthorized
+from router.handoff import ALREADY_QUEUED, CLOSED_OUTCOME, CLOSING_SOON, QUEUED_OUTCOME, Handoff, HandoffResult
+from router.handoff_config import HandoffConfig
+from router.models import (
+    AGENT,
+    BOT,
+    BOT_SENDER,
+    CASE_CANCELLED,
+    CASE_QUEUED,
+    CHAT,
+    CLOSED,
+    QUEUED,
+    RESIDENT,
+    SYSTEM,
+    Case,
+    Conversation,
+    Feedback,
+    Message,
+)
+from router.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
+from router.queue import Queue
+from router.rasa_client import RasaClient, RasaUnavailable
+from router.rate_limit import RateLimiter
+from router.resume import resume_bot
+from router.safety import EMERGENCY_REPLY, is_emergency
+from router.transcript import add_event, add_message, message_json, publish_messages
+
+log = logging.getLogger(__name__)
+
+PERSON_STATES = (QUEUED, AGENT)
+
+
+class Conversations:
+    def __init__(
+        self,
+        maker: SessionMaker,
+        pubsub: PubSub,
+        clock: Clock,
+        rasa: RasaClient,
+        handoff: Handoff,
+        queue: Queue,
+        config: HandoffConfig,
+        limiter: RateLimiter,
+        background: BackgroundTasks,
+    ) -> None:
+        self._maker = maker
+        self._pubsub = pubsub
+        self._clock = clock
+        self._rasa = rasa
+        self._handoff = handoff
+        self._queue = queue
+        self._config = config
+        self._limiter = limiter
+        self._background = background
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def notice(self) -> str:
+        return texts.notice(self._config.contact_center.phone)
+
+    async def create(self) -> tuple[str, str]:
+        """A new conversation; returns (id, token). Only a hash of the token is kept."""
+        token = new_token()
+        now = self._clock.now()
+        conversation = Conversation(
+            id=uuid.uuid4().hex, token_hash=token_hash(token), state=BOT, created_at=now, updated_at=now
+        )
+        async with self._maker() as session:
+            session.add(conversation)
+            add_event(session, "created", now, conversation_id=conversation.id, data={"to": BOT})
+            await session.commit()
+        return conversation.id, token
+
+    async def authenticate(self, conversation_id: str, token: str | None) -> None:
+        """404 for an unknown conversation, 401 when the token is missing or belongs elsewhere."""
+        async with self._maker() as session:
+            conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotFound("not_found")
+        if not token or not token_matches(token, conversation.token_hash):
+            raise Unauthorized("unauthorized")
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[conversation_id] = lock
+        return lock
+
+    async def post(self, conversation_id: str, text: str, client_message_id: str | None) -> dict[str, Any]:
+        """Handle a resident's (already validated) message; returns {"replies", "state"}."""
+        async with self._lock(conversation_id):
+            async with self._maker() as session:
+                message = None
+                if client_message_id is not None:
+                    message = await self._by_client_id(session, conversation_id, client_message_id)
+                    if message is not None and message.result is not None:
+                        return message.result
+                if not self._limiter.allow(conversation_id):
+                    raise RateLimited("rate_limited")
+                conversation = await session.get(Conversation, conversation_id)
+                if conversation is None:
+                    raise NotFound("not_found")
+                if message is None:
+                    now = self._clock.now()
+                    message = await add_message(
+                        session, conversation_id, RESIDENT, text, now, client_message_id=client_message_id
+                    )
+                    if conversation.state == CLOSED:
+                        conversation.state = BOT
+                        conversation.updated_at = now
+                        add_event(
+                            session, "restarted", now, conversation_id=conversation_id, data={"from": CLOSED, "to": BOT}
+                        )
+                    await session.commit()
+                    await publish_messages(self._pubsub, [message], to_agents=conversation.state in PERSON_STATES)
+                state = conversation.state
+                needs_resume = conversation.needs_resume
+
+            if state in PERSON_STATES:
+                result: dict[str, Any] = {"replies": [], "state": state}
+            else:
+                result = await self._bot_turn(conversation_id, message, needs_resume)
+
+            async with self._maker() as session:
+                stored = await session.get(Message, message.id)
+                stored.result = result
+                await session.commit()
+            return result
+
+    async def _by_client_id(self, session: AsyncSession, conversation_id: str, client_message_id: str) -> Message | None:
+        return (
+            await session.exec(
+                select(Message).where(
+                    Message.conversation_id == conversation_id, Message.client_message_id == client_message_id
+                )
+            )
+        ).first()
+
+    async def _bot_turn(self, conversation_id: str, message: Message, needs_resume: bool) -> dict[str, Any]:
+        emergency = is_emergency(message.text)
+        rasa_answered = False
+        try:
+            if needs_resume:
+                await self._rasa.resume(conversation_id)
+                await self._set_needs_resume(conversation_id, False)
+            replies = await self._rasa.send(conversation_id, message.text)
+            rasa_answered = True
+        except RasaUnavailable as error:
+            log.warning("Rasa unavailable for %s: %s", conversation_id, error)
+            if message.text.strip() == texts.HUMAN_HANDOFF_PAYLOAD:
+                replies = [await self._handoff_without_rasa(conversation_id)]
+            else:
+                replies = [self._rasa_down_reply()]
+        # The safety net speaks first unless Rasa's own first answer already says 112.
+        if emergency and not (rasa_answered and replies and "112" in replies[0]["text"]):
+            replies.insert(0, {"text": EMERGENCY_REPLY, "buttons": []})
+
+        async with self._maker() as session:
+            now = self._clock.now()
+            # The handoff action may have changed the state while Rasa was answering.
+            conversation = await session.get(Conversation, conversation_id)
+            stored = [
+                await add_message(session, conversation_id, BOT_SENDER, reply["text"], now, buttons=reply["buttons"])
+                for reply in replies
+            ]
+            await session.commit()
+            state = conversation.state
+        await publish_messages(self._pubsub, stored, to_agents=state in PERSON_STATES)
+        if rasa_answered:
+            self._background.spawn(self._store_intent(conversation_id, message.id), name=f"intent-{message.id}")
+        return {"replies": replies, "state": state}
+
+    def _rasa_down_reply(self) -> dict[str, Any]:
+        return {
+            "text": texts.rasa_down(self._config.contact_center.phone),
+            "buttons": [{"title": texts.HANDOFF_BUTTON_TITLE, "payload": texts.HUMAN_HANDOFF_PAYLOAD}],
+        }
+
+    async def _handoff_without_rasa(self, conversation_id: str) -> dict[str, Any]:
+        """Rasa is down, so the router answers the handoff button itself with the same handoff service."""
+        result: HandoffResult = await self._handoff.request(conversation_id, "requested", None)
+        phone = result.phone
+        if result.outcome in (QUEUED_OUTCOME, ALREADY_QUEUED) and result.position is not None:
+            text = texts.queued(result.reference or "", result.position, result.wait_minutes or 1)
+        elif result.outcome in (QUEUED_OUTCOME, ALREADY_QUEUED):
+            text = texts.ALREADY_WITH_AGENT
+        elif result.outcome == CLOSING_SOON:
+            text = texts.closing_soon(phone)
+        elif result.outcome == CLOSED_OUTCOME:
+            text = texts.closed(result.opens_at_text, phone)
+        else:
+            text = texts.no_agent(phone)
+        return {"text": text, "buttons": []}
+
+    async def _store_intent(self, conversation_id: str, message_id: int) -> None:
+        try:
+            intent = await self._rasa.latest_intent(conversation_id)
+        except RasaUnavailable as error:
+            log.info("no intent for message %s: %s", message_id, error)
+            return
+        if intent is None:
+            return
+        async with self._maker() as session:
+            message = await session.get(Message, message_id)
+            message.intent = intent.name
+            message.intent_confidence = intent.confidence
+            await session.commit()
+
+    async def _set_needs_resume(self, conversation_id: str, value: bool) -> None:
+        async with self._maker() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            conversation.needs_resume = value
+            await session.commit()
+
+    async def transcript(self, conversation_id: str) -> dict[str, Any]:
+        async with self._maker() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound("not_found")
+            messages = await self.messages_after(conversation_id, 0, session)
+            case = (
+                await session.exec(
+                    select(Case)
+                    .where(Case.conversation_id == conversation_id, Case.kind == CHAT)
+                    .order_by(col(Case.id).desc())
+                )
+            ).first()
+        return {
+            "state": conversation.state,
+            "reference": case.reference if case else None,
+            "messages": [message_json(message) for message in messages],
+        }
+
+    async def messages_after(
+        self, conversation_id: str, after_id: int, session: AsyncSession | None = None
+    ) -> list[Message]:
+        if session is None:
+            async with self._maker() as own:
+                return await self.messages_after(conversation_id, after_id, own)
+        result = await session.exec(
+            select(Message)
+            .where(Message.conversation_id == conversation_id, col(Message.id) > after_id)
+            .order_by(col(Message.id))
+        )
+        return list(result.all())
+
+    async def queue_frame(self, conversation_id: str) -> dict[str, Any] | None:
+        """The resident's current place in the queue as a frame, when queued."""
+        async with self._maker() as session:
+            case = (
+                await session.exec(
+                    select(Case).where(
+                        Case.conversation_id == conversation_id, Case.kind == CHAT, Case.status == CASE_QUEUED
+                    )
+                )
+            ).first()
+            if case is None:
+                return None
+            place = await self._queue.place_of(session, case.id)
+        if place is None:
+            return None
+        return {"type": "queue", "position": place[0], "wait_minutes": place[1], "reference": case.reference}
+
+    async def state(self, conversation_id: str) -> str:
+        async with self._maker() as session:
+            conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotFound("not_found")
+        return conversation.state
+
+    async def leave_queue(self, conversation_id: str) -> str:
+        """The resident gives up waiting: the case is cancelled and the bot answers again."""
+        async with self._lock(conversation_id):
+            now = self._clock.now()
+            async with self._maker() as session:
+                conversation = await session.get(Conversation, conversation_id)
+                if conversation is None:
+                    raise NotFound("not_found")
+                if conversation.state != QUEUED:
+                    raise Conflict("not_in_queue")
+                case = (
+                    await session.exec(
+                        select(Case).where(
+                            Case.conversation_id == conversation_id, Case.kind == CHAT, Case.status == CASE_QUEUED
+                        )
+                    )
+                ).first()
+                if case is not None:
+                    case.status = CASE_CANCELLED
+                    case.closed_at = now
+                conversation.state = BOT
+                conversation.updated_at = now
+                add_event(
+                    session, "left_queue", now, conversation_id=conversation_id,
+                    case_id=case.id if case else None, data={"from": QUEUED, "to": BOT},
+                )
+                notice = await add_message(session, conversation_id, SYSTEM, texts.LEFT_QUEUE, now)
+                await session.commit()
+            await resume_bot(self._maker, self._rasa, conversation_id)
+            await self._pubsub.publish(conversation_channel(conversation_id), {"type": "state", "state": BOT})
+            await publish_messages(self._pubsub, [notice], to_agents=True)
+            await self._queue.publish()
+            return BOT
+
+    async def resident_typing(self, conversation_id: str) -> None:
+        """Forward "the resident is typing" to the consoles while a person is involved."""
+        if await self.state(conversation_id) in PERSON_STATES:
+            await self._pubsub.publish(AGENTS_CHANNEL, {"type": "typing", "conversation_id": conversation_id})
+
+    async def feedback(self, conversation_id: str, helped: bool) -> None:
+        now = self._clock.now()
+        async with self._maker() as session:
+            if await session.get(Conversation, conversation_id) is None:
+                raise NotFound("not_found")
+            session.add(Feedback(conversation_id=conversation_id, helped=helped, created_at=now))
+            await session.commit()

@@ -1,0 +1,58 @@
+"""The async database engine, sessions, and schema migrations (Alembic, run at startup)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router.core.config import PROJECT_ROOT
+
+ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+
+SessionMaker = async_sessionmaker[AsyncSession]
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    """An async engine; for a SQLite file its folder is created and WAL + foreign keys are switched on."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+def create_session_maker(engine: AsyncEngine) -> SessionMaker:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "router" / "migrations"))
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest Alembic revision over the given engine."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)

@@ -1,0 +1,47 @@
+"""Router options that are operational rather than contractual: rate limits and the cookie flag.
+
+Read from the environment (next to the variables in `Settings`):
+`RATE_LIMIT_CONVERSATION` messages a minute per conversation (default 20),
+`RATE_LIMIT_ADDRESS` API requests a minute per client address (default 120),
+`RASA_TIMEOUT_SECONDS` how long a resident's message may wait for Rasa's answer (default 10),
+`COOKIE_SECURE` `true` to mark the agent session cookie Secure (set it behind HTTPS).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {raw!r}")
+    return int(raw)
+
+
+def _flag(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class RouterOptions:
+    conversation_per_minute: int = 20
+    address_per_minute: int = 120
+    rasa_timeout_seconds: float = 10.0
+    cookie_secure: bool = False
+
+    @classmethod
+    def from_env(cls) -> "RouterOptions":
+        return cls(
+            conversation_per_minute=_positive_int("RATE_LIMIT_CONVERSATION", cls.conversation_per_minute),
+            address_per_minute=_positive_int("RATE_LIMIT_ADDRESS", cls.address_per_minute),
+            rasa_timeout_seconds=_positive_int("RASA_TIMEOUT_SECONDS", 10),
+            cookie_secure=_flag("COOKIE_SECURE"),
+        )

@@ -1,0 +1,71 @@
+"""Middlewares and response hooks: JSON errors, rate limits per client address, security headers."""
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from router.errors import ClientError, RateLimited
+from router.keys import ADDRESS_LIMITER_KEY
+from router.texts import ERRORS
+
+log = logging.getLogger(__name__)
+
+JSON_PREFIXES = ("/api/", "/internal/", "/healthz", "/ws/")
+RESIDENT_PREFIXES = ("/api/conversations", "/ws/conversations")
+
+_HTTP_MESSAGES = {
+    400: ("bad_request", "Förfrågan kunde inte läsas."),
+    401: ("unauthorized", "Du behöver logga in."),
+    403: ("forbidden", "Du har inte behörighet."),
+    404: ("not_found", "Det som efterfrågades finns inte."),
+    405: ("method_not_allowed", "Metoden stöds inte här."),
+    413: ("too_large", "Förfrågan är för stor. Ett meddelande får vara högst 2 000 tecken."),
+}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _wants_json(request: web.Request) -> bool:
+    return request.path.startswith(JSON_PREFIXES)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Client errors become {"error", "message"} JSON with their status; anything else a 500."""
+    try:
+        return await handler(request)
+    except ClientError as error:
+        return web.json_response(error.as_json(), status=error.status)
+    except web.HTTPException as error:
+        if not _wants_json(request) or error.status < 400:
+            raise
+        code, message = _HTTP_MESSAGES.get(error.status, ("error", error.reason))
+        return web.json_response({"error": code, "message": message}, status=error.status)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json(request):
+            return web.json_response({"error": "internal_error", "message": ERRORS["internal_error"]}, status=500)
+        raise web.HTTPInternalServerError(text=ERRORS["internal_error"]) from None
+
+
+@web.middleware
+async def address_rate_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Residents' API, WebSocket connections and login attempts: a token bucket per client address."""
+    limited = request.path.startswith(RESIDENT_PREFIXES) or (
+        request.path == "/agent/login" and request.method == "POST"
+    )
+    if limited and not request.app[ADDRESS_LIMITER_KEY].allow(request.remote or "unknown"):
+        raise RateLimited("rate_limited")
+    return await handler(request)
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")

@@ -1,0 +1,99 @@
+"""The router's side of Rasa's HTTP API: REST webhook, tracker, pause/resume, and health checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+API_TIMEOUT = aiohttp.ClientTimeout(total=5)
+HEALTH_TIMEOUT = aiohttp.ClientTimeout(total=2)
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time, refused the connection or answered with an error."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    confidence: float
+
+
+def _reply(raw: Any) -> dict[str, Any] | None:
+    """One bot message as {"text", "buttons"}; messages without text (images, custom JSON) are skipped."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or not raw["text"].strip():
+        return None
+    buttons = [
+        {"title": str(button["title"]), "payload": str(button["payload"])}
+        for button in raw.get("buttons") or []
+        if isinstance(button, dict) and "title" in button and "payload" in button
+    ]
+    return {"text": raw["text"], "buttons": buttons}
+
+
+class RasaClient:
+    def __init__(
+        self, http: aiohttp.ClientSession, base_url: str, token: str, webhook_timeout_seconds: float = 10.0
+    ) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._token = token
+        self._webhook_timeout = aiohttp.ClientTimeout(total=webhook_timeout_seconds)
+
+    async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
+        """Send a resident's message through the REST channel; returns the bot's replies."""
+        url = f"{self._base}/webhooks/rest/webhook"
+        try:
+            async with self._http.post(
+                url, json={"sender": sender, "message": text}, timeout=self._webhook_timeout
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"webhook answered {response.status}")
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise RasaUnavailable(f"webhook failed: {error!r}") from error
+        if not isinstance(body, list):
+            raise RasaUnavailable("webhook answered something other than a list")
+        return [reply for reply in map(_reply, body) if reply is not None]
+
+    async def latest_intent(self, sender: str) -> Intent | None:
+        """The intent Rasa predicted for the conversation's latest message, if any."""
+        url = f"{self._base}/conversations/{sender}/tracker"
+        params = {"include_events": "NONE", "token": self._token}
+        try:
+            async with self._http.get(url, params=params, timeout=API_TIMEOUT) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"tracker answered {response.status}")
+                tracker = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise RasaUnavailable(f"tracker failed: {error!r}") from error
+        latest = tracker.get("latest_message") if isinstance(tracker, dict) else None
+        intent = latest.get("intent") if isinstance(latest, dict) else None
+        if not isinstance(intent, dict):
+            return None
+        name, confidence = intent.get("name"), intent.get("confidence")
+        if not isinstance(name, str) or not isinstance(confidence, (int, float)):
+            return None
+        return Intent(name, float(confidence))
+
+    async def resume(self, sender: str) -> None:
+        """Undo the ConversationPaused the handoff action returned, so Rasa answers again."""
+        url = f"{self._base}/conversations/{sender}/tracker/events"
+        try:
+            async with self._http.post(
+                url, params={"token": self._token}, json={"event": "resume"}, timeout=API_TIMEOUT
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"resume answered {response.status}")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaUnavailable(f"resume failed: {error!r}") from error
+
+
+async def answers(http: aiohttp.ClientSession, url: str) -> bool:
+    """True when `url` answers 200 within the health-check timeout."""
+    try:
+        async with http.get(url, timeout=HEALTH_TIMEOUT) as response:
+            return response.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False

@@ -1,0 +1,342 @@
+// The agent console: queue, chats in progress, left messages, and the selected chat.
+// Every POST carries the session's CSRF token in X-CSRF-Token. Live updates come over /ws/agent.
+"use strict";
+
+(function () {
+  const el = (id) => document.getElementById(id);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const consoleStatus = el("console-status");
+  const transcript = el("transcript");
+  let me = null;
+  let selected = null; // the open case's detail
+  let socket = null;
+  let reconnectDelay = 1000;
+  let lastTypingSent = 0;
+  let residentTypingTimer = null;
+  const seen = new Set();
+
+  const SENDERS = { resident: "Invånare", bot: "Chattrobot", agent: "Kommunvägledare", system: "System" };
+
+  async function api(method, path, body) {
+    const headers = { "X-CSRF-Token": csrf };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const response = await fetch(path, {
+      method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status === 401) { location.href = "/agent/login"; throw new Error("Du behöver logga in."); }
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(data.message || "Något gick fel.");
+    return data;
+  }
+
+  function say(text) { consoleStatus.textContent = text; }
+
+  async function attempt(action) {
+    try { await action(); } catch (error) { say(error.message); }
+  }
+
+  function time(iso) {
+    return iso ? new Date(iso).toLocaleTimeString("sv-SE", { hour: "2-digit", minute: "2-digit" }) : "";
+  }
+
+  function button(label, onClick, className) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    if (className) b.className = className;
+    b.addEventListener("click", () => attempt(onClick));
+    return b;
+  }
+
+  function describe(summary) {
+    const parts = [summary.reference];
+    if (summary.topic) parts.push("ämne: " + summary.topic);
+    else if (summary.reason) parts.push({ requested: "bad om en person", fallback: "boten förstod inte", topic: "ämne" }[summary.reason] || summary.reason);
+    return parts.join(" – ");
+  }
+
+  function renderQueue(data) {
+    const queueList = el("queue-list");
+    queueList.replaceChildren();
+    for (const item of data.queue) {
+      const li = document.createElement("li");
+      const title = document.createElement("div");
+      title.textContent = item.position + ". " + describe(item);
+      const info = document.createElement("div");
+      info.className = "muted";
+      info.textContent = "Har väntat " + item.waited_minutes + " min";
+      const row = document.createElement("div");
+      row.className = "row";
+      row.append(
+        button("Ta chatten", async () => {
+          await api("POST", "/api/agent/cases/" + item.id + "/claim");
+          await openCase(item.id);
+        }),
+        button("Visa", () => openCase(item.id), "secondary"),
+      );
+      li.append(title, info, row);
+      queueList.append(li);
+    }
+    el("queue-empty").hidden = data.queue.length > 0;
+
+    const activeList = el("active-list");
+    activeList.replaceChildren();
+    for (const item of data.active) {
+      const li = document.createElement("li");
+      if (me && item.agent.id === me.id) li.classList.add("mine");
+      if (selected && selected.case.id === item.id) li.classList.add("selected");
+      const title = document.createElement("div");
+      title.textContent = describe(item) + " (" + item.agent.name + ")";
+      const row = document.createElement("div");
+      row.className = "row";
+      row.append(button("Öppna", () => openCase(item.id), "secondary"));
+      li.append(title, row);
+      activeList.append(li);
+    }
+    if (data.agents_online !== undefined) showOnline(data.agents_online);
+  }
+
+  function showOnline(count) {
+    el("agents-online").textContent = count + " kommunvägledare " + (count === 1 ? "tillgänglig" : "tillgängliga");
+  }
+
+  async function loadQueue() { renderQueue(await api("GET", "/api/agent/queue")); }
+
+  async function loadFollowUps() {
+    const filter = el("followup-filter").value;
+    const data = await api("GET", "/api/agent/follow-ups" + (filter ? "?status=" + filter : ""));
+    const list = el("followup-list");
+    list.replaceChildren();
+    for (const item of data.follow_ups) {
+      const li = document.createElement("li");
+      const title = document.createElement("div");
+      title.textContent = item.reference + " – " + new Date(item.created_at).toLocaleString("sv-SE");
+      const text = document.createElement("p");
+      text.textContent = item.text;
+      const contact = document.createElement("div");
+      contact.className = "muted";
+      contact.textContent = item.contact ? "Kontakt: " + item.contact : "Ingen kontaktuppgift";
+      const row = document.createElement("div");
+      row.className = "row";
+      const next = item.status === "open" ? "done" : "open";
+      row.append(button(next === "done" ? "Markera som klar" : "Öppna igen", async () => {
+        await api("POST", "/api/agent/follow-ups/" + item.id, { status: next });
+        await loadFollowUps();
+      }));
+      li.append(title, text, contact, row);
+      list.append(li);
+    }
+    if (!data.follow_ups.length) {
+      const li = document.createElement("li");
+      li.textContent = "Inga meddelanden.";
+      list.append(li);
+    }
+  }
+
+  function renderMessage(message) {
+    if (seen.has(message.id)) return;
+    seen.add(message.id);
+    const item = document.createElement("div");
+    item.className = "message " + message.from;
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = SENDERS[message.from] + " " + time(message.at);
+    const text = document.createElement("span");
+    text.textContent = message.text;
+    item.append(meta, text);
+    if (message.intent) {
+      const intent = document.createElement("span");
+      intent.className = "intent";
+      intent.textContent = " (avsikt: " + message.intent.name + ", " + Math.round(message.intent.confidence * 100) + " %)";
+      item.append(intent);
+    }
+    transcript.append(item);
+    transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  function holdsSelected() {
+    return selected && selected.case.status === "claimed" && me &&
+      (selected.case.agent_id === me.id || me.role === "admin");
+  }
+
+  function renderCase() {
+    const section = el("case");
+    section.hidden = false;
+    const c = selected.case;
+    el("case-heading").textContent = "Ärende " + c.reference;
+    const statusText = { queued: "väntar i kön", claimed: "pågår", closed: "avslutad", cancelled: "invånaren lämnade kön" }[c.status] || c.status;
+    el("case-meta").textContent = "Status: " + statusText + (c.category ? " – kategori: " + c.category : "");
+    transcript.replaceChildren();
+    seen.clear();
+    selected.messages.forEach(renderMessage);
+    const notes = el("notes-list");
+    notes.replaceChildren();
+    for (const note of selected.notes) {
+      const li = document.createElement("li");
+      li.textContent = note.text + " – " + note.agent + " " + time(note.at);
+      notes.append(li);
+    }
+    const holds = holdsSelected();
+    el("reply-form").hidden = !holds;
+    section.querySelector(".case-actions").hidden = !holds;
+  }
+
+  async function openCase(id) {
+    selected = await api("GET", "/api/agent/cases/" + id);
+    renderCase();
+    await loadQueue();
+    if (holdsSelected()) el("reply-input").focus();
+    else el("case-heading").focus();
+  }
+
+  function onFrame(frame) {
+    switch (frame.type) {
+      case "queue":
+        renderQueue(frame);
+        if (selected) attempt(async () => {
+          const fresh = await api("GET", "/api/agent/cases/" + selected.case.id);
+          const changed = fresh.case.status !== selected.case.status || fresh.case.agent_id !== selected.case.agent_id;
+          selected = fresh;
+          if (changed) renderCase();
+        });
+        break;
+      case "message":
+        if (selected && frame.conversation_id === selected.case.conversation_id) {
+          renderMessage(frame.message);
+          if (frame.message.from === "resident") el("resident-typing").textContent = "";
+        }
+        break;
+      case "typing":
+        if (selected && frame.conversation_id === selected.case.conversation_id) {
+          el("resident-typing").textContent = "Invånaren skriver …";
+          clearTimeout(residentTypingTimer);
+          residentTypingTimer = setTimeout(() => { el("resident-typing").textContent = ""; }, 4000);
+        }
+        break;
+      case "presence":
+        showOnline(frame.agents_online);
+        break;
+      case "follow_ups":
+        attempt(loadFollowUps);
+        break;
+    }
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(scheme + "//" + location.host + "/ws/agent");
+    socket.addEventListener("open", () => {
+      reconnectDelay = 1000;
+      say("");
+      attempt(loadQueue);
+    });
+    socket.addEventListener("message", (event) => {
+      try { onFrame(JSON.parse(event.data)); } catch (e) { /* ignore a frame we cannot read */ }
+    });
+    socket.addEventListener("close", () => {
+      say("Anslutningen bröts. Försöker ansluta igen …");
+      setTimeout(connect, reconnectDelay);
+      reconnectDelay = Math.min(reconnectDelay * 2, 30000);
+    });
+  }
+
+  el("online-toggle").addEventListener("change", (event) => attempt(async () => {
+    const result = await api("POST", "/api/agent/presence", { online: event.target.checked });
+    showOnline(result.agents_online);
+    say(result.online ? "Du är tillgänglig för chatt." : "Du är inte tillgänglig för chatt.");
+  }));
+
+  el("followup-filter").addEventListener("change", () => attempt(loadFollowUps));
+
+  el("canned-select").addEventListener("change", (event) => {
+    if (event.target.value) {
+      el("reply-input").value = event.target.value;
+      event.target.value = "";
+      el("reply-input").focus();
+    }
+  });
+
+  el("reply-input").addEventListener("input", () => {
+    const now = Date.now();
+    if (holdsSelected() && now - lastTypingSent > 3000) {
+      lastTypingSent = now;
+      attempt(() => api("POST", "/api/agent/cases/" + selected.case.id + "/typing"));
+    }
+  });
+
+  el("reply-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      el("reply-form").requestSubmit();
+    }
+  });
+
+  el("reply-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = el("reply-input").value.trim();
+    if (!text) return;
+    attempt(async () => {
+      const message = await api("POST", "/api/agent/cases/" + selected.case.id + "/messages", { text });
+      el("reply-input").value = "";
+      renderMessage(message);
+    });
+  });
+
+  el("note-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = el("note-input").value.trim();
+    if (!text || !selected) return;
+    attempt(async () => {
+      await api("POST", "/api/agent/cases/" + selected.case.id + "/notes", { text });
+      el("note-input").value = "";
+      await openCase(selected.case.id);
+    });
+  });
+
+  el("requeue-button").addEventListener("click", () => attempt(async () => {
+    await api("POST", "/api/agent/cases/" + selected.case.id + "/requeue");
+    await openCase(selected.case.id);
+    say("Chatten är tillbaka i kön.");
+  }));
+
+  el("handback-button").addEventListener("click", () => attempt(async () => {
+    await api("POST", "/api/agent/cases/" + selected.case.id + "/hand-back");
+    await openCase(selected.case.id);
+    say("Chatten är tillbaka hos chattroboten.");
+  }));
+
+  el("close-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    attempt(async () => {
+      await api("POST", "/api/agent/cases/" + selected.case.id + "/close", { category: el("close-category").value });
+      await openCase(selected.case.id);
+      say("Chatten är avslutad.");
+    });
+  });
+
+  async function init() {
+    el("case-heading").tabIndex = -1;
+    me = await api("GET", "/api/agent/me");
+    const [categories, canned] = await Promise.all([
+      api("GET", "/api/agent/categories"),
+      api("GET", "/api/agent/canned-answers"),
+    ]);
+    for (const category of categories.categories) {
+      const option = document.createElement("option");
+      option.value = option.textContent = category;
+      el("close-category").append(option);
+    }
+    for (const answer of canned.canned_answers) {
+      const option = document.createElement("option");
+      option.value = answer.text;
+      option.textContent = answer.title;
+      el("canned-select").append(option);
+    }
+    await loadQueue();
+    await loadFollowUps();
+    connect();
+  }
+
+  attempt(init);
+})();

@@ -1,0 +1,85 @@
+"""What the router itself says to residents (Swedish). The bot's own answers live in Rasa's domain."""
+from __future__ import annotations
+
+HUMAN_HANDOFF_PAYLOAD = "/human_handoff"
+MAX_TEXT_LENGTH = 2000
+
+
+def notice(phone: str) -> str:
+    """Shown before the resident writes anything (offentlighetsprincipen, EU AI Act art. 50)."""
+    return (
+        "Hej! Du chattar med Helsingborgs stads chattrobot. Den är en automatisk assistent, inte en människa. "
+        "Det du skickar här sparas och blir en allmän handling som andra kan begära att få läsa. "
+        "Skriv därför inte personnummer, uppgifter om din eller någon annans hälsa eller andra personers namn. "
+        "Du behöver inte heller uppge ditt eget namn. "
+        "Är det akut eller är någon i fara – ring 112. "
+        f"Vill du prata med en person? Skriv det i chatten eller ring Helsingborg kontaktcenter på {phone}."
+    )
+
+
+def rasa_down(phone: str) -> str:
+    return (
+        "Tyvärr kan chattroboten inte svara just nu på grund av ett tekniskt fel. Ditt meddelande är sparat. "
+        f"Du kan ringa Helsingborg kontaktcenter på {phone} eller välja att chatta med en person. "
+        "Är det akut – ring 112."
+    )
+
+
+HANDOFF_BUTTON_TITLE = "Chatta med en person"
+
+
+def queued(reference: str, position: int, wait_minutes: int) -> str:
+    place = "först i kön" if position == 1 else f"nummer {position} i kön"
+    return (
+        f"Du är nu {place} för att chatta med en kommunvägledare. Beräknad väntetid är cirka {wait_minutes} "
+        f"{'minut' if wait_minutes == 1 else 'minuter'}. Ditt ärendenummer är {reference}."
+    )
+
+
+def no_agent(phone: str) -> str:
+    return (
+        "Just nu finns ingen kommunvägledare tillgänglig i chatten. "
+        f"Du kan ringa Helsingborg kontaktcenter på {phone}. Är det akut – ring 112."
+    )
+
+
+def closing_soon(phone: str) -> str:
+    return (
+        "Kontaktcenter stänger snart, så vi hinner inte starta en ny chatt med en kommunvägledare i dag. "
+        f"Du kan ringa oss på {phone} fram till stängning. Är det akut – ring 112."
+    )
+
+
+def closed(opens_at_text: str | None, phone: str) -> str:
+    when = f"Vi öppnar igen {opens_at_text}." if opens_at_text else "Vi har stängt just nu."
+    return (
+        f"Kontaktcenter har stängt och ingen kommunvägledare kan chatta just nu. {when} "
+        f"Du kan då chatta med oss eller ringa {phone}. Är det akut – ring 112."
+    )
+
+
+def agent_joined(name: str) -> str:
+    return f"Du chattar nu med {name}, kommunvägledare på Helsingborg kontaktcenter."
+
+
+ALREADY_WITH_AGENT = "Du chattar redan med en kommunvägledare."
+AGENT_REQUEUED = "Kommunvägledaren har lämnat chatten. Du står kvar i kön och nästa lediga kommunvägledare tar över."
+CLOSED_BY_AGENT = (
+    "Kommunvägledaren har avslutat chatten. Fick du hjälp? Skriv gärna igen om du har fler frågor, "
+    "då svarar chattroboten."
+)
+HANDED_BACK = "Kommunvägledaren har lämnat chatten. Nu svarar chattroboten igen."
+LEFT_QUEUE = "Du har lämnat kön. Nu svarar chattroboten igen."
+
+# Error messages for bad requests (API and WebSocket).
+ERRORS = {
+    "invalid_json": "Förfrågan kunde inte läsas (ogiltig JSON).",
+    "empty_text": "Meddelandet är tomt. Skriv något innan du skickar.",
+    "text_too_long": "Meddelandet är för långt. Det får vara högst 2 000 tecken.",
+    "invalid_field": "Förfrågan innehåller ett ogiltigt värde.",
+    "unauthorized": "Du har inte behörighet till den här konversationen.",
+    "not_found": "Konversationen finns inte.",
+    "rate_limited": "Du skickar för många meddelanden. Vänta en liten stund och försök igen.",
+    "not_in_queue": "Du står inte i kö.",
+    "internal_error": "Något gick fel hos oss. Försök igen om en stund.",
+}

@@ -1,0 +1,96 @@
+"""Storing messages and audit events, and the JSON shapes messages take in the API and in frames."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router.models import RESIDENT, Event, Message
+from router.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
+
+
+async def add_message(
+    session: AsyncSession,
+    conversation_id: str,
+    sender: str,
+    text: str,
+    at: datetime,
+    *,
+    buttons: list[dict[str, str]] | None = None,
+    agent_id: int | None = None,
+    client_message_id: str | None = None,
+) -> Message:
+    message = Message(
+        conversation_id=conversation_id,
+        sender=sender,
+        text=text,
+        buttons=buttons or None,
+        agent_id=agent_id,
+        client_message_id=client_message_id,
+        created_at=at,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+def add_event(
+    session: AsyncSession,
+    kind: str,
+    at: datetime,
+    *,
+    conversation_id: str | None = None,
+    case_id: int | None = None,
+    agent_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        Event(
+            kind=kind,
+            created_at=at,
+            conversation_id=conversation_id,
+            case_id=case_id,
+            agent_id=agent_id,
+            data=data,
+        )
+    )
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    """A message as the resident API and the agent console show it."""
+    shown: dict[str, Any] = {
+        "id": message.id,
+        "from": message.sender,
+        "text": message.text,
+        "at": message.created_at.isoformat(),
+    }
+    if message.buttons:
+        shown["buttons"] = message.buttons
+    return shown
+
+
+def message_frame(message: Message) -> dict[str, Any]:
+    """A WebSocket frame for the resident; their own messages carry client_message_id to match them."""
+    frame = {
+        "type": "message",
+        "id": message.id,
+        "from": message.sender,
+        "text": message.text,
+        "buttons": message.buttons or [],
+        "at": message.created_at.isoformat(),
+    }
+    if message.sender == RESIDENT and message.client_message_id:
+        frame["client_message_id"] = message.client_message_id
+    return frame
+
+
+async def publish_messages(pubsub: PubSub, messages: list[Message], *, to_agents: bool) -> None:
+    """Push stored messages to the resident's WebSockets and, while a person is involved, to the consoles."""
+    for message in messages:
+        await pubsub.publish(conversation_channel(message.conversation_id), message_frame(message))
+        if to_agents:
+            await pubsub.publish(
+                AGENTS_CHANNEL,
+                {"type": "message", "conversation_id": message.conversation_id, "message": message_json(message)},
+            )

@@ -1,0 +1,123 @@
+"""Alembic migrations on SQLite and PostgreSQL: upgrade, downgrade, schema equal to the models,
+and the parts that depend on the database (atomic claim, references) running on PostgreSQL."""
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from dataclasses import replace
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from router import models  # noqa: F401  (tables on the metadata)
+from router.app import create_app
+from router.core.db import alembic_config, create_engine, migrate
+from tests.router.conftest import PASSWORD, add_agent, handoff, new_conversation, queued_case
+
+pytestmark = pytest.mark.asyncio
+
+POSTGRES_URL = os.environ.get("ROUTER_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def _schema_differences(connection) -> list:
+    return compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+
+
+def _downgrade_to_base(connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, "base")
+
+
+async def _check_migrations(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine)
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_schema_differences) == []
+        async with engine.begin() as connection:
+            await connection.run_sync(_downgrade_to_base)
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: c.dialect.get_table_names(c))
+            assert set(tables) <= {"alembic_version"}
+        await migrate(engine)
+        await migrate(engine)  # already at head: nothing to do
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_schema_differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_migrations_on_sqlite(tmp_path) -> None:
+    await _check_migrations(f"sqlite+aiosqlite:///{tmp_path / 'fresh' / 'router.db'}")
+
+
+def _asyncpg_dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url)
+    if database:
+        parsed = parsed.set(database=database)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest_asyncio.fixture
+async def postgres_database():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    try:
+        admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=3)
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+    name = f"router_test_{uuid.uuid4().hex[:12]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def test_migrations_on_postgres(postgres_database) -> None:
+    await _check_migrations(postgres_database)
+
+
+async def test_router_on_postgres_claims_atomically(postgres_database, aiohttp_client, settings, clock, options) -> None:
+    """The whole path on PostgreSQL: handoff with references, then concurrent claims."""
+    import aiohttp
+
+    app = create_app(replace(settings, database_url=postgres_database), clock=clock, options=options)
+    client = await aiohttp_client(app)
+    await add_agent(client, "anna")
+    from tests.router.conftest import login
+
+    csrf = await login(client, "anna")
+    await client.post("/api/agent/presence", json={"online": True}, headers={"X-CSRF-Token": csrf})
+    case_id, conversation_id, auth = await queued_case(client)
+    second_id, _ = await new_conversation(client)
+    second = await (await handoff(client, second_id)).json()
+    assert second["position"] == 2 and second["reference"].startswith("HBG-2026-")
+
+    sessions = []
+    for name in ("bertil", "cecilia"):
+        await add_agent(client, name)
+        session = aiohttp.ClientSession(base_url=str(client.make_url("/")), cookie_jar=aiohttp.CookieJar(unsafe=True))
+        page = await (await session.get("/agent/login")).text()
+        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        await session.post("/agent/login", data={"username": name, "password": PASSWORD, "csrf_token": token})
+        sessions.append((session, (await (await session.get("/api/agent/me")).json())["csrf_token"]))
+    try:
+        claims = [client.post(f"/api/agent/cases/{case_id}/claim", headers={"X-CSRF-Token": csrf})]
+        claims += [s.post(f"/api/agent/cases/{case_id}/claim", headers={"X-CSRF-Token": c}) for s, c in sessions]
+        statuses = sorted(response.status for response in await asyncio.gather(*claims))
+        assert statuses == [200, 409, 409]
+    finally:
+        for session, _ in sessions:
+            await session.close()
+    history = await (await client.get(f"/api/conversations/{conversation_id}", headers=auth)).json()
+    assert history["state"] == "agent"
+    assert history["messages"][-1]["at"].endswith("+00:00")

@@ -1,0 +1,76 @@
+"""Health check, pages, security headers, static files and rate limits."""
+from __future__ import annotations
+
+import pytest
+
+from router.core.options import RouterOptions
+from tests.router.conftest import new_conversation
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_healthz_reports_rasa_actions_and_db(client, rasa) -> None:
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert await response.json() == {"status": "ok", "rasa": "ok", "actions": "ok", "db": "ok"}
+
+
+async def test_healthz_reports_down_services(aiohttp_client, settings, clock, options) -> None:
+    from dataclasses import replace
+
+    from router.app import create_app
+
+    down = replace(settings, rasa_url="http://127.0.0.1:9", actions_url="http://127.0.0.1:9")
+    client = await aiohttp_client(create_app(down, clock=clock, options=options))
+    body = await (await client.get("/healthz")).json()
+    assert body == {"status": "ok", "rasa": "down", "actions": "down", "db": "ok"}
+
+
+async def test_resident_chat_page_is_swedish_accessible_and_script_free(client) -> None:
+    response = await client.get("/")
+    html = await response.text()
+    assert response.status == 200
+    assert '<html lang="sv">' in html
+    assert 'role="log"' in html and 'aria-live="polite"' in html
+    assert '<label for="message-input">' in html
+    assert "<script>" not in html and 'src="/static/chat.js"' in html
+    assert "042-10 50 00" in html and "112" in html
+    headers = response.headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("path", ["/static/chat.js", "/static/chat.css", "/static/agent.js", "/static/agent.css", "/static/base.css"])
+async def test_static_files_are_served(client, path) -> None:
+    response = await client.get(path)
+    assert response.status == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_unknown_api_path_is_json_404(client) -> None:
+    response = await client.get("/api/nothing-here")
+    assert response.status == 404
+    assert (await response.json())["error"] == "not_found"
+
+
+@pytest.mark.parametrize("options", [RouterOptions(conversation_per_minute=3, address_per_minute=1000)])
+async def test_rate_limit_per_conversation_is_429(client, options) -> None:
+    conversation_id, auth = await new_conversation(client)
+    statuses = [
+        (await client.post(f"/api/conversations/{conversation_id}/messages", json={"text": "hej"}, headers=auth)).status
+        for _ in range(5)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
+    other_id, other_auth = await new_conversation(client)
+    response = await client.post(f"/api/conversations/{other_id}/messages", json={"text": "hej"}, headers=other_auth)
+    assert response.status == 200
+
+
+@pytest.mark.parametrize("options", [RouterOptions(conversation_per_minute=1000, address_per_minute=4)])
+async def test_rate_limit_per_client_address_is_429(client, options) -> None:
+    statuses = [(await client.post("/api/conversations")).status for _ in range(6)]
+    assert statuses == [201, 201, 201, 201, 429, 429]
+    response = await client.post("/api/conversations")
+    assert (await response.json())["message"].startswith("Du skickar för många")

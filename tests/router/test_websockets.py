@@ -1,0 +1,186 @@
+"""Live chat over WebSockets: resident ↔ agent relay, queue updates, typing, resync, limits."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.router.conftest import add_agent, agent_online, handoff, login, new_conversation, queued_case
+
+pytestmark = pytest.mark.asyncio
+
+
+async def receive_until(socket, predicate, timeout: float = 3.0) -> dict[str, Any]:
+    """Read frames until one matches; fails the test on timeout."""
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = await socket.receive_json()
+            if predicate(frame):
+                return frame
+
+
+def of_type(kind: str, **fields: Any):
+    return lambda frame: frame.get("type") == kind and all(frame.get(k) == v for k, v in fields.items())
+
+
+async def resident_socket(client, conversation_id: str, auth: dict[str, str]):
+    token = auth["Authorization"].split(" ", 1)[1]
+    return await client.ws_connect(f"/ws/conversations/{conversation_id}?token={token}")
+
+
+async def test_socket_needs_the_right_token(client) -> None:
+    conversation_id, _ = await new_conversation(client)
+    _, other = await new_conversation(client)
+    for query in ("", "?token=wrong", f"?token={other['Authorization'].split(' ')[1]}"):
+        with pytest.raises(aiohttp.WSServerHandshakeError) as error:
+            await client.ws_connect(f"/ws/conversations/{conversation_id}{query}")
+        assert error.value.status == 401
+    with pytest.raises(aiohttp.WSServerHandshakeError) as error:
+        await client.ws_connect("/ws/conversations/unknown?token=x")
+    assert error.value.status == 404
+
+
+async def test_resident_message_over_socket_gets_bot_reply_frames(client, rasa) -> None:
+    conversation_id, auth = await new_conversation(client)
+    socket = await resident_socket(client, conversation_id, auth)
+    assert await socket.receive_json() == {"type": "state", "state": "bot"}
+    await socket.send_json({"type": "message", "text": "hej", "client_message_id": "m1"})
+    own = await receive_until(socket, of_type("message", **{"from": "resident"}))
+    assert (own["text"], own["client_message_id"]) == ("hej", "m1")
+    reply = await receive_until(socket, of_type("message", **{"from": "bot"}))
+    assert reply["text"] == "Du skrev: hej" and reply["buttons"] == [] and reply["id"] > own["id"] and reply["at"]
+    await socket.send_json({"type": "message", "text": ""})
+    error = await receive_until(socket, of_type("error"))
+    assert error["error"] == "empty_text"
+    await socket.send_str("not json")
+    assert (await receive_until(socket, of_type("error")))["error"] == "invalid_json"
+    await socket.send_json({"type": "dance"})
+    assert (await receive_until(socket, of_type("error")))["error"] == "unknown_type"
+    await socket.close()
+
+
+async def test_sync_after_reconnect_returns_missed_messages(client, rasa) -> None:
+    conversation_id, auth = await new_conversation(client)
+    await client.post(f"/api/conversations/{conversation_id}/messages", json={"text": "ett"}, headers=auth)
+    await client.post(f"/api/conversations/{conversation_id}/messages", json={"text": "två"}, headers=auth)
+    history = (await (await client.get(f"/api/conversations/{conversation_id}", headers=auth)).json())["messages"]
+    socket = await resident_socket(client, conversation_id, auth)
+    await socket.receive_json()  # state
+    await socket.send_json({"type": "sync", "after_id": history[1]["id"]})
+    missed = [await socket.receive_json() for _ in range(2)]
+    assert [(f["type"], f["from"], f["text"]) for f in missed] == [
+        ("message", "resident", "två"),
+        ("message", "bot", "Du skrev: två"),
+    ]
+    await socket.send_json({"type": "sync", "after_id": "x"})
+    assert (await receive_until(socket, of_type("error")))["error"] == "invalid_field"
+    await socket.close()
+
+
+async def test_oversized_frame_closes_the_socket_cleanly(client) -> None:
+    conversation_id, auth = await new_conversation(client)
+    socket = await resident_socket(client, conversation_id, auth)
+    await socket.receive_json()
+    await socket.send_str('{"type": "message", "text": "' + "x" * 40_000 + '"}')
+    message = await socket.receive(timeout=3)
+    assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+    assert socket.close_code == aiohttp.WSCloseCode.MESSAGE_TOO_BIG
+    # The router is still fine.
+    assert (await client.get(f"/api/conversations/{conversation_id}", headers=auth)).status == 200
+
+
+async def test_too_long_text_in_a_frame_is_an_error_frame(client) -> None:
+    conversation_id, auth = await new_conversation(client)
+    socket = await resident_socket(client, conversation_id, auth)
+    await socket.receive_json()
+    await socket.send_json({"type": "message", "text": "x" * 2001})
+    error = await receive_until(socket, of_type("error"))
+    assert error["error"] == "text_too_long" and "2 000" in error["message"]
+    await socket.close()
+
+
+async def test_relay_between_resident_and_agent(client, rasa) -> None:
+    csrf = await agent_online(client, "anna")
+    headers = {"X-CSRF-Token": csrf}
+    agent_socket = await client.ws_connect("/ws/agent")
+    assert (await agent_socket.receive_json())["type"] == "presence"
+
+    case_id, conversation_id, resident_auth = await queued_case(client)
+    queue_frame = await receive_until(agent_socket, of_type("queue"))
+    assert [c["id"] for c in queue_frame["queue"]] == [case_id]
+
+    resident = await resident_socket(client, conversation_id, resident_auth)
+    assert await resident.receive_json() == {"type": "state", "state": "queued"}
+    place = await resident.receive_json()
+    assert (place["type"], place["position"], place["wait_minutes"]) == ("queue", 1, 5)
+    assert place["reference"].startswith("HBG-2026-")
+
+    await client.post(f"/api/agent/cases/{case_id}/claim", headers=headers)
+    assert (await receive_until(resident, of_type("agent_joined")))["name"] == "Anna"
+    await receive_until(resident, of_type("state", state="agent"))
+
+    await resident.send_json({"type": "typing"})
+    typing = await receive_until(agent_socket, of_type("typing"))
+    assert typing["conversation_id"] == conversation_id
+    await resident.send_json({"type": "message", "text": "Hej Anna", "client_message_id": "r1"})
+    relayed = await receive_until(agent_socket, lambda f: f["type"] == "message" and f["message"]["from"] == "resident")
+    assert (relayed["conversation_id"], relayed["message"]["text"]) == (conversation_id, "Hej Anna")
+
+    await client.post(f"/api/agent/cases/{case_id}/typing", headers=headers)
+    assert await receive_until(resident, of_type("typing")) == {"type": "typing", "from": "agent"}
+    await client.post(f"/api/agent/cases/{case_id}/messages", json={"text": "Hej! Hur kan jag hjälpa?"}, headers=headers)
+    frame = await receive_until(resident, of_type("message", **{"from": "agent"}))
+    assert frame["text"] == "Hej! Hur kan jag hjälpa?"
+
+    categories = (await (await client.get("/api/agent/categories")).json())["categories"]
+    await client.post(f"/api/agent/cases/{case_id}/close", json={"category": categories[-1]}, headers=headers)
+    assert (await receive_until(resident, of_type("agent_left")))["name"] == "Anna"
+    await receive_until(resident, of_type("state", state="closed"))
+    await receive_until(resident, of_type("closed"))
+    await resident.close()
+    await agent_socket.close()
+
+
+async def test_queue_positions_are_pushed_when_someone_ahead_leaves(client) -> None:
+    await agent_online(client)
+    _, first_id, first_auth = await queued_case(client)
+    _, second_id, second_auth = await queued_case(client)
+    second = await resident_socket(client, second_id, second_auth)
+    await receive_until(second, of_type("queue", position=2))
+    first = await resident_socket(client, first_id, first_auth)
+    await first.receive_json()
+    await first.send_json({"type": "leave_queue"})
+    await receive_until(first, of_type("state", state="bot"))
+    moved = await receive_until(second, of_type("queue"))
+    assert (moved["position"], moved["wait_minutes"]) == (1, 5)
+    await first.close()
+    await second.close()
+
+
+async def test_agent_socket_needs_a_session_and_same_origin(client) -> None:
+    with pytest.raises(aiohttp.WSServerHandshakeError) as error:
+        await client.ws_connect("/ws/agent")
+    assert error.value.status == 401
+    await add_agent(client, "anna")
+    await login(client, "anna")
+    with pytest.raises(aiohttp.WSServerHandshakeError) as error:
+        await client.ws_connect("/ws/agent", headers={"Origin": "https://evil.example"})
+    assert error.value.status == 403
+
+
+async def test_handoff_over_socket_when_rasa_is_down(client, rasa) -> None:
+    await agent_online(client)
+    rasa.mode = "error"
+    conversation_id, auth = await new_conversation(client)
+    socket = await resident_socket(client, conversation_id, auth)
+    await socket.receive_json()
+    await socket.send_json({"type": "message", "text": "hej", "client_message_id": "a"})
+    down = await receive_until(socket, of_type("message", **{"from": "bot"}))
+    assert "042-10 50 00" in down["text"]
+    await socket.send_json({"type": "message", "text": down["buttons"][0]["payload"], "client_message_id": "b"})
+    await receive_until(socket, of_type("state", state="queued"))
+    await receive_until(socket, of_type("queue", position=1))
+    await socket.close()
+    assert (await (await handoff(client, conversation_id)).json())["outcome"] == "already_queued"
