@@ -33,6 +33,7 @@ evaluate: setup
 # Debian's chromium for the browser tests (no browser download).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@test -d tests/e2e/node_modules/axe-core || npm ci --prefix tests/e2e --no-audit --no-fund
 
 test: setup browser
 	$(MAKE) test-router test-actions test-nlu test-stories test-e2e

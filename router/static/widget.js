@@ -1,0 +1,1623 @@
+/*
+ * Tryggare Helsingborg – resident chat widget.
+ *
+ * Plain JavaScript, no framework, no build step, no third-party requests. Embed with one tag:
+ *   <script src="https://ROUTER/static/widget.js" data-router="https://ROUTER" defer></script>
+ * data-router is the router's address; empty means the page's own origin. The stylesheet
+ * widget.css is loaded from the same folder as this file. Any element on the host page with the
+ * attribute data-hbg-chat-open opens the chat when clicked.
+ *
+ * Talks to the router's resident API (docs/architecture.md): POST /api/conversations,
+ * POST /api/conversations/{id}/messages, GET /api/conversations/{id}, leave-queue, feedback and the
+ * WebSocket /ws/conversations/{id}. Message text is only ever inserted with textContent.
+ */
+(function () {
+  "use strict";
+
+  if (window.__tryggareHelsingborgChat) return;
+  window.__tryggareHelsingborgChat = true;
+
+  var script = document.currentScript || document.querySelector("script[src*='widget.js']");
+
+  const MAX_CHARS = 2000;
+  const IDLE_WARN_MS = 20 * 60 * 1000;
+  const IDLE_CLOSE_MS = 2 * 60 * 1000;
+  const POLL_MS = 5000;
+  const ACK_TIMEOUT_MS = 10000;
+  const ALIGN_WINDOW_MS = 10000;
+  const TYPING_SEND_MS = 3000;
+  const TYPING_SHOW_MS = 6000;
+  const BOT_TYPING_MAX_MS = 15000;
+  const BACKOFF_BASE_MS = 1000;
+  const BACKOFF_MAX_MS = 30000;
+  const WS_FAILURES_BEFORE_FALLBACK = 2;
+  const STABLE_CONNECTION_MS = 5000;
+  const STATES = ["bot", "queued", "agent", "closed"];
+  const SENDERS = ["resident", "bot", "agent", "system"];
+
+  const ROUTER = routerBase();
+  const STORAGE_KEY = "hbg-chat:" + ROUTER;
+
+  // ------------------------------------------------------------------ Swedish texts
+  const fmt = (n) => Number(n).toLocaleString("sv-SE");
+  const T = {
+    launcher: "Chatta med oss",
+    unread: (n) => (n === 1 ? "1 nytt meddelande" : fmt(n) + " nya meddelanden"),
+    title: "Chatta med Helsingborgs stad",
+    close: "Stäng chattfönstret",
+    states: {
+      bot: "Du chattar med en automatisk assistent",
+      queued: "Du väntar på en kommunvägledare",
+      agent: "Du chattar med en kommunvägledare",
+      closed: "Chatten är avslutad",
+    },
+    content: "Chattens innehåll",
+    emergency: "Akut fara? Ring 112.",
+    noticeHeading: "Innan du skriver",
+    starting: "Chatten startar …",
+    startFailed:
+      "Chatten kan inte startas just nu. Försök igen om en stund eller ring Helsingborg kontaktcenter på 042-10 50 00.",
+    retry: "Försök igen",
+    log: "Meddelanden",
+    who: { resident: "Du", bot: "Assistenten", agent: "Kommunvägledaren", system: "Information" },
+    agentWho: (name) => (name ? name + ", kommunvägledare" : "Kommunvägledaren"),
+    choices: "Svarsalternativ",
+    newTab: " (öppnas i ny flik)",
+    inputLabel: "Skriv ditt meddelande",
+    inputHint: "Enter skickar. Skift och Enter ger en ny rad.",
+    placeholder: "Skriv din fråga här",
+    send: "Skicka",
+    counter: (n) => fmt(n) + " / " + fmt(MAX_CHARS) + " tecken",
+    tooLong: "Meddelandet är för långt. Det får vara högst " + fmt(MAX_CHARS) + " tecken.",
+    sending: "Skickas …",
+    failed: "Meddelandet kunde inte skickas.",
+    resend: "Skicka igen",
+    rateLimited: "Du har skickat många meddelanden på kort tid. Vänta en stund och försök igen.",
+    reconnecting: "Anslutningen bröts. Vi försöker ansluta igen …",
+    warnHeading: "Vill du skicka meddelandet?",
+    warnFound: (list) => "Ditt meddelande verkar innehålla " + list + ".",
+    warnPublic:
+      "Det du skickar sparas och blir en allmän handling som andra kan få läsa. Skriv därför inte personnummer, uppgifter om hälsa eller andra personers namn.",
+    warnContact: "Om du vill att vi ska kunna kontakta dig går det bra att skicka ändå.",
+    kinds: {
+      personnummer: "ett personnummer",
+      samordningsnummer: "ett samordningsnummer",
+      phone: "ett telefonnummer",
+      email: "en e-postadress",
+    },
+    and: " och ",
+    sendAnyway: "Skicka ändå",
+    edit: "Ändra",
+    queueHeading: "Du står i kö.",
+    queuePosition: (p) => "Du är nummer " + fmt(p) + " i kön.",
+    queueWaiting: "Du väntar på att en kommunvägledare ska svara.",
+    queueWait: (m) =>
+      m < 1
+        ? "Beräknad väntetid: mindre än en minut."
+        : m === 1
+          ? "Beräknad väntetid: cirka 1 minut."
+          : "Beräknad väntetid: cirka " + fmt(m) + " minuter.",
+    reference: (r) => "Ärendenummer: " + r,
+    leaveQueue: "Lämna kön",
+    leftQueue: "Du har lämnat kön.",
+    agentJoined: (n) => (n ? "Kommunvägledaren " + n + " har anslutit." : "En kommunvägledare har anslutit."),
+    agentLeft: (n) => (n ? "Kommunvägledaren " + n + " har lämnat chatten." : "Kommunvägledaren har lämnat chatten."),
+    typingAgent: (n) => (n ? "Kommunvägledaren " + n + " skriver …" : "Kommunvägledaren skriver …"),
+    typingBot: "Assistenten skriver …",
+    closedHeading: "Chatten är avslutad",
+    closedIdle: "Chatten stängdes eftersom den inte har använts på en stund.",
+    closedResident: "Du har avslutat chatten.",
+    closedGone: "Den här chatten finns inte längre.",
+    feedbackQuestion: "Fick du hjälp?",
+    yes: "Ja",
+    no: "Nej",
+    feedbackThanks: "Tack för ditt svar!",
+    feedbackFailed: "Vi kunde inte spara ditt svar. Försök igen.",
+    newChat: "Starta en ny chatt",
+    end: "Avsluta chatten",
+    endConfirm: "Vill du avsluta chatten? Du kan inte skriva mer i den efter det.",
+    endYes: "Avsluta",
+    endNo: "Fortsätt chatta",
+    idle: "Chatten stängs om 2 minuter. Vill du fortsätta?",
+    idleContinue: "Fortsätt",
+    save: "Spara chatten",
+    print: "Skriv ut",
+    privacy: "Så hanterar vi dina uppgifter",
+    tools: "Verktyg för chatten",
+    transcriptTitle: "Chatt med Helsingborgs stad",
+    transcriptSaved: "Sparad: ",
+    transcriptNotice: "Information före chatten: ",
+    notSent: " (inte skickat)",
+  };
+
+  // ------------------------------------------------------------------ sensitive data (before sending)
+  // Personnummer/samordningsnummer: YYMMDD-XXXX, YYMMDD+XXXX, YYMMDDXXXX, YYYYMMDD(-)XXXX; the Luhn check
+  // runs over the ten digits YYMMDDXXXX; a samordningsnummer has 60 added to the day.
+  const ID_NUMBER_RE = /(^|\D)(\d{8}|\d{6})([-+]?)(\d{4})(?!\d)/g;
+  const PHONE_CANDIDATE_RE = /(^|[^\d+])(\+?\d[\d \u00a0()-]{5,22}\d)(?!\d)/g;
+  const EMAIL_RE = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
+  const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+  function luhnValid(digits) {
+    let sum = 0;
+    for (let i = 0; i < digits.length; i++) {
+      let d = Number(digits[i]) * (i % 2 === 0 ? 2 : 1);
+      if (d > 9) d -= 9;
+      sum += d;
+    }
+    return sum % 10 === 0;
+  }
+
+  function idNumberKind(datePart, lastFour) {
+    if (datePart.length === 8 && !/^(18|19|20)/.test(datePart)) return null;
+    const yymmdd = datePart.slice(-6);
+    const month = Number(yymmdd.slice(2, 4));
+    const rawDay = Number(yymmdd.slice(4, 6));
+    if (month < 1 || month > 12) return null;
+    const coordination = rawDay > 60;
+    const day = coordination ? rawDay - 60 : rawDay;
+    if (day < 1 || day > DAYS_IN_MONTH[month - 1]) return null;
+    if (!luhnValid(yymmdd + lastFour)) return null;
+    return coordination ? "samordningsnummer" : "personnummer";
+  }
+
+  function phoneDigits(raw) {
+    let s = raw.replace(/\(0\)/g, "").replace(/[^\d+]/g, "");
+    if (s.lastIndexOf("+") > 0) return null;
+    if (s.startsWith("+46")) s = "0" + s.slice(3);
+    else if (s.startsWith("0046")) s = "0" + s.slice(4);
+    else if (s.startsWith("+") || s.startsWith("00")) return /^(\+|00)\d{8,15}$/.test(s) ? s : null;
+    return /^0[1-9]\d{6,8}$/.test(s) ? s : null;
+  }
+
+  // Returns [{kind, start, end}] for personnummer, samordningsnummer, Swedish phone numbers and e-mail.
+  function findSensitiveData(text) {
+    const found = [];
+    const overlaps = (start, end) => found.some((f) => start < f.end && end > f.start);
+    let m;
+    ID_NUMBER_RE.lastIndex = 0;
+    while ((m = ID_NUMBER_RE.exec(text))) {
+      const kind = idNumberKind(m[2], m[4]);
+      const start = m.index + m[1].length;
+      if (kind) found.push({ kind: kind, start: start, end: start + m[0].length - m[1].length });
+    }
+    EMAIL_RE.lastIndex = 0;
+    while ((m = EMAIL_RE.exec(text))) {
+      if (!overlaps(m.index, m.index + m[0].length)) {
+        found.push({ kind: "email", start: m.index, end: m.index + m[0].length });
+      }
+    }
+    PHONE_CANDIDATE_RE.lastIndex = 0;
+    while ((m = PHONE_CANDIDATE_RE.exec(text))) {
+      const base = m.index + m[1].length;
+      // A run may hold several numbers separated by spaces: try whole runs of words, longest first.
+      const words = [];
+      const wordRe = /\S+/g;
+      let w;
+      while ((w = wordRe.exec(m[2]))) words.push({ start: base + w.index, end: base + w.index + w[0].length });
+      for (let i = 0; i < words.length; ) {
+        let hit = 0;
+        for (let j = words.length; j > i; j--) {
+          const start = words[i].start;
+          const end = words[j - 1].end;
+          if (phoneDigits(text.slice(start, end)) && !overlaps(start, end)) {
+            found.push({ kind: "phone", start: start, end: end });
+            hit = j;
+            break;
+          }
+        }
+        i = hit || i + 1;
+      }
+    }
+    return found.sort((a, b) => a.start - b.start);
+  }
+
+  // ------------------------------------------------------------------ small helpers
+  function routerBase() {
+    const attr = script ? (script.getAttribute("data-router") || "").trim() : "";
+    if (!attr) return window.location.origin;
+    return new URL(attr, window.location.href).href.replace(/\/+$/, "");
+  }
+
+  function stylesheetUrl() {
+    if (script && script.src) return new URL("widget.css", script.src).href;
+    return ROUTER + "/static/widget.css";
+  }
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    if (attrs) {
+      for (const name of Object.keys(attrs)) {
+        const value = attrs[name];
+        if (value === null || value === undefined || value === false) continue;
+        if (name === "text") node.textContent = value;
+        else if (name === "class") node.className = value;
+        else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+        else node.setAttribute(name, value === true ? "" : String(value));
+      }
+    }
+    for (const child of children || []) if (child) node.appendChild(child);
+    return node;
+  }
+
+  function icon(pathData) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "hbgc-icon");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", pathData);
+    svg.appendChild(path);
+    return svg;
+  }
+  const ICON_CHAT = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
+  const ICON_CLOSE = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z";
+
+  function newMessageId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  const charCount = (text) => Array.from(text).length;
+
+  function joinList(items) {
+    if (items.length < 2) return items.join("");
+    return items.slice(0, -1).join(", ") + T.and + items[items.length - 1];
+  }
+
+  function safeHttpUrl(raw) {
+    let url;
+    try {
+      url = new URL(raw);
+    } catch (_) {
+      return null;
+    }
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  }
+
+  function externalLink(href, label) {
+    const bare = label === href || label + "/" === href;
+    return el("a", { href: href, target: "_blank", rel: "noopener noreferrer", class: bare ? "hbgc-link hbgc-link--bare" : "hbgc-link" }, [
+      document.createTextNode(label),
+      el("span", { class: "hbgc-sr", text: T.newTab }),
+    ]);
+  }
+
+  // Text with [label](url) and bare http(s) addresses turned into links; everything else stays text.
+  // Only http and https become links; any other scheme (javascript:, data: …) is shown as plain text.
+  const LINK_RE = /\[([^\]\n]{1,300})\]\(([^()\s]{1,2000})\)|\bhttps?:\/\/[^\s<>"']+/gi;
+  function appendRichText(parent, text) {
+    let last = 0;
+    let m;
+    LINK_RE.lastIndex = 0;
+    while ((m = LINK_RE.exec(text))) {
+      if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+      if (m[1] !== undefined) {
+        const href = safeHttpUrl(m[2]);
+        parent.appendChild(href ? externalLink(href, m[1]) : document.createTextNode(m[1] + " (" + m[2] + ")"));
+        last = m.index + m[0].length;
+      } else {
+        const raw = m[0].replace(/[.,;:!?)\]]+$/, "");
+        const href = safeHttpUrl(raw);
+        parent.appendChild(href ? externalLink(href, raw) : document.createTextNode(raw));
+        last = m.index + raw.length;
+        LINK_RE.lastIndex = last;
+      }
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function timestamp(date) {
+    const pad = (n) => String(n).padStart(2, "0");
+    return (
+      date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + " " +
+      pad(date.getHours()) + ":" + pad(date.getMinutes())
+    );
+  }
+
+  // ------------------------------------------------------------------ session storage
+  function loadSession() {
+    try {
+      const raw = window.sessionStorage.getItem(STORAGE_KEY);
+      const data = raw ? JSON.parse(raw) : null;
+      if (!data || typeof data.id !== "string" || typeof data.token !== "string") return null;
+      data.lastId = Number(data.lastId) || 0;
+      data.pending = Array.isArray(data.pending)
+        ? data.pending.filter((p) => p && typeof p.cmid === "string" && typeof p.text === "string")
+        : [];
+      return data;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function saveSession() {
+    try {
+      if (!conv) {
+        window.sessionStorage.removeItem(STORAGE_KEY);
+        return;
+      }
+      window.sessionStorage.setItem(
+        STORAGE_KEY,
+        JSON.stringify({
+          id: conv.id,
+          token: conv.token,
+          notice: conv.notice,
+          lastId: conv.lastId,
+          ended: conv.ended || null,
+          feedbackGiven: !!conv.feedbackGiven,
+          open: !panel.hidden,
+          pending: pending.map((p) => ({ cmid: p.cmid, text: p.text, display: p.display })),
+        })
+      );
+    } catch (_) {
+      /* storage unavailable (private mode): the chat still works, it just does not survive a reload */
+    }
+  }
+
+  // ------------------------------------------------------------------ HTTP API
+  const convPath = (suffix) => "/api/conversations/" + encodeURIComponent(conv.id) + (suffix || "");
+
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (conv) headers.Authorization = "Bearer " + conv.token;
+    const res = await fetch(ROUTER + path, {
+      method: method,
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit",
+      cache: "no-store",
+    });
+    let data = null;
+    try {
+      data = await res.json();
+    } catch (_) {
+      data = null;
+    }
+    return { status: res.status, ok: res.ok, data: data };
+  }
+
+  // The router's Swedish text for an error: {"error": code, "message": text}, or {"error": text}.
+  function readableError(data, fallback) {
+    if (data && typeof data.message === "string" && data.message.trim()) return data.message;
+    if (data && typeof data.error === "string" && /\s/.test(data.error.trim())) return data.error;
+    return fallback;
+  }
+  const errorText = (r, fallback) => readableError(r.data, fallback);
+
+  // ------------------------------------------------------------------ state
+  let conv = null; // {id, token, notice, lastId, ended, feedbackGiven}
+  let chatState = null; // bot | queued | agent | closed
+  let reference = null;
+  let agentName = null;
+  let entries = []; // shown messages, in order: {from, text, display, name, at, localTime, keyed, alignUntil, el, buttons}
+  let keyIndex = new Map(); // dedupe key -> entry
+  let pending = []; // unacknowledged resident messages: {cmid, text, display, via, sentAt, failed, entry, ackTimer}
+  let ws = null;
+  let wsOpen = false;
+  let wsAttempts = 0;
+  let wsOpenedAt = 0;
+  let wsTimer = 0;
+  let fallback = false;
+  let pollTimer = 0;
+  let httpChain = Promise.resolve();
+  let starting = false;
+  let unread = 0;
+  let lastTypingSent = 0;
+  let agentTypingTimer = 0;
+  let botTypingTimer = 0;
+  let idleTimer = 0;
+  let idleCloseTimer = 0;
+  let leaveRequested = false;
+  let prompt = null; // {kind, onEscape}
+
+  // ------------------------------------------------------------------ DOM
+  const link = el("link", { rel: "stylesheet", href: stylesheetUrl() });
+  document.head.appendChild(link);
+
+  const launcherText = el("span", { class: "hbgc-launcher-text", text: T.launcher });
+  const launcherBadge = el("span", { class: "hbgc-badge", hidden: true });
+  const launcher = el(
+    "button",
+    { type: "button", class: "hbgc-launcher", "aria-expanded": "false", "aria-controls": "hbgc-panel", onclick: togglePanel },
+    [icon(ICON_CHAT), launcherText, launcherBadge]
+  );
+
+  const subtitle = el("p", { class: "hbgc-subtitle", id: "hbgc-subtitle", text: T.states.bot });
+  const heading = el("h2", { class: "hbgc-title", id: "hbgc-title", tabindex: "-1", text: T.title });
+  const closeButton = el(
+    "button",
+    { type: "button", class: "hbgc-icon-button", "aria-label": T.close, onclick: () => closePanel(true) },
+    [icon(ICON_CLOSE)]
+  );
+  const header = el("div", { class: "hbgc-header" }, [el("div", { class: "hbgc-heading" }, [heading, subtitle]), closeButton]);
+
+  const noticeText = el("div", { class: "hbgc-notice-text", id: "hbgc-notice-text" });
+  const startStatus = el("p", { class: "hbgc-start-status", role: "status" });
+  const retryStart = el("button", { type: "button", class: "hbgc-button hbgc-button--secondary", hidden: true, text: T.retry, onclick: () => startConversation() });
+  const notice = el("section", { class: "hbgc-notice", "aria-labelledby": "hbgc-notice-heading" }, [
+    el("p", { class: "hbgc-emergency", text: T.emergency }),
+    el("h3", { class: "hbgc-notice-heading", id: "hbgc-notice-heading", text: T.noticeHeading }),
+    noticeText,
+    el("p", { class: "hbgc-privacy" }, [
+      el("a", { class: "hbgc-link", href: ROUTER + "/integritet", target: "_blank", rel: "noopener noreferrer" }, [
+        document.createTextNode(T.privacy),
+        el("span", { class: "hbgc-sr", text: T.newTab }),
+      ]),
+    ]),
+    startStatus,
+    retryStart,
+  ]);
+
+  const log = el("div", { class: "hbgc-log", role: "log", "aria-live": "polite", "aria-label": T.log });
+  const typing = el("p", { class: "hbgc-typing", role: "status" });
+
+  const endHeading = el("h3", { class: "hbgc-end-heading", tabindex: "-1", text: T.closedHeading });
+  const endReason = el("p", { class: "hbgc-end-reason" });
+  const feedbackStatus = el("p", { class: "hbgc-feedback-status", role: "status", tabindex: "-1" });
+  const feedbackYes = el("button", { type: "button", class: "hbgc-button", text: T.yes, onclick: () => sendFeedback(true) });
+  const feedbackNo = el("button", { type: "button", class: "hbgc-button", text: T.no, onclick: () => sendFeedback(false) });
+  const feedback = el("div", { class: "hbgc-feedback", role: "group", "aria-labelledby": "hbgc-feedback-q" }, [
+    el("p", { class: "hbgc-feedback-q", id: "hbgc-feedback-q", text: T.feedbackQuestion }),
+    el("div", { class: "hbgc-row" }, [feedbackYes, feedbackNo]),
+  ]);
+  const endSection = el("section", { class: "hbgc-end", hidden: true, "aria-labelledby": "hbgc-end-heading" }, [
+    endHeading,
+    endReason,
+    feedback,
+    feedbackStatus,
+    el("button", { type: "button", class: "hbgc-button hbgc-button--secondary", text: T.newChat, onclick: startNewChat }),
+  ]);
+  endHeading.id = "hbgc-end-heading";
+
+  const scroller = el("div", { class: "hbgc-scroll", tabindex: "0", role: "region", "aria-label": T.content }, [
+    notice,
+    log,
+    typing,
+    endSection,
+  ]);
+
+  const queueText = el("span", { class: "hbgc-queue-text" });
+  const queueBox = el("section", { class: "hbgc-queue", hidden: true, "aria-labelledby": "hbgc-queue-heading" }, [
+    el("div", { class: "hbgc-queue-info", role: "status" }, [
+      el("h3", { class: "hbgc-queue-heading", id: "hbgc-queue-heading", text: T.queueHeading }),
+      document.createTextNode(" "),
+      queueText,
+    ]),
+    el("button", { type: "button", class: "hbgc-button hbgc-button--secondary hbgc-button--small", text: T.leaveQueue, onclick: leaveQueue }),
+  ]);
+  const connectionStatus = el("p", { class: "hbgc-connection", role: "status" });
+
+  const promptBox = el("div", { class: "hbgc-prompt", role: "alertdialog", hidden: true, "aria-labelledby": "hbgc-prompt-title", "aria-describedby": "hbgc-prompt-body" });
+
+  const textarea = el("textarea", {
+    id: "hbgc-input",
+    class: "hbgc-input",
+    rows: "2",
+    disabled: true,
+    placeholder: T.placeholder,
+    "aria-describedby": "hbgc-notice-text hbgc-hint hbgc-counter hbgc-error",
+  });
+  const counter = el("p", { class: "hbgc-counter", id: "hbgc-counter", text: T.counter(0) });
+  const composerError = el("p", { class: "hbgc-error", id: "hbgc-error", role: "alert" });
+  const sendButton = el("button", { type: "submit", class: "hbgc-button hbgc-send", disabled: true, text: T.send });
+  const composer = el("form", { class: "hbgc-composer", novalidate: true }, [
+    el("label", { class: "hbgc-label", for: "hbgc-input", text: T.inputLabel }),
+    el("p", { class: "hbgc-sr", id: "hbgc-hint", text: T.inputHint }),
+    el("div", { class: "hbgc-input-row" }, [textarea, sendButton]),
+    el("div", { class: "hbgc-meta" }, [counter, composerError]),
+  ]);
+
+  const endButton = el("button", { type: "button", class: "hbgc-tool", text: T.end, onclick: confirmEnd, disabled: true });
+  const tools = el("div", { class: "hbgc-tools", role: "group", "aria-label": T.tools }, [
+    el("button", { type: "button", class: "hbgc-tool", text: T.save, onclick: downloadTranscript }),
+    el("button", { type: "button", class: "hbgc-tool", text: T.print, onclick: printTranscript }),
+    endButton,
+  ]);
+
+  const panel = el(
+    "div",
+    { class: "hbgc-panel", id: "hbgc-panel", role: "dialog", "aria-labelledby": "hbgc-title", "aria-describedby": "hbgc-subtitle", hidden: true },
+    [header, scroller, queueBox, connectionStatus, promptBox, composer, tools]
+  );
+  const alertRegion = el("div", { class: "hbgc-sr", role: "alert" });
+  const root = el("aside", { class: "hbgc-root", lang: "sv", "aria-label": T.title }, [launcher, panel, alertRegion]);
+
+  // ------------------------------------------------------------------ panel
+  function togglePanel() {
+    if (panel.hidden) openPanel(true);
+    else closePanel(true);
+  }
+
+  function openPanel(moveFocus) {
+    panel.hidden = false;
+    root.classList.add("hbgc-is-open");
+    launcher.setAttribute("aria-expanded", "true");
+    unread = 0;
+    updateLauncher();
+    scrollToEnd();
+    if (!conv && !starting) startConversation();
+    if (moveFocus) focusComposerOrHeading();
+    saveSession();
+  }
+
+  function closePanel(returnFocus) {
+    if (panel.hidden) return;
+    panel.hidden = true;
+    root.classList.remove("hbgc-is-open");
+    launcher.setAttribute("aria-expanded", "false");
+    saveSession();
+    if (returnFocus) launcher.focus();
+  }
+
+  function focusComposerOrHeading() {
+    if (!textarea.disabled) textarea.focus();
+    else if (!endSection.hidden) endHeading.focus();
+    else heading.focus();
+  }
+
+  function updateLauncher() {
+    launcherBadge.hidden = unread === 0;
+    launcherBadge.textContent = unread ? String(unread) : "";
+    launcher.setAttribute("aria-label", unread ? T.launcher + " – " + T.unread(unread) : T.launcher);
+  }
+
+  // Keep the newest message in view unless the resident has scrolled up to read.
+  let followNewest = true;
+  let ownScroll = false;
+  function scrollToEnd() {
+    // The scroll event this causes is the widget's own, not the resident scrolling up.
+    ownScroll = scroller.scrollTop < scroller.scrollHeight - scroller.clientHeight - 1;
+    scroller.scrollTop = scroller.scrollHeight;
+    // In short windows the whole panel scrolls (see widget.css): bring the composer into view too.
+    if (getComputedStyle(panel).overflowY === "auto") panel.scrollTop = panel.scrollHeight;
+    followNewest = true;
+  }
+
+  function keepNewestInView() {
+    if (followNewest) scrollToEnd();
+  }
+
+  const focusInsidePanel = () => panel.contains(document.activeElement);
+
+  // ------------------------------------------------------------------ conversation lifecycle
+  async function startConversation() {
+    if (starting) return;
+    starting = true;
+    retryStart.hidden = true;
+    startStatus.textContent = T.starting;
+    let r;
+    try {
+      const res = await fetch(ROUTER + "/api/conversations", {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        credentials: "omit",
+        cache: "no-store",
+      });
+      r = { status: res.status, data: await res.json() };
+    } catch (_) {
+      r = null;
+    }
+    starting = false;
+    const d = r && r.data;
+    if (!r || r.status !== 201 || !d || typeof d.id !== "string" || typeof d.token !== "string") {
+      startStatus.textContent = T.startFailed;
+      retryStart.hidden = false;
+      return;
+    }
+    startStatus.textContent = "";
+    conv = { id: d.id, token: d.token, notice: typeof d.notice === "string" ? d.notice : "", lastId: 0, ended: null };
+    showNotice();
+    setState("bot");
+    saveSession();
+    setComposerEnabled(true);
+    if (!panel.hidden && (focusInsidePanel() || document.activeElement === document.body)) textarea.focus();
+    connect();
+    scheduleIdle();
+  }
+
+  async function restore(saved) {
+    conv = saved;
+    showNotice();
+    let r = null;
+    try {
+      r = await api("GET", convPath());
+    } catch (_) {
+      r = null;
+    }
+    if (r && (r.status === 401 || r.status === 403 || r.status === 404)) {
+      conv = null;
+      noticeText.textContent = "";
+      saveSession();
+      if (saved.open) openPanel(false);
+      return;
+    }
+    log.setAttribute("aria-busy", "true");
+    const onServer = new Set();
+    if (r && r.ok && r.data) {
+      reference = typeof r.data.reference === "string" ? r.data.reference : null;
+      if (Array.isArray(r.data.messages)) {
+        mergeTranscript(r.data.messages);
+        for (const m of r.data.messages) if (m && m.client_message_id) onServer.add(m.client_message_id);
+      }
+    }
+    // Messages not acknowledged before the reload go again (same client_message_id: the router keeps one).
+    for (const p of saved.pending) {
+      if (!onServer.has(p.cmid)) addPending({ cmid: p.cmid, text: p.text, display: p.display || p.text });
+    }
+    log.removeAttribute("aria-busy");
+    unread = 0;
+    updateLauncher();
+    const state = r && r.ok && r.data && STATES.includes(r.data.state) ? r.data.state : "bot";
+    if (saved.open) openPanel(false);
+    if (conv.ended) {
+      showClosed(endedReason(conv.ended));
+      return;
+    }
+    setState(state);
+    if (state === "closed") return;
+    setComposerEnabled(true);
+    if (!r || !r.ok) setConnectionProblem(true);
+    connect();
+    scheduleIdle();
+  }
+
+  function showNotice() {
+    noticeText.textContent = "";
+    appendRichText(noticeText, conv.notice || "");
+  }
+
+  function setState(state) {
+    if (!STATES.includes(state)) return;
+    const previous = chatState;
+    chatState = state;
+    subtitle.textContent = T.states[state];
+    if (state !== "queued") queueBox.hidden = true;
+    if (state === "queued" && queueBox.hidden) showQueue({});
+    if (previous === "queued" && state === "bot" && leaveRequested) announce(T.leftQueue);
+    if (state !== "queued") leaveRequested = false;
+    if (state === "agent") hideBotTyping();
+    if (state === "closed" && previous !== "closed") showClosed("");
+  }
+
+  function endedReason(kind) {
+    return kind === "idle" ? T.closedIdle : kind === "gone" ? T.closedGone : T.closedResident;
+  }
+
+  const conversationOver = () => !conv || chatState === "closed" || !!conv.ended;
+
+  function showClosed(reason) {
+    chatState = "closed";
+    subtitle.textContent = T.states.closed;
+    stopConnection();
+    clearTimeout(idleTimer);
+    clearTimeout(idleCloseTimer);
+    hidePrompt();
+    hideBotTyping();
+    hideAgentTyping();
+    queueBox.hidden = true;
+    setConnectionProblem(false);
+    const hadFocus = focusInsidePanel();
+    setComposerEnabled(false);
+    composer.hidden = true;
+    endButton.hidden = true;
+    for (const b of log.querySelectorAll("button")) b.disabled = true;
+    endReason.textContent = reason;
+    endReason.hidden = !reason;
+    feedback.hidden = !conv || !!conv.feedbackGiven || conv.ended === "gone";
+    if (conv && conv.feedbackGiven) feedbackStatus.textContent = T.feedbackThanks;
+    endSection.hidden = false;
+    scrollToEnd();
+    if (hadFocus) endHeading.focus();
+  }
+
+  function endLocally(kind) {
+    if (!conv || conv.ended) return;
+    if (chatState === "queued") requestLeaveQueue();
+    conv.ended = kind;
+    saveSession();
+    showClosed(endedReason(kind));
+  }
+
+  function conversationGone() {
+    if (!conv) return;
+    conv.ended = "gone";
+    saveSession();
+    showClosed(T.closedGone);
+  }
+
+  function startNewChat() {
+    stopConnection();
+    for (const p of pending) clearTimeout(p.ackTimer);
+    clearTimeout(idleTimer);
+    clearTimeout(idleCloseTimer);
+    hidePrompt();
+    clearTyping();
+    conv = null;
+    chatState = null;
+    reference = null;
+    agentName = null;
+    leaveRequested = false;
+    wsAttempts = 0;
+    entries = [];
+    keyIndex = new Map();
+    pending = [];
+    log.textContent = "";
+    noticeText.textContent = "";
+    endSection.hidden = true;
+    endReason.textContent = "";
+    composer.hidden = false;
+    endButton.hidden = false;
+    feedback.hidden = false;
+    feedbackStatus.textContent = "";
+    feedbackYes.disabled = false;
+    feedbackNo.disabled = false;
+    composerError.textContent = "";
+    saveSession();
+    heading.focus();
+    startConversation();
+  }
+
+  function setComposerEnabled(enabled) {
+    textarea.disabled = !enabled;
+    sendButton.disabled = !enabled;
+    endButton.disabled = !enabled;
+  }
+
+  // ------------------------------------------------------------------ rendering messages
+  function senderLabel(from, name) {
+    return from === "agent" ? T.agentWho(name) : T.who[from];
+  }
+
+  function renderEntry(entry, buttons) {
+    const previous = log.lastElementChild;
+    const label = senderLabel(entry.from, entry.name);
+    const node = el("div", { class: "hbgc-msg hbgc-msg--" + entry.from });
+    const showWho = entry.from !== "system" && (!previous || previous.getAttribute("data-who") !== label);
+    node.setAttribute("data-who", label);
+    if (showWho) node.appendChild(el("p", { class: "hbgc-who", "aria-hidden": "true", text: label }));
+    const bubble = el("div", { class: "hbgc-bubble" }, [el("span", { class: "hbgc-sr", text: label + ": " })]);
+    appendRichText(bubble, entry.display);
+    node.appendChild(bubble);
+    if (buttons && buttons.length) node.appendChild(renderButtons(buttons));
+    entry.el = node;
+    log.appendChild(node);
+    if (followNewest || entry.from === "resident") scrollToEnd();
+  }
+
+  function renderButtons(buttons) {
+    const group = el("div", { class: "hbgc-choices", role: "group", "aria-label": T.choices });
+    for (const b of buttons) {
+      group.appendChild(
+        el("button", {
+          type: "button",
+          class: "hbgc-choice",
+          text: b.title,
+          onclick: () => {
+            if (conversationOver()) return;
+            for (const other of group.querySelectorAll("button")) other.disabled = true;
+            sendText(b.payload, b.title);
+            textarea.focus();
+          },
+        })
+      );
+    }
+    return group;
+  }
+
+  function validButtons(buttons) {
+    if (!Array.isArray(buttons)) return [];
+    return buttons.filter((b) => b && typeof b.title === "string" && typeof b.payload === "string" && b.title.trim());
+  }
+
+  function addEntry(m, keys) {
+    const entry = {
+      from: m.from,
+      text: m.text,
+      display: m.text,
+      name: m.from === "agent" ? m.name || agentName : null,
+      at: m.at && !Number.isNaN(Date.parse(m.at)) ? new Date(m.at) : null,
+      localTime: new Date(),
+      keyed: false,
+      alignUntil: 0,
+      el: null,
+    };
+    remember(entry, keys);
+    entries.push(entry);
+    renderEntry(entry, validButtons(m.buttons));
+    if (m.from === "bot") hideBotTyping();
+    if (m.from === "agent") hideAgentTyping();
+    if (m.from !== "resident" && panel.hidden) {
+      unread += 1;
+      updateLauncher();
+    }
+    return entry;
+  }
+
+  function addSystemLine(text) {
+    const entry = addEntry({ from: "system", text: text }, []);
+    entry.alignUntil = Date.now() + ALIGN_WINDOW_MS;
+  }
+
+  function addPending(p) {
+    const entry = {
+      from: "resident",
+      text: p.text,
+      display: p.display,
+      name: null,
+      at: null,
+      localTime: new Date(),
+      keyed: false,
+      alignUntil: 0,
+      pending: true,
+      el: null,
+    };
+    entries.push(entry);
+    renderEntry(entry, []);
+    const status = el("p", { class: "hbgc-msg-status", text: T.sending });
+    entry.el.appendChild(status);
+    entry.status = status;
+    p.entry = entry;
+    p.via = null;
+    p.failed = false;
+    pending.push(p);
+    return p;
+  }
+
+  // ------------------------------------------------------------------ dedupe and acknowledgement
+  function messageKeys(m) {
+    const keys = [];
+    if (m.id !== undefined && m.id !== null && m.id !== "") keys.push("id:" + m.id);
+    const t = m.at ? Date.parse(m.at) : NaN;
+    if (!Number.isNaN(t)) keys.push("c:" + m.from + "|" + t + "|" + m.text);
+    return keys;
+  }
+
+  function remember(entry, keys) {
+    for (const k of keys) keyIndex.set(k, entry);
+    if (keys.length) entry.keyed = true;
+  }
+
+  function knownEntry(keys) {
+    for (const k of keys) if (keyIndex.has(k)) return keyIndex.get(k);
+    return null;
+  }
+
+  function noteId(m) {
+    const n = Number(m.id);
+    if (conv && Number.isFinite(n) && n > conv.lastId) conv.lastId = n;
+  }
+
+  function validMessage(m) {
+    return m && SENDERS.includes(m.from) && typeof m.text === "string";
+  }
+
+  function pendingFor(m, matchText) {
+    if (m.client_message_id) {
+      const byId = pending.find((p) => p.cmid === m.client_message_id);
+      if (byId) return byId;
+    }
+    return matchText ? pending.find((p) => p.via && p.text === m.text) || null : null;
+  }
+
+  function acknowledge(p, keys) {
+    clearTimeout(p.ackTimer);
+    pending = pending.filter((x) => x !== p);
+    const entry = p.entry;
+    entry.pending = false;
+    entry.el.classList.remove("hbgc-msg--failed");
+    if (entry.status) entry.status.remove();
+    entry.status = null;
+    remember(entry, keys);
+    if (!keys.length) entry.alignUntil = Date.now() + ALIGN_WINDOW_MS;
+    saveSession();
+  }
+
+  function markFailed(p, reason, canResend) {
+    clearTimeout(p.ackTimer);
+    p.failed = true;
+    p.via = null;
+    const entry = p.entry;
+    entry.el.classList.add("hbgc-msg--failed");
+    if (entry.status) entry.status.remove();
+    const status = el("div", { class: "hbgc-msg-status" }, [el("span", { text: T.failed + (reason ? " " + reason : "") })]);
+    if (canResend) {
+      status.appendChild(
+        el("button", {
+          type: "button",
+          class: "hbgc-button hbgc-button--small",
+          text: T.resend,
+          onclick: (ev) => {
+            if (conversationOver()) return;
+            ev.currentTarget.disabled = true;
+            p.failed = false;
+            status.replaceWith((entry.status = el("p", { class: "hbgc-msg-status", text: T.sending })));
+            entry.el.classList.remove("hbgc-msg--failed");
+            flushOutbox();
+            textarea.focus();
+          },
+        })
+      );
+    }
+    entry.status = status;
+    entry.el.appendChild(status);
+    keepNewestInView();
+  }
+
+  function dropPending(p) {
+    clearTimeout(p.ackTimer);
+    pending = pending.filter((x) => x !== p);
+    entries = entries.filter((e) => e !== p.entry);
+    p.entry.el.remove();
+    saveSession();
+  }
+
+  // A message the server pushed over the WebSocket (has id and at).
+  function acceptPushed(m) {
+    noteId(m);
+    const keys = messageKeys(m);
+    if (knownEntry(keys)) return saveSession();
+    if (m.from === "resident") {
+      const p = pendingFor(m, true);
+      if (p) return acknowledge(p, keys);
+    }
+    const now = Date.now();
+    const shown = entries.find(
+      (e) => !e.keyed && !e.pending && e.alignUntil > now && e.from === m.from && e.text === m.text
+    );
+    if (shown) remember(shown, keys);
+    else addEntry(m, keys);
+    saveSession();
+  }
+
+  // The full transcript from GET /api/conversations/{id}: append what is not shown yet, in order.
+  function mergeTranscript(list) {
+    let cursor = 0;
+    for (const m of list) {
+      if (!validMessage(m)) continue;
+      noteId(m);
+      const keys = messageKeys(m);
+      const known = knownEntry(keys);
+      if (known) {
+        cursor = Math.max(cursor, entries.indexOf(known) + 1);
+        continue;
+      }
+      const byId = m.from === "resident" && m.client_message_id ? pendingFor(m, false) : null;
+      if (byId) {
+        acknowledge(byId, keys);
+        continue;
+      }
+      const j = entries.findIndex((e, i) => i >= cursor && !e.keyed && !e.pending && e.from === m.from && e.text === m.text);
+      if (j >= 0) {
+        remember(entries[j], keys);
+        cursor = j + 1;
+        continue;
+      }
+      // A message on its way (its POST or socket send not answered yet) that the router already has.
+      const inFlight = m.from === "resident" ? pendingFor(m, true) : null;
+      if (inFlight) {
+        acknowledge(inFlight, keys);
+        continue;
+      }
+      addEntry(m, keys);
+      cursor = entries.length;
+    }
+    saveSession();
+  }
+
+  // ------------------------------------------------------------------ sending
+  function sendText(text, display) {
+    if (conversationOver()) return;
+    markActivity();
+    addPending({ cmid: newMessageId(), text: text, display: display || text });
+    saveSession();
+    if (chatState === "bot") showBotTyping();
+    flushOutbox();
+  }
+
+  function flushOutbox() {
+    for (const p of pending) {
+      if (p.via || p.failed) continue;
+      if (wsOpen) sendOverSocket(p);
+      else if (fallback) sendOverHttp(p);
+    }
+  }
+
+  function sendOverSocket(p) {
+    p.via = "ws";
+    p.sentAt = Date.now();
+    ws.send(JSON.stringify({ type: "message", text: p.text, client_message_id: p.cmid }));
+    clearTimeout(p.ackTimer);
+    // Safety net: a message the server has not acknowledged in time goes again over HTTP with the
+    // same client_message_id, which the router treats as the same message.
+    p.ackTimer = setTimeout(() => {
+      if (pending.includes(p) && p.via === "ws") sendOverHttp(p);
+    }, ACK_TIMEOUT_MS);
+  }
+
+  function sendOverHttp(p) {
+    p.via = "http";
+    p.sentAt = p.sentAt || Date.now();
+    httpChain = httpChain.then(() => postMessage(p));
+  }
+
+  async function postMessage(p) {
+    if (!pending.includes(p) || conversationOver()) return;
+    const owner = conv;
+    let r;
+    try {
+      r = await api("POST", convPath("/messages"), { text: p.text, client_message_id: p.cmid });
+    } catch (_) {
+      p.via = null; // network trouble: stays pending, goes again on the next poll or reconnect
+      if (conv === owner) setConnectionProblem(true);
+      return;
+    }
+    if (conv !== owner) return; // a new chat was started meanwhile
+    const stillPending = pending.includes(p);
+    if (r.status === 200 && r.data) {
+      const since = p.sentAt;
+      if (stillPending) acknowledge(p, []);
+      for (const reply of Array.isArray(r.data.replies) ? r.data.replies : []) {
+        if (!reply || typeof reply.text !== "string") continue;
+        // The same reply may already have arrived over the WebSocket.
+        const seen = entries.some((e) => e.from === "bot" && e.text === reply.text && e.localTime.getTime() >= since);
+        if (!seen) addEntry({ from: "bot", text: reply.text, buttons: reply.buttons }, []).alignUntil = Date.now() + ALIGN_WINDOW_MS;
+      }
+      hideBotTyping();
+      if (r.data.state) setState(r.data.state);
+      return;
+    }
+    if (!stillPending) return;
+    hideBotTyping();
+    if (r.status === 413) return refuseTooLong(p, errorText(r, T.tooLong));
+    if (r.status === 400) return dropPending(p);
+    if (r.status === 429) return markFailed(p, errorText(r, T.rateLimited), true);
+    if (r.status === 401 || r.status === 403 || r.status === 404) return conversationGone();
+    p.via = null; // server trouble: try again later
+  }
+
+  function refuseTooLong(p, message) {
+    dropPending(p);
+    if (!textarea.value.trim()) textarea.value = p.text;
+    updateCounter();
+    composerError.textContent = message;
+  }
+
+  function submitComposer(ev) {
+    if (ev) ev.preventDefault();
+    if (textarea.disabled || conversationOver()) return;
+    const text = textarea.value.trim();
+    if (!text) return;
+    if (charCount(text) > MAX_CHARS) {
+      composerError.textContent = T.tooLong;
+      textarea.focus();
+      return;
+    }
+    const findings = findSensitiveData(text);
+    if (findings.length) {
+      showSensitiveWarning(text, findings);
+      return;
+    }
+    commitComposer(text);
+  }
+
+  function commitComposer(text) {
+    textarea.value = "";
+    updateCounter();
+    composerError.textContent = "";
+    sendText(text);
+  }
+
+  function updateCounter() {
+    const n = charCount(textarea.value.trim());
+    counter.textContent = T.counter(n);
+    const over = n > MAX_CHARS;
+    counter.classList.toggle("hbgc-counter--over", over);
+    textarea.setAttribute("aria-invalid", over ? "true" : "false");
+    if (over && !composerError.textContent) composerError.textContent = T.tooLong;
+    if (!over && composerError.textContent === T.tooLong) composerError.textContent = "";
+  }
+
+  function onComposerInput() {
+    updateCounter();
+    markActivity();
+    if (wsOpen && (chatState === "queued" || chatState === "agent") && Date.now() - lastTypingSent > TYPING_SEND_MS) {
+      lastTypingSent = Date.now();
+      ws.send(JSON.stringify({ type: "typing" }));
+    }
+  }
+
+  function onComposerKeydown(ev) {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      submitComposer();
+    }
+  }
+
+  // ------------------------------------------------------------------ prompts (sensitive data, idle, end)
+  function showPrompt(kind, title, paragraphs, buttons, onEscape) {
+    promptBox.textContent = "";
+    promptBox.className = "hbgc-prompt hbgc-prompt--" + kind;
+    promptBox.appendChild(el("h3", { class: "hbgc-prompt-title", id: "hbgc-prompt-title", text: title }));
+    promptBox.appendChild(el("div", { id: "hbgc-prompt-body" }, paragraphs.map((p) => el("p", { text: p }))));
+    const row = el("div", { class: "hbgc-row" });
+    const made = buttons.map((b) =>
+      el("button", {
+        type: "button",
+        class: "hbgc-button" + (b.secondary ? " hbgc-button--secondary" : ""),
+        text: b.label,
+        onclick: () => {
+          hidePrompt();
+          b.action();
+        },
+      })
+    );
+    made.forEach((b) => row.appendChild(b));
+    promptBox.appendChild(row);
+    promptBox.hidden = false;
+    prompt = { kind: kind, onEscape: onEscape };
+    return made;
+  }
+
+  function hidePrompt() {
+    promptBox.hidden = true;
+    promptBox.textContent = "";
+    prompt = null;
+  }
+
+  function showSensitiveWarning(text, findings) {
+    const kinds = [];
+    for (const f of findings) if (!kinds.includes(f.kind)) kinds.push(f.kind);
+    const paragraphs = [T.warnFound(joinList(kinds.map((k) => T.kinds[k]))), T.warnPublic];
+    if (kinds.includes("phone") || kinds.includes("email")) paragraphs.push(T.warnContact);
+    const edit = () => {
+      const lead = Math.max(0, textarea.value.indexOf(text));
+      textarea.focus();
+      textarea.setSelectionRange(lead + findings[0].start, lead + findings[0].end);
+    };
+    const [editButton] = showPrompt(
+      "warning",
+      T.warnHeading,
+      paragraphs,
+      [
+        { label: T.edit, action: edit },
+        {
+          label: T.sendAnyway,
+          secondary: true,
+          action: () => {
+            textarea.focus();
+            if (textarea.value.trim() === text) commitComposer(text);
+            else submitComposer();
+          },
+        },
+      ],
+      () => {
+        hidePrompt();
+        edit();
+      }
+    );
+    editButton.focus();
+  }
+
+  function confirmEnd() {
+    if (conversationOver()) return;
+    const [yes] = showPrompt(
+      "confirm",
+      T.end,
+      [T.endConfirm],
+      [
+        { label: T.endYes, action: () => endLocally("resident") },
+        { label: T.endNo, secondary: true, action: () => textarea.focus() },
+      ],
+      () => {
+        hidePrompt();
+        textarea.focus();
+      }
+    );
+    yes.focus();
+  }
+
+  // ------------------------------------------------------------------ inactivity
+  function markActivity() {
+    if (prompt && prompt.kind === "idle") {
+      hidePrompt();
+      keepAlive();
+    }
+    scheduleIdle();
+  }
+
+  function scheduleIdle() {
+    clearTimeout(idleTimer);
+    clearTimeout(idleCloseTimer);
+    if (conversationOver()) return;
+    idleTimer = setTimeout(showIdleWarning, IDLE_WARN_MS);
+  }
+
+  function showIdleWarning() {
+    if (conversationOver()) return;
+    const focusWasHere = focusInsidePanel() || document.activeElement === document.body || document.activeElement === launcher;
+    if (panel.hidden) openPanel(false);
+    const [cont] = showPrompt(
+      "idle",
+      T.idle,
+      [],
+      [{ label: T.idleContinue, action: () => { keepAlive(); scheduleIdle(); textarea.focus(); } }],
+      () => {
+        hidePrompt();
+        keepAlive();
+        scheduleIdle();
+        textarea.focus();
+      }
+    );
+    announce(T.idle);
+    if (focusWasHere) cont.focus();
+    idleCloseTimer = setTimeout(() => endLocally("idle"), IDLE_CLOSE_MS);
+  }
+
+  // Tell the router the resident is still here.
+  function keepAlive() {
+    if (wsOpen) ws.send(JSON.stringify({ type: "sync", after_id: conv.lastId }));
+    else if (conv && !conversationOver()) poll();
+  }
+
+  function announce(text) {
+    alertRegion.textContent = "";
+    setTimeout(() => {
+      alertRegion.textContent = text;
+    }, 50);
+  }
+
+  // ------------------------------------------------------------------ typing indicators and queue
+  function showBotTyping() {
+    typing.textContent = T.typingBot;
+    typing.classList.add("hbgc-typing--on");
+    keepNewestInView();
+    clearTimeout(botTypingTimer);
+    botTypingTimer = setTimeout(hideBotTyping, BOT_TYPING_MAX_MS);
+  }
+
+  function hideBotTyping() {
+    clearTimeout(botTypingTimer);
+    if (typing.textContent === T.typingBot) clearTyping();
+  }
+
+  function showAgentTyping() {
+    typing.textContent = T.typingAgent(agentName);
+    typing.classList.add("hbgc-typing--on");
+    keepNewestInView();
+    clearTimeout(agentTypingTimer);
+    agentTypingTimer = setTimeout(hideAgentTyping, TYPING_SHOW_MS);
+  }
+
+  function hideAgentTyping() {
+    clearTimeout(agentTypingTimer);
+    if (typing.textContent && typing.textContent !== T.typingBot) clearTyping();
+  }
+
+  function clearTyping() {
+    typing.textContent = "";
+    typing.classList.remove("hbgc-typing--on");
+  }
+
+  function showQueue(q) {
+    if (typeof q.reference === "string" && q.reference) reference = q.reference;
+    queueText.textContent = "";
+    const lines = [];
+    lines.push(Number.isFinite(q.position) && q.position > 0 ? T.queuePosition(q.position) : T.queueWaiting);
+    if (Number.isFinite(q.wait_minutes) && q.wait_minutes >= 0) lines.push(T.queueWait(q.wait_minutes));
+    if (reference) lines.push(T.reference(reference));
+    queueText.textContent = lines.join(" ");
+    queueBox.hidden = false;
+  }
+
+  function leaveQueue() {
+    requestLeaveQueue();
+    textarea.focus();
+  }
+
+  function requestLeaveQueue() {
+    leaveRequested = true;
+    if (wsOpen) {
+      ws.send(JSON.stringify({ type: "leave_queue" }));
+      return;
+    }
+    const owner = conv;
+    api("POST", convPath("/leave-queue"))
+      .then((r) => {
+        if (conv === owner && !conversationOver() && r.ok && r.data && r.data.state) setState(r.data.state);
+      })
+      .catch(() => conv === owner && setConnectionProblem(true));
+  }
+
+  // ------------------------------------------------------------------ WebSocket, reconnect, HTTP fallback
+  function wsUrl() {
+    const url = new URL(ROUTER + "/ws/conversations/" + encodeURIComponent(conv.id));
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    url.searchParams.set("token", conv.token);
+    return url.href;
+  }
+
+  function connect() {
+    if (conversationOver() || ws) return;
+    clearTimeout(wsTimer);
+    if (!("WebSocket" in window)) {
+      startFallback();
+      return;
+    }
+    let sock;
+    try {
+      sock = new WebSocket(wsUrl());
+    } catch (_) {
+      scheduleReconnect();
+      return;
+    }
+    ws = sock;
+    sock.onopen = () => {
+      if (ws !== sock) return;
+      wsOpen = true;
+      wsOpenedAt = Date.now();
+      stopFallback();
+      setConnectionProblem(false);
+      // Messages shown from HTTP replies may come again in the sync: let them be recognised.
+      const until = Date.now() + ALIGN_WINDOW_MS;
+      for (const e of entries) if (!e.keyed && !e.pending && e.from !== "system") e.alignUntil = until;
+      sock.send(JSON.stringify({ type: "sync", after_id: conv.lastId }));
+      for (const p of pending) if (p.via === "ws") p.via = null;
+      flushOutbox();
+    };
+    sock.onmessage = (ev) => {
+      if (ws !== sock) return;
+      let data;
+      try {
+        data = JSON.parse(ev.data);
+      } catch (_) {
+        return;
+      }
+      if (data && typeof data.type === "string") handleEvent(data);
+    };
+    sock.onclose = (ev) => {
+      if (ws !== sock) return;
+      const wasOpen = wsOpen;
+      ws = null;
+      wsOpen = false;
+      if (conversationOver()) return;
+      if (wasOpen && Date.now() - wsOpenedAt > STABLE_CONNECTION_MS) wsAttempts = 0;
+      if (ev.code === 1008 || (ev.code >= 4400 && ev.code < 4500)) verifyConversation();
+      scheduleReconnect();
+    };
+  }
+
+  function scheduleReconnect() {
+    wsAttempts += 1;
+    setConnectionProblem(true);
+    if (wsAttempts >= WS_FAILURES_BEFORE_FALLBACK) startFallback();
+    // Exponential backoff with jitter: half the step fixed, half random.
+    const step = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (wsAttempts - 1));
+    clearTimeout(wsTimer);
+    wsTimer = setTimeout(connect, step / 2 + Math.random() * (step / 2));
+  }
+
+  function stopConnection() {
+    clearTimeout(wsTimer);
+    stopFallback();
+    if (ws) {
+      const sock = ws;
+      ws = null;
+      wsOpen = false;
+      sock.close(1000);
+    }
+  }
+
+  async function verifyConversation() {
+    const owner = conv;
+    try {
+      const r = await api("GET", convPath());
+      if (conv === owner && [401, 403, 404].includes(r.status)) conversationGone();
+    } catch (_) {
+      /* unreachable router: the reconnect loop keeps trying */
+    }
+  }
+
+  function startFallback() {
+    if (fallback || conversationOver()) return;
+    fallback = true;
+    flushOutbox();
+    schedulePoll(0);
+  }
+
+  function stopFallback() {
+    fallback = false;
+    clearTimeout(pollTimer);
+  }
+
+  function schedulePoll(delay) {
+    clearTimeout(pollTimer);
+    pollTimer = setTimeout(async () => {
+      await poll();
+      if (fallback) schedulePoll(POLL_MS);
+    }, delay);
+  }
+
+  async function poll() {
+    if (conversationOver()) return;
+    const owner = conv;
+    let r;
+    try {
+      r = await api("GET", convPath());
+    } catch (_) {
+      if (conv === owner) setConnectionProblem(true);
+      return;
+    }
+    if (conv !== owner || conversationOver()) return;
+    if (r.status === 401 || r.status === 403 || r.status === 404) return conversationGone();
+    if (!r.ok || !r.data) return setConnectionProblem(true);
+    if (!wsOpen) setConnectionProblem(false);
+    if (typeof r.data.reference === "string") reference = r.data.reference;
+    if (Array.isArray(r.data.messages)) mergeTranscript(r.data.messages);
+    if (r.data.state && r.data.state !== chatState) setState(r.data.state);
+    if (fallback) flushOutbox();
+  }
+
+  function setConnectionProblem(problem) {
+    connectionStatus.textContent = problem ? T.reconnecting : "";
+    connectionStatus.hidden = !problem;
+  }
+
+  function handleEvent(d) {
+    switch (d.type) {
+      case "message":
+        if (validMessage(d)) acceptPushed(d);
+        break;
+      case "queue":
+        showQueue(d);
+        break;
+      case "typing":
+        if (d.from === "agent") showAgentTyping();
+        break;
+      case "agent_joined":
+        agentName = typeof d.name === "string" && d.name.trim() ? d.name.trim() : null;
+        addSystemLine(T.agentJoined(agentName));
+        break;
+      case "agent_left": {
+        const name = typeof d.name === "string" && d.name.trim() ? d.name.trim() : agentName;
+        hideAgentTyping();
+        addSystemLine(T.agentLeft(name));
+        agentName = null;
+        break;
+      }
+      case "state":
+        setState(d.state);
+        break;
+      case "closed":
+        setState("closed");
+        break;
+      case "error": {
+        hideBotTyping();
+        const message = readableError(d, "");
+        const sent = pending.filter((p) => p.via === "ws");
+        if (sent.length) markFailed(sent[sent.length - 1], message, true);
+        else composerError.textContent = message || T.failed;
+        break;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ feedback and transcript
+  async function sendFeedback(helped) {
+    if (!conv) return;
+    const owner = conv;
+    feedbackYes.disabled = true;
+    feedbackNo.disabled = true;
+    let ok = false;
+    try {
+      ok = (await api("POST", convPath("/feedback"), { helped: helped })).ok;
+    } catch (_) {
+      ok = false;
+    }
+    if (conv !== owner) return;
+    if (ok) {
+      conv.feedbackGiven = true;
+      saveSession();
+      feedback.hidden = true;
+      feedbackStatus.textContent = T.feedbackThanks;
+      feedbackStatus.focus();
+    } else {
+      feedbackYes.disabled = false;
+      feedbackNo.disabled = false;
+      feedbackStatus.textContent = T.feedbackFailed;
+    }
+  }
+
+  function transcriptText() {
+    const lines = [T.transcriptTitle];
+    if (reference) lines.push(T.reference(reference));
+    lines.push(T.transcriptSaved + timestamp(new Date()), "");
+    if (conv && conv.notice) lines.push(T.transcriptNotice + conv.notice, "");
+    for (const e of entries) {
+      const when = timestamp(e.at || e.localTime);
+      const who = senderLabel(e.from, e.name);
+      lines.push("[" + when + "] " + who + ": " + e.display + (e.pending ? T.notSent : ""));
+    }
+    return lines.join("\r\n") + "\r\n";
+  }
+
+  function downloadTranscript() {
+    const blob = new Blob(["\ufeff" + transcriptText()], { type: "text/plain;charset=utf-8" });
+    const url = URL.createObjectURL(blob);
+    const name = "chatt-helsingborg-" + timestamp(new Date()).slice(0, 10) + (reference ? "-" + reference : "") + ".txt";
+    const a = el("a", { href: url, download: name, class: "hbgc-sr" });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  function printTranscript() {
+    const html = document.documentElement;
+    html.classList.add("hbgc-printing");
+    const done = () => {
+      html.classList.remove("hbgc-printing");
+      window.removeEventListener("afterprint", done);
+    };
+    window.addEventListener("afterprint", done);
+    window.print();
+  }
+
+  // ------------------------------------------------------------------ wiring
+  scroller.addEventListener("scroll", () => {
+    if (ownScroll) {
+      ownScroll = false;
+      return;
+    }
+    followNewest = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
+  });
+  if ("ResizeObserver" in window) {
+    // The queue box or a prompt appearing shrinks the message area: keep the newest message visible.
+    new ResizeObserver(keepNewestInView).observe(scroller);
+  }
+  composer.addEventListener("submit", submitComposer);
+  textarea.addEventListener("input", onComposerInput);
+  textarea.addEventListener("keydown", onComposerKeydown);
+  root.addEventListener("pointerdown", (ev) => {
+    // Pressing a disabled button (a used answer choice) must not move focus away from where it is.
+    const pressed = ev.target instanceof Element ? ev.target.closest("button") : null;
+    if (pressed && pressed.disabled) ev.preventDefault();
+    if (conv && !promptBox.contains(ev.target)) markActivity();
+  });
+  root.addEventListener("keydown", (ev) => {
+    if (conv && !promptBox.contains(ev.target)) markActivity();
+    if (ev.key !== "Escape" || panel.hidden || !panel.contains(ev.target)) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    if (prompt && prompt.onEscape) prompt.onEscape();
+    else closePanel(true);
+  });
+  document.addEventListener("click", (ev) => {
+    const opener = ev.target instanceof Element ? ev.target.closest("[data-hbg-chat-open]") : null;
+    if (!opener) return;
+    ev.preventDefault();
+    openPanel(true);
+  });
+  window.addEventListener("online", () => {
+    if (conv && !ws && !conversationOver()) {
+      wsAttempts = 0;
+      connect();
+    }
+  });
+
+  function mount() {
+    document.body.appendChild(root);
+    updateLauncher();
+    setConnectionProblem(false);
+    const saved = loadSession();
+    if (saved) restore(saved);
+  }
+
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+})();

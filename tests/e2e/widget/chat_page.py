@@ -1,0 +1,44 @@
+"""How the tests reach the widget on the demo page: by role and accessible name, as a person would."""
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page, expect
+
+from .conftest import RunningServer
+from .stand_in_router import Conversation
+
+
+class ChatPage:
+    def __init__(self, page: Page, server: RunningServer) -> None:
+        self.page = page
+        self.server = server
+        self.base_url = server.url
+        self.router = server.router
+        self.launcher: Locator = page.get_by_role("button", name="Chatta med oss")
+        self.panel: Locator = page.get_by_role("dialog", name="Chatta med Helsingborgs stad")
+        self.input: Locator = page.get_by_role("textbox", name="Skriv ditt meddelande")
+        self.send_button: Locator = self.panel.get_by_role("button", name="Skicka", exact=True)
+        self.log: Locator = page.get_by_role("log", name="Meddelanden")
+        self.bubbles: Locator = self.log.locator(".hbgc-bubble")
+        self.prompt: Locator = page.get_by_role("alertdialog")
+
+    def goto(self) -> None:
+        self.page.goto(self.base_url + "/")
+
+    def open(self) -> Conversation:
+        """Load the demo page, open the chat and wait until the resident can write."""
+        self.goto()
+        self.launcher.click()
+        expect(self.input).to_be_enabled()
+        return self.router.only()
+
+    def agent(self, action: str, *args) -> None:
+        """Play the router/agent side: run a StandInRouter coroutine such as "agent_says"."""
+        self.server.call(getattr(self.router, action), *args)
+
+    def send(self, text: str) -> None:
+        self.input.fill(text)
+        self.input.press("Enter")
+
+    def expect_bubbles(self, *texts: str) -> None:
+        """The log shows exactly these messages (each as "<sender>: <text>"), in order."""
+        expect(self.bubbles).to_have_text(list(texts))

@@ -1,0 +1,150 @@
+"""Fixtures for the widget's browser tests: Debian chromium through Playwright, the stand-in router
+(a real aiohttp app on 127.0.0.1 in a background thread) and axe-core from tests/e2e/node_modules."""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from .stand_in_router import StandInRouter
+
+E2E_DIR = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = E2E_DIR.parents[1]
+AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "widget"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+class RunningServer:
+    """The stand-in router served on its own event loop in a thread."""
+
+    def __init__(self) -> None:
+        self.router = StandInRouter()
+        self.loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stand-in-router", daemon=True)
+        self.url = ""
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.runner = web.AppRunner(self.router.app())
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        port = self.runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+        self._ready.set()
+        self.loop.run_forever()
+
+    def start(self) -> None:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the stand-in router did not start")
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+    def call(self, coroutine_function: Callable, *args):
+        """Run one of the router's coroutines (agent side) on the server loop and wait for it."""
+        return asyncio.run_coroutine_threadsafe(coroutine_function(*args), self.loop).result(10)
+
+
+def wait_until(
+    predicate: Callable[[], object], timeout: float = 5.0, what: str = "condition", page: Page | None = None
+) -> None:
+    """Poll a server-side condition. Pass the page when its route handlers must keep running meanwhile
+    (the sync Playwright API only dispatches them inside Playwright calls)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if page is not None:
+            page.wait_for_timeout(50)
+        else:
+            time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[RunningServer]:
+    running = RunningServer()
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def stand_in(server: RunningServer) -> StandInRouter:
+    server.router.reset()
+    return server.router
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if not executable:
+        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@contextmanager
+def checked_page(browser: Browser, server: RunningServer, **context_options) -> Iterator[Page]:
+    """A page in a fresh context; afterwards, no JavaScript or Content-Security-Policy errors may have
+    happened and no request may have left the router."""
+    options = {"viewport": {"width": 1280, "height": 800}, "locale": "sv-SE", "accept_downloads": True}
+    context = browser.new_context(**{**options, **context_options})
+    opened = context.new_page()
+    errors: list[str] = []
+    foreign: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    opened.on(
+        "console",
+        lambda message: errors.append(message.text)
+        if message.type == "error" and "Content Security Policy" in message.text
+        else None,
+    )
+    opened.on(
+        "request",
+        lambda request: None
+        if request.url.startswith((server.url, "data:", "blob:"))
+        else foreign.append(request.url),
+    )
+    opened.set_default_timeout(5000)
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert foreign == [], f"requests outside the router: {foreign}"
+
+
+@pytest.fixture
+def page(browser: Browser, server: RunningServer, stand_in: StandInRouter) -> Iterator[Page]:
+    with checked_page(browser, server) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def axe_path() -> Path:
+    if not AXE_JS.exists():
+        pytest.fail("axe-core is not installed: run `npm ci --prefix tests/e2e`")
+    return AXE_JS
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

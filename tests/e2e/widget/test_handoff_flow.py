@@ -1,0 +1,174 @@
+"""Queue, kommunvägledare joining and leaving, closing, feedback, transcript and inactivity."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .chat_page import ChatPage
+from .conftest import RunningServer, wait_until
+from .stand_in_router import NOTICE, StandInRouter
+
+
+@pytest.fixture
+def chat(page: Page, server: RunningServer, stand_in: StandInRouter) -> ChatPage:
+    return ChatPage(page, server)
+
+
+def test_queue_agent_typing_and_leaving(chat: ChatPage) -> None:
+    conv = chat.open()
+    chat.send("Jag vill prata med en människa")
+    chat.expect_bubbles("Du: Jag vill prata med en människa", "Assistenten: Du skrev: Jag vill prata med en människa")
+    chat.agent("queue", conv, 2, 4)
+    queue = chat.panel.get_by_role("region", name="Du står i kö")
+    expect(queue).to_contain_text("Du är nummer 2 i kön.")
+    expect(queue).to_contain_text("Beräknad väntetid: cirka 4 minuter.")
+    expect(queue).to_contain_text("Ärendenummer: HBG-2026-000123")
+    expect(chat.panel.locator("#hbgc-subtitle")).to_have_text("Du väntar på en kommunvägledare")
+    chat.agent("queue", conv, 1, 1)
+    expect(queue).to_contain_text("Du är nummer 1 i kön.")
+    expect(queue).to_contain_text("Beräknad väntetid: cirka 1 minut.")
+
+    chat.agent("agent_joins", conv, "Anna")
+    expect(chat.bubbles.last).to_have_text("Information: Kommunvägledaren Anna har anslutit.")
+    expect(queue).to_be_hidden()
+    expect(chat.panel.locator("#hbgc-subtitle")).to_have_text("Du chattar med en kommunvägledare")
+
+    chat.agent("agent_typing", conv)
+    typing = chat.panel.get_by_role("status").filter(has_text="skriver")
+    expect(typing).to_have_text("Kommunvägledaren Anna skriver …")
+    chat.agent("agent_says", conv, "Hej! Vad kan jag hjälpa till med? Se https://helsingborg.se")
+    expect(chat.bubbles.last).to_have_text(
+        "Anna, kommunvägledare: Hej! Vad kan jag hjälpa till med? Se https://helsingborg.se (öppnas i ny flik)"
+    )
+    expect(typing).to_have_count(0)
+
+    chat.input.fill("Tack")  # the resident's typing reaches the agent
+    wait_until(lambda: conv.typing_signals >= 1, what="a typing signal")
+    chat.input.press("Enter")
+    wait_until(lambda: conv.resident_texts()[-1:] == ["Tack"], what="the message")
+    chat.agent("agent_leaves", conv, "Anna")
+    expect(chat.bubbles.last).to_have_text("Information: Kommunvägledaren Anna har lämnat chatten.")
+    expect(chat.panel.locator("#hbgc-subtitle")).to_have_text("Du chattar med en automatisk assistent")
+
+
+def test_leave_queue(chat: ChatPage) -> None:
+    conv = chat.open()
+    chat.agent("queue", conv, 3, 12)
+    chat.panel.get_by_role("button", name="Lämna kön").click()
+    wait_until(lambda: conv.leave_queue_requests == 1, what="leave_queue")
+    expect(chat.panel.get_by_role("region", name="Du står i kö")).to_be_hidden()
+    expect(chat.page.locator(".hbgc-root [role=alert]").filter(has_text="Du har lämnat kön.")).to_have_count(1)
+    expect(chat.input).to_be_focused()
+
+
+def test_closed_chat_asks_for_feedback_and_posts_it(chat: ChatPage) -> None:
+    conv = chat.open()
+    chat.send("Hej")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+    chat.input.focus()
+    chat.agent("close", conv)
+    expect(chat.panel.get_by_role("heading", name="Chatten är avslutad")).to_be_focused()
+    expect(chat.input).to_be_hidden()
+    expect(chat.send_button).to_be_hidden()
+    expect(chat.panel.get_by_role("button", name="Avsluta chatten")).to_be_hidden()
+    expect(chat.panel.get_by_role("button", name="Spara chatten")).to_be_visible()
+    question = chat.panel.get_by_role("group", name="Fick du hjälp?")
+    question.get_by_role("button", name="Ja").dblclick()
+    expect(chat.panel.get_by_text("Tack för ditt svar!")).to_be_focused()
+    assert conv.feedback == [True]
+    expect(question).to_be_hidden()
+
+
+def test_new_chat_after_the_end_gets_a_new_notice_and_empty_log(chat: ChatPage) -> None:
+    conv = chat.open()
+    chat.send("Hej")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+    chat.agent("close", conv)
+    chat.panel.get_by_role("button", name="Starta en ny chatt").click()
+    expect(chat.input).to_be_enabled()
+    expect(chat.bubbles).to_have_count(0)
+    expect(chat.panel.locator("#hbgc-notice-text")).to_have_text(NOTICE)
+    assert len(chat.router.conversations) == 2
+
+
+def test_resident_can_end_the_chat_and_say_it_did_not_help(chat: ChatPage) -> None:
+    conv = chat.open()
+    chat.agent("queue", conv, 1, 2)
+    expect(chat.panel.get_by_role("region", name="Du står i kö.")).to_be_visible()
+    chat.panel.get_by_role("button", name="Avsluta chatten").click()
+    confirm = chat.prompt
+    expect(confirm).to_contain_text("Vill du avsluta chatten?")
+    confirm.get_by_role("button", name="Avsluta", exact=True).click()
+    expect(chat.panel.get_by_text("Du har avslutat chatten.")).to_be_visible()
+    wait_until(lambda: conv.leave_queue_requests == 1, what="leaving the queue when ending")
+    chat.panel.get_by_role("button", name="Nej", exact=True).click()
+    expect(chat.panel.get_by_text("Tack för ditt svar!")).to_be_visible()
+    assert conv.feedback == [False]
+    chat.page.reload()
+    expect(chat.panel.get_by_text("Du har avslutat chatten.")).to_be_visible()
+    expect(chat.panel.get_by_role("group", name="Fick du hjälp?")).to_be_hidden()
+
+
+def test_transcript_download_as_text(chat: ChatPage) -> None:
+    conv = chat.open()
+    chat.send("Hej")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+    chat.agent("queue", conv, 1, 2)
+    chat.agent("agent_joins", conv, "Anna")
+    chat.agent("agent_says", conv, "Hej, det här är Anna.")
+    expect(chat.bubbles).to_have_count(4)
+    with chat.page.expect_download() as info:
+        chat.panel.get_by_role("button", name="Spara chatten").click()
+    download = info.value
+    assert re.fullmatch(r"chatt-helsingborg-\d{4}-\d{2}-\d{2}-HBG-2026-000123\.txt", download.suggested_filename)
+    with open(download.path(), encoding="utf-8-sig", newline="") as saved:
+        text = saved.read()
+    assert text.startswith("Chatt med Helsingborgs stad\r\nÄrendenummer: HBG-2026-000123\r\nSparad: ")
+    assert f"Information före chatten: {NOTICE}" in text
+    lines = [line.split("] ", 1)[1] for line in text.splitlines() if line.startswith("[")]
+    assert lines == [
+        "Du: Hej",
+        "Assistenten: Du skrev: Hej",
+        "Information: Kommunvägledaren Anna har anslutit.",
+        "Anna, kommunvägledare: Hej, det här är Anna.",
+    ]
+    assert all(re.match(r"\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}\] ", line) for line in text.splitlines() if line.startswith("["))
+
+
+def test_inactivity_warns_before_closing_and_can_be_extended(page: Page, chat: ChatPage) -> None:
+    page.clock.install()
+    conv = chat.open()
+    chat.send("Hej")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+    page.clock.fast_forward("19:50")
+    expect(chat.prompt).to_be_hidden()
+    page.clock.fast_forward("00:15")
+    expect(chat.prompt).to_have_accessible_name("Chatten stängs om 2 minuter. Vill du fortsätta?")
+    keep = chat.prompt.get_by_role("button", name="Fortsätt")
+    expect(keep).to_be_focused()
+    syncs_before = len(conv.ws_syncs)
+    keep.click()
+    expect(chat.prompt).to_be_hidden()
+    expect(chat.input).to_be_enabled()
+    wait_until(lambda: len(conv.ws_syncs) > syncs_before, what="the keep-alive")
+    page.clock.fast_forward("02:30")  # the earlier two-minute countdown was cancelled
+    expect(chat.input).to_be_enabled()
+    page.clock.fast_forward("20:00")
+    expect(chat.prompt).to_be_visible()
+    page.clock.fast_forward("02:01")
+    expect(chat.panel.get_by_text("Chatten stängdes eftersom den inte har använts på en stund.")).to_be_visible()
+    expect(chat.input).to_be_hidden()
+
+
+def test_inactivity_warning_opens_a_closed_panel(page: Page, chat: ChatPage) -> None:
+    page.clock.install()
+    chat.open()
+    page.keyboard.press("Escape")
+    expect(chat.panel).to_be_hidden()
+    page.clock.fast_forward("20:01")
+    expect(chat.panel).to_be_visible()
+    expect(chat.prompt).to_be_visible()
+    chat.input.press("a")  # any activity in the chat also keeps it open
+    expect(chat.prompt).to_be_hidden()

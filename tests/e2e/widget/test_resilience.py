@@ -1,0 +1,192 @@
+"""Reload, reconnect, HTTP fallback: nothing lost, nothing shown twice."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .chat_page import ChatPage
+from .conftest import RunningServer, wait_until
+from .stand_in_router import NOTICE, StandInRouter
+
+
+@pytest.fixture
+def chat(page: Page, server: RunningServer, stand_in: StandInRouter) -> ChatPage:
+    return ChatPage(page, server)
+
+
+def stored_session(page: Page) -> dict:
+    raw = page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('hbg-chat:')).map(k => sessionStorage.getItem(k))")
+    assert len(raw) == 1
+    return json.loads(raw[0])
+
+
+def test_reload_keeps_the_transcript_without_duplicates(page: Page, chat: ChatPage) -> None:
+    conv = chat.open()
+    chat.send("Hej")
+    chat.send("knappar")
+    expected = ["Du: Hej", "Assistenten: Du skrev: Hej", "Du: knappar", "Assistenten: Vill du veta mer?"]
+    chat.expect_bubbles(*expected)
+    session = stored_session(page)
+    assert session["id"] == conv.id and session["token"] == conv.token
+    assert session["lastId"] == conv.messages[-1]["id"]
+    assert session["pending"] == []
+
+    page.reload()
+    expect(chat.panel).to_be_visible()
+    chat.expect_bubbles(*expected)
+    expect(chat.panel.locator("#hbgc-notice-text")).to_have_text(NOTICE)
+    wait_until(lambda: conv.ws_syncs and conv.ws_syncs[-1] == session["lastId"], what="sync after reload")
+    chat.expect_bubbles(*expected)  # the sync after reload added nothing twice
+    chat.log.get_by_role("button", name="Nej").click()
+    chat.expect_bubbles(*expected, "Du: Nej", "Assistenten: Du skrev: /deny")
+    assert conv.resident_texts() == ["Hej", "knappar", "/deny"]
+    assert len(chat.router.conversations) == 1
+
+
+def test_reload_with_the_panel_closed_keeps_it_closed_and_unread_at_zero(page: Page, chat: ChatPage) -> None:
+    chat.open()
+    chat.send("Hej")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+    page.keyboard.press("Escape")
+    page.reload()
+    expect(chat.launcher).to_have_accessible_name("Chatta med oss")
+    expect(chat.panel).to_be_hidden()
+    chat.launcher.click()
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+
+
+def test_a_message_written_before_a_reload_is_sent_once_after_it(page: Page, chat: ChatPage) -> None:
+    chat.router.ws_enabled = False
+    conv = chat.open()
+    # The router is unreachable while the resident writes, then the page is reloaded.
+    page.route("**/api/conversations/*/messages", lambda route: route.abort())
+    chat.send("Skrivet innan omladdning")
+    expect(chat.log.get_by_text("Skickas …")).to_be_visible()
+    wait_until(lambda: stored_session(page)["pending"], what="the pending message to be stored")
+    page.unroute("**/api/conversations/*/messages")
+    chat.router.ws_enabled = True
+    page.reload()
+    chat.expect_bubbles("Du: Skrivet innan omladdning", "Assistenten: Du skrev: Skrivet innan omladdning")
+    expect(chat.log.get_by_text("Skickas …")).to_have_count(0)
+    assert conv.resident_texts() == ["Skrivet innan omladdning"]
+    assert stored_session(page)["pending"] == []
+
+
+def test_reconnect_after_a_dropped_socket_fetches_missed_messages_once(chat: ChatPage) -> None:
+    conv = chat.open()
+    chat.send("Hej")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+    last_seen = conv.messages[-1]["id"]
+    chat.agent("drop_sockets", conv)
+    chat.agent("store_while_offline", conv, "agent", "Är du kvar?")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej", "Kommunvägledaren: Är du kvar?")
+    wait_until(lambda: last_seen in conv.ws_syncs, what="a sync after the last message seen")
+    # While the socket is down again, the resident writes: the message arrives once, after reconnect.
+    chat.agent("drop_sockets", conv)
+    chat.send("Ja, jag är kvar")
+    chat.expect_bubbles(
+        "Du: Hej",
+        "Assistenten: Du skrev: Hej",
+        "Kommunvägledaren: Är du kvar?",
+        "Du: Ja, jag är kvar",
+        "Assistenten: Du skrev: Ja, jag är kvar",
+    )
+    expect(chat.log.get_by_text("Skickas …")).to_have_count(0)
+    assert conv.resident_texts() == ["Hej", "Ja, jag är kvar"]
+
+
+def test_falls_back_to_http_when_websockets_fail_and_back_again(page: Page, chat: ChatPage) -> None:
+    chat.router.ws_enabled = False
+    conv = chat.open()
+    chat.send("Via HTTP")
+    chat.expect_bubbles("Du: Via HTTP", "Assistenten: Du skrev: Via HTTP")
+    assert conv.http_posts == 1
+    expect(chat.panel.get_by_text("Anslutningen bröts")).to_be_hidden()
+    # An agent message only reaches the resident by polling GET /api/conversations/{id}.
+    chat.agent("store_while_offline", conv, "agent", "Svar medan WebSocket inte fungerar")
+    expect(chat.bubbles).to_have_count(3, timeout=12000)
+    chat.send("Andra via HTTP")
+    chat.expect_bubbles(
+        "Du: Via HTTP",
+        "Assistenten: Du skrev: Via HTTP",
+        "Kommunvägledaren: Svar medan WebSocket inte fungerar",
+        "Du: Andra via HTTP",
+        "Assistenten: Du skrev: Andra via HTTP",
+    )
+    # The network is back: the WebSocket returns and its sync replays everything; nothing is doubled.
+    chat.router.ws_enabled = True
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_until(lambda: conv.sockets and conv.ws_syncs, what="the WebSocket to come back")
+    chat.agent("agent_says", conv, "Nu via WebSocket igen")
+    chat.expect_bubbles(
+        "Du: Via HTTP",
+        "Assistenten: Du skrev: Via HTTP",
+        "Kommunvägledaren: Svar medan WebSocket inte fungerar",
+        "Du: Andra via HTTP",
+        "Assistenten: Du skrev: Andra via HTTP",
+        "Kommunvägledaren: Nu via WebSocket igen",
+    )
+    assert conv.resident_texts() == ["Via HTTP", "Andra via HTTP"]
+
+
+def test_a_poll_during_a_slow_post_shows_the_message_once(page: Page, chat: ChatPage) -> None:
+    chat.router.ws_enabled = False
+    conv = chat.open()
+    held = []
+
+    def hold_response(route) -> None:  # the router has the message, its answer is slow to arrive
+        held.append((route, route.fetch()))
+
+    page.route("**/api/conversations/*/messages", hold_response)
+    chat.send("Långsam")
+    wait_until(lambda: held, what="the POST to reach the router", page=page)
+    polls = chat.router.requests.count(f"GET /api/conversations/{conv.id}")
+    wait_until(lambda: chat.router.requests.count(f"GET /api/conversations/{conv.id}") > polls, timeout=8, what="a poll", page=page)
+    chat.expect_bubbles("Du: Långsam", "Assistenten: Du skrev: Långsam")
+    expect(chat.log.get_by_text("Skickas …")).to_have_count(0)
+    route, response = held[0]
+    route.fulfill(response=response)
+    page.wait_for_timeout(300)
+    chat.expect_bubbles("Du: Långsam", "Assistenten: Du skrev: Långsam")
+    assert conv.resident_texts() == ["Långsam"]
+
+
+def test_unacknowledged_socket_message_is_confirmed_over_http_without_duplicates(page: Page, chat: ChatPage) -> None:
+    chat.router.echo_resident = False  # a router that never echoes the resident's own message
+    page.clock.install()
+    conv = chat.open()
+    chat.send("Hej")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+    expect(chat.log.get_by_text("Skickas …")).to_be_visible()
+    page.clock.fast_forward(11_000)
+    expect(chat.log.get_by_text("Skickas …")).to_have_count(0)
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+    assert conv.resident_texts() == ["Hej"]
+    assert conv.http_posts == 1
+
+
+def test_rate_limited_message_can_be_sent_again(chat: ChatPage) -> None:
+    conv = chat.open()
+    chat.router.rate_limit_next = True
+    chat.send("Snabbt")
+    failed = chat.log.locator(".hbgc-msg--failed")
+    expect(failed).to_contain_text("Meddelandet kunde inte skickas. Du skickar meddelanden för snabbt.")
+    assert conv.messages == []
+    failed.get_by_role("button", name="Skicka igen").click()
+    chat.expect_bubbles("Du: Snabbt", "Assistenten: Du skrev: Snabbt")
+    expect(chat.log.locator(".hbgc-msg--failed")).to_have_count(0)
+    assert conv.resident_texts() == ["Snabbt"]
+
+
+def test_a_conversation_the_router_no_longer_knows_starts_fresh_after_reload(page: Page, chat: ChatPage) -> None:
+    chat.open()
+    chat.send("Hej")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+    chat.router.conversations.clear()
+    page.reload()
+    expect(chat.input).to_be_enabled()
+    expect(chat.bubbles).to_have_count(0)
+    assert len(chat.router.conversations) == 1
+    assert stored_session(page)["id"] == chat.router.only().id
