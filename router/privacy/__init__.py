@@ -1,0 +1,1 @@
+"""Privacy: finding and masking personal data (personnummer, phone numbers, e-mail addresses)."""
