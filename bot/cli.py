@@ -6,6 +6,8 @@ import getpass
 import sys
 
 from bot import paths
+from bot.admin import add_admin_commands
+from bot.records import add_records_commands
 
 
 def _cmd_setup(args: argparse.Namespace) -> int:
@@ -109,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=("agent", "admin"), default="agent")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=_cmd_agents_add)
+    add_admin_commands(commands)
+    add_records_commands(commands)
     return parser
 
 

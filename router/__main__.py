@@ -7,10 +7,12 @@ from aiohttp import web
 
 from router.app import create_app
 from router.core.config import Settings
+from router.privacy.masking import install_masking_filter
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_masking_filter()  # personnummer, phone numbers and e-mail addresses never reach the log
     settings = Settings.from_env()
     web.run_app(create_app(settings), host=settings.host, port=settings.port)
 

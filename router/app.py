@@ -4,11 +4,13 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
+from router.admin import setup_admin
 from router.api import agent, agent_ws, conversations, health, internal, pages, resident_ws
 from router.api.body import MAX_BODY_BYTES
 from router.api.sockets import OPEN_SOCKETS_KEY, close_all
@@ -43,11 +45,13 @@ from router.keys import (
     SETTINGS_KEY,
 )
 from router.middlewares import address_rate_limit, error_middleware, security_headers
-from router.presence import Presence
+from router.presence import LocalSockets, Presence, RedisSockets
 from router.pubsub import LocalPubSub
 from router.queue import Queue
 from router.rasa_client import RasaClient
-from router.rate_limit import RateLimiter
+from router.rate_limit import RateLimiter, RedisRateLimiter
+from router.records import setup_records
+from router.redis_pubsub import RedisPubSub
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +78,22 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def pubsub(app: web.Application) -> AsyncIterator[None]:
-    if app[SETTINGS_KEY].redis_url:
-        log.warning("REDIS_URL is set but only in-process pub/sub is implemented; using it (one router process)")
-    app[PUBSUB_KEY] = LocalPubSub()
-    yield
+    """In-process pub/sub, or Redis (REDIS_URL) shared with presence and rate limits of every process."""
+    url = app[SETTINGS_KEY].redis_url
+    if not url:
+        app[PUBSUB_KEY] = LocalPubSub()
+        yield
+        return
+    bus = RedisPubSub(url)
+    await bus.start()
+    app[PUBSUB_KEY] = bus
+    app[ADDRESS_LIMITER_KEY] = RedisRateLimiter(
+        bus.client, "address", app[OPTIONS_KEY].address_per_minute, prefix=bus.prefix
+    )
+    try:
+        yield
+    finally:
+        await bus.close()
 
 
 async def services(app: web.Application) -> AsyncIterator[None]:
@@ -87,12 +103,17 @@ async def services(app: web.Application) -> AsyncIterator[None]:
     handoff = Handoff(maker, bus, clock, app[HOURS_KEY], config, queue)
     app[QUEUE_KEY] = queue
     app[HANDOFF_KEY] = handoff
+    per_minute = app[OPTIONS_KEY].conversation_per_minute
+    if isinstance(bus, RedisPubSub):
+        limiter: RateLimiter = RedisRateLimiter(bus.client, "conversation", per_minute, prefix=bus.prefix)
+        sockets = partial(RedisSockets, bus.client, bus.prefix, open_sockets=lambda: len(app[OPEN_SOCKETS_KEY]))
+    else:
+        limiter, sockets = RateLimiter(per_minute), LocalSockets
     app[CONVERSATIONS_KEY] = Conversations(
-        maker, bus, clock, rasa, handoff, queue, config,
-        RateLimiter(app[OPTIONS_KEY].conversation_per_minute), app[BACKGROUND_KEY],
+        maker, bus, clock, rasa, handoff, queue, config, limiter, app[BACKGROUND_KEY],
     )
     app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config)
-    presence = Presence(maker, bus, clock, config.agent_offline_after_seconds)
+    presence = Presence(maker, bus, clock, config.agent_offline_after_seconds, sockets)
     app[PRESENCE_KEY] = presence
     await presence.start()
     yield
@@ -119,6 +140,8 @@ def create_app(
     setup_hours(app, settings.settings_dir)
 
     app.cleanup_ctx.extend([database, http_client, pubsub, services])
+    setup_admin(app)
+    setup_records(app, settings.settings_dir)
     app.on_shutdown.append(close_all)
     app.on_response_prepare.append(security_headers)
 

@@ -121,7 +121,7 @@ class Conversations:
                     message = await self._by_client_id(session, conversation_id, client_message_id)
                     if message is not None and message.result is not None:
                         return message.result
-                if not self._limiter.allow(conversation_id):
+                if not await self._limiter.take(conversation_id):
                     raise RateLimited("rate_limited")
                 conversation = await session.get(Conversation, conversation_id)
                 if conversation is None:
@@ -171,6 +171,10 @@ class Conversations:
                 await self._set_needs_resume(conversation_id, False)
             replies = await self._rasa.send(conversation_id, message.text)
             rasa_answered = True
+            if not replies:
+                # Rasa answers nothing when a custom action failed (e.g. the action server is down)
+                log.warning("Rasa gave no answer for %s; the resident gets the fallback answer", conversation_id)
+                replies = [self._rasa_down_reply()]
         except RasaUnavailable as error:
             log.warning("Rasa unavailable for %s: %s", conversation_id, error)
             if message.text.strip() == texts.HUMAN_HANDOFF_PAYLOAD:

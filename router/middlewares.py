@@ -5,12 +5,16 @@ import logging
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from sqlalchemy.exc import DBAPIError
 
 from router.errors import ClientError, RateLimited
 from router.keys import ADDRESS_LIMITER_KEY
 from router.texts import ERRORS
 
 log = logging.getLogger(__name__)
+
+# Exceptions that mean the database cannot be reached right now (not a bug in the request).
+UNAVAILABLE = (DBAPIError, ConnectionRefusedError, TimeoutError)
 
 JSON_PREFIXES = ("/api/", "/internal/", "/healthz", "/ws/")
 RESIDENT_PREFIXES = ("/api/conversations", "/ws/conversations")
@@ -46,6 +50,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         code, message = _HTTP_MESSAGES.get(error.status, ("error", error.reason))
         return web.json_response({"error": code, "message": message}, status=error.status)
+    except UNAVAILABLE as error:
+        # The database is down: one clear log line, and a 503 the client can retry later.
+        log.error("%s %s: a backing service is unavailable: %s: %s",
+                  request.method, request.path, type(error).__name__, error)
+        if _wants_json(request):
+            return web.json_response({"error": "unavailable", "message": ERRORS["unavailable"]}, status=503)
+        raise web.HTTPServiceUnavailable(text=ERRORS["unavailable"]) from None
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json(request):
@@ -59,7 +70,7 @@ async def address_rate_limit(request: web.Request, handler: Handler) -> web.Stre
     limited = request.path.startswith(RESIDENT_PREFIXES) or (
         request.path == "/agent/login" and request.method == "POST"
     )
-    if limited and not request.app[ADDRESS_LIMITER_KEY].allow(request.remote or "unknown"):
+    if limited and not await request.app[ADDRESS_LIMITER_KEY].take(request.remote or "unknown"):
         raise RateLimited("rate_limited")
     return await handler(request)
 

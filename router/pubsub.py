@@ -1,7 +1,7 @@
 """Publish/subscribe between the router's request handlers and WebSockets.
 
-`PubSub` is the interface; `LocalPubSub` keeps subscribers in this process. A Redis implementation
-(for several router processes) only has to provide the same two methods.
+`PubSub` is the interface; `LocalPubSub` keeps subscribers in this process (the default);
+`router.redis_pubsub.RedisPubSub` connects several router processes through Redis (`REDIS_URL`).
 Channels: `conversation:<id>` (frames for the resident's WebSockets) and `agents` (for every console).
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ class SubscriberTooSlow(Exception):
 
 class Subscription:
     def __init__(self, max_pending: int) -> None:
-        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(max_pending)
+        self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(max_pending)
         self.overflowed = False
 
     def deliver(self, payload: dict[str, Any]) -> None:
@@ -41,10 +41,24 @@ class Subscription:
             self.overflowed = True
             log.warning("a subscriber fell behind; it will be asked to resynchronise")
 
+    def resynchronise(self) -> None:
+        """Frames may have been lost (the Redis connection dropped): after the queued ones, the reader
+        gets SubscriberTooSlow, also when it is waiting right now."""
+        if self.overflowed:
+            return
+        self.overflowed = True
+        try:
+            self._queue.put_nowait(None)
+        except asyncio.QueueFull:
+            pass  # the reader is not waiting: it reaches the end of a full queue and gets the error there
+
     async def get(self) -> dict[str, Any]:
         if self.overflowed and self._queue.empty():
             raise SubscriberTooSlow
-        return await self._queue.get()
+        payload = await self._queue.get()
+        if payload is None:
+            raise SubscriberTooSlow
+        return payload
 
     def __aiter__(self) -> "Subscription":
         return self

@@ -82,4 +82,5 @@ ERRORS = {
     "rate_limited": "Du skickar för många meddelanden. Vänta en liten stund och försök igen.",
     "not_in_queue": "Du står inte i kö.",
     "internal_error": "Något gick fel hos oss. Försök igen om en stund.",
+    "unavailable": "Chatten är tillfälligt otillgänglig. Försök igen om en stund eller ring Helsingborg kontaktcenter på 042-10 50 00. Är det akut – ring 112.",
 }

@@ -1,4 +1,5 @@
-"""GET /healthz: the router answers, and says whether Rasa, the action server and the database do."""
+"""GET /healthz: the router answers, and says whether Rasa, the action server, the database (and Redis,
+when REDIS_URL is set) do."""
 from __future__ import annotations
 
 import asyncio
@@ -6,8 +7,9 @@ import asyncio
 from aiohttp import web
 from sqlalchemy import text
 
-from router.keys import ENGINE_KEY, HTTP_KEY, SETTINGS_KEY
+from router.keys import ENGINE_KEY, HTTP_KEY, PUBSUB_KEY, SETTINGS_KEY
 from router.rasa_client import answers
+from router.redis_pubsub import RedisPubSub
 
 routes = web.RouteTableDef()
 
@@ -33,7 +35,11 @@ async def healthz(request: web.Request) -> web.Response:
         answers(http, f"{settings.actions_url}/health"),
         _database_answers(request),
     )
-    return web.json_response({"status": "ok", "rasa": _word(rasa), "actions": _word(actions), "db": _word(db)})
+    report = {"status": "ok", "rasa": _word(rasa), "actions": _word(actions), "db": _word(db)}
+    bus = request.app[PUBSUB_KEY]
+    if isinstance(bus, RedisPubSub):
+        report["redis"] = _word(await bus.answers())
+    return web.json_response(report)
 
 
 def _word(up: bool) -> str:

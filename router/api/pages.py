@@ -1,7 +1,9 @@
-"""Server-rendered pages: the resident chat (/), the agent console (/agent), login/logout, /admin.
+"""Pages: the demo page with the resident chat widget (/), the privacy notice (/integritet), the agent
+console (/agent), login/logout, /admin.
 
-Templates are in router/templates (Jinja2 with autoescaping); scripts and styles are files under
-/static, so the Content-Security-Policy allows no inline script.
+/ and /integritet are static files (router/static/demo.html, integritet.html); the other pages are
+rendered from router/templates (Jinja2 with autoescaping). Scripts and styles are files under /static,
+so the Content-Security-Policy allows no inline script.
 """
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from aiohttp import web
 from router.accounts import authenticate, end_session, start_session
 from router.api.agent_auth import SESSION_COOKIE, csrf_matches, current_login
 from router.core.keys import CLOCK_KEY
-from router.keys import DB_KEY, HANDOFF_CONFIG_KEY, OPTIONS_KEY
+from router.keys import DB_KEY, OPTIONS_KEY
 from router.models import ROLE_ADMIN
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
 LOGIN_CSRF_COOKIE = "hbg_login_csrf"
 
@@ -44,9 +47,19 @@ def _cookie_options(request: web.Request) -> dict[str, Any]:
     return {"httponly": True, "samesite": "Strict", "secure": request.app[OPTIONS_KEY].cookie_secure, "path": "/"}
 
 
+def _static_page(name: str) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / name, headers={"Cache-Control": "no-cache"})
+
+
 @routes.get("/")
-async def resident_chat(request: web.Request) -> web.Response:
-    return render(request, "index.html", contact=request.app[HANDOFF_CONFIG_KEY].contact_center)
+async def demo_page(request: web.Request) -> web.FileResponse:
+    """A demo of the city's page, with the resident chat widget (static/widget.js)."""
+    return _static_page("demo.html")
+
+
+@routes.get("/integritet")
+async def privacy_notice(request: web.Request) -> web.FileResponse:
+    return _static_page("integritet.html")
 
 
 @routes.get("/agent")

@@ -167,6 +167,8 @@
     el("case-heading").textContent = "Ärende " + c.reference;
     const statusText = { queued: "väntar i kön", claimed: "pågår", closed: "avslutad", cancelled: "invånaren lämnade kön" }[c.status] || c.status;
     el("case-meta").textContent = "Status: " + statusText + (c.category ? " – kategori: " + c.category : "");
+    showExports("/api/agent/cases/" + c.id + "/export");
+    attempt(loadHold);
     transcript.replaceChildren();
     seen.clear();
     selected.messages.forEach(renderMessage);
@@ -315,6 +317,84 @@
     });
   });
 
+  // Records: exports of the open case, holds against deletion (gallring), and search.
+  function showExports(base) {
+    el("export-pdf").href = base + ".pdf";
+    el("export-html").href = base + ".html";
+    el("export-json").href = base + ".json";
+  }
+
+  async function loadHold() {
+    const data = await api("GET", "/api/agent/cases/" + selected.case.id + "/hold");
+    el("hold-status").textContent = data.on_hold
+      ? "Spärrad mot gallring: " + data.hold.reason
+      : "Ärendet är inte spärrat mot gallring.";
+    el("hold-form").hidden = data.on_hold;
+    el("release-hold").hidden = !(data.on_hold && me && me.role === "admin");
+  }
+
+  el("hold-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    attempt(async () => {
+      await api("POST", "/api/agent/cases/" + selected.case.id + "/hold", { reason: el("hold-reason").value });
+      await loadHold();
+      say("Ärendet är spärrat mot gallring.");
+    });
+  });
+
+  el("release-hold").addEventListener("click", () => attempt(async () => {
+    await api("DELETE", "/api/agent/cases/" + selected.case.id + "/hold");
+    await loadHold();
+    say("Spärren är hävd.");
+  }));
+
+  let searchOffset = 0;
+
+  function searchLink(label, href) {
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = label;
+    return a;
+  }
+
+  async function runSearch(more) {
+    searchOffset = more ? searchOffset : 0;
+    const params = new URLSearchParams();
+    for (const [name, id] of [["q", "search-q"], ["reference", "search-reference"], ["from", "search-from"],
+                              ["to", "search-to"], ["kind", "search-kind"], ["category", "search-category"]]) {
+      const value = el(id).value.trim();
+      if (value) params.set(name, value);
+    }
+    params.set("offset", String(searchOffset));
+    const data = await api("GET", "/api/agent/search?" + params.toString());
+    const list = el("search-results");
+    if (!more) list.replaceChildren();
+    for (const item of data.results) {
+      const li = document.createElement("li");
+      const title = document.createElement("div");
+      title.textContent = (item.reference || "Chatt utan ärende") + " – " + item.kind_text;
+      const info = document.createElement("div");
+      info.className = "muted";
+      info.textContent = new Date(item.created_at).toLocaleString("sv-SE") + " – " + item.status_text +
+        (item.category ? " – " + item.category : "") + (item.on_hold ? " – spärrad mot gallring" : "");
+      const row = document.createElement("div");
+      row.className = "row";
+      if (item.case_id) row.append(button("Öppna", () => openCase(item.case_id), "secondary"));
+      row.append(searchLink("PDF", item.export + ".pdf"), searchLink("HTML", item.export + ".html"));
+      li.append(title, info, row);
+      list.append(li);
+    }
+    searchOffset += data.results.length;
+    el("search-summary").textContent = data.total === 0 ? "Inga träffar." : "Visar " + searchOffset + " av " + data.total + " träffar.";
+    el("search-more").hidden = searchOffset >= data.total;
+  }
+
+  el("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    attempt(() => runSearch(false));
+  });
+  el("search-more").addEventListener("click", () => attempt(() => runSearch(true)));
+
   async function init() {
     el("case-heading").tabIndex = -1;
     me = await api("GET", "/api/agent/me");
@@ -326,6 +406,11 @@
       const option = document.createElement("option");
       option.value = option.textContent = category;
       el("close-category").append(option);
+    }
+    for (const category of categories.categories) {
+      const option = document.createElement("option");
+      option.value = option.textContent = category;
+      el("search-category").append(option);
     }
     for (const answer of canned.canned_answers) {
       const option = document.createElement("option");

@@ -44,7 +44,9 @@ class RunningStack:
         )
 
 
-def start_stack(workdir: Path, now: str = OPEN_MONDAY, extra_env: dict[str, str] | None = None) -> RunningStack:
+def start_stack(
+    workdir: Path, now: str = OPEN_MONDAY, extra_env: dict[str, str] | None = None, timeout: float = 180.0
+) -> RunningStack:
     setup()
     model = train()
     database_url = f"sqlite+aiosqlite:///{workdir / 'router.db'}"
@@ -59,5 +61,5 @@ def start_stack(workdir: Path, now: str = OPEN_MONDAY, extra_env: dict[str, str]
         **(extra_env or {}),
     }
     stack = Stack(model=model, ports=ports, router_host="127.0.0.1", extra_env=env, log_dir=workdir / "logs")
-    stack.start()
+    stack.start(timeout)
     return RunningStack(stack=stack, base_url=f"http://127.0.0.1:{ports.router}", log_dir=workdir / "logs")

@@ -26,23 +26,37 @@ async def test_healthz_reports_down_services(aiohttp_client, settings, clock, op
     assert body == {"status": "ok", "rasa": "down", "actions": "down", "db": "ok"}
 
 
-async def test_resident_chat_page_is_swedish_accessible_and_script_free(client) -> None:
+async def test_front_page_is_the_demo_page_with_the_widget_and_security_headers(client) -> None:
     response = await client.get("/")
     html = await response.text()
     assert response.status == 200
+    assert response.content_type == "text/html"
     assert '<html lang="sv">' in html
-    assert 'role="log"' in html and 'aria-live="polite"' in html
-    assert '<label for="message-input">' in html
-    assert "<script>" not in html and 'src="/static/chat.js"' in html
-    assert "042-10 50 00" in html and "112" in html
+    assert "<script>" not in html and '<script src="/static/widget.js"' in html
+    assert 'href="/integritet"' in html and "042-10 50 00" in html
     headers = response.headers
-    assert "default-src 'self'" in headers["Content-Security-Policy"]
-    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "connect-src 'self'" in csp
+    assert "unsafe-inline" not in csp
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.parametrize("path", ["/static/chat.js", "/static/chat.css", "/static/agent.js", "/static/agent.css", "/static/base.css"])
+async def test_privacy_notice_page_is_served_with_security_headers(client) -> None:
+    response = await client.get("/integritet")
+    html = await response.text()
+    assert response.status == 200
+    assert response.content_type == "text/html"
+    assert '<html lang="sv">' in html and "personuppgift" in html.lower()
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/static/widget.js", "/static/widget.css", "/static/demo.css", "/static/pages.css",
+     "/static/agent.js", "/static/agent.css", "/static/base.css"],
+)
 async def test_static_files_are_served(client, path) -> None:
     response = await client.get(path)
     assert response.status == 200

@@ -1,0 +1,254 @@
+"""/admin pages and the JSON API under /api/admin/ (role admin only; X-CSRF-Token on every POST)."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from router.admin.dashboard import charts, statistics_for
+from router.admin.inbox import REASONS
+from router.admin.keys import ADMIN_KEY
+from router.admin.training_data import check_intent_name
+from router.api.agent_auth import SESSION_COOKIE, api_agent, current_login
+from router.api.body import bearer_token, json_object
+from router.api.pages import render
+from router.core.keys import CLOCK_KEY
+from router.errors import BadInput, Forbidden, NotFound
+from router.keys import DB_KEY
+from router.models import ROLE_ADMIN, Agent
+
+routes = web.RouteTableDef()
+
+MAX_DASHBOARD_DAYS = 90
+REASON_TEXTS = {"low_confidence": "Låg säkerhet", "fallback": "Reservsvar", "handoff": "Överlämning"}
+
+
+async def _admin(request: web.Request) -> Agent:
+    """The logged-in administrator. A resident's conversation token is never a login: 403."""
+    if bearer_token(request) is not None and SESSION_COOKIE not in request.cookies:
+        raise Forbidden("forbidden", "Du har inte behörighet.")
+    return await api_agent(request, ROLE_ADMIN)
+
+
+def _actor(agent: Agent) -> str:
+    return agent.username
+
+
+def _number(request: web.Request, name: str, what: str) -> int:
+    raw = request.match_info[name]
+    if not raw.isdigit() or len(raw) > 12:
+        raise NotFound("not_found", f"{what} finns inte.")
+    return int(raw)
+
+
+async def _page(request: web.Request, template: str, **context: Any) -> web.Response:
+    login = await current_login(request)
+    if login is None:
+        raise web.HTTPSeeOther("/agent/login?next=admin")
+    agent, session = login
+    if agent.role != ROLE_ADMIN:
+        return render(request, "forbidden.html", status=403, agent=agent, csrf_token=session.csrf_token)
+    return render(request, template, agent=agent, csrf_token=session.csrf_token, **context)
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+@routes.get("/admin/data")
+async def data_page(request: web.Request) -> web.Response:
+    return await _page(request, "admin_data.html", section="data")
+
+
+@routes.get("/admin/models")
+async def models_page(request: web.Request) -> web.Response:
+    return await _page(request, "admin_models.html", section="models")
+
+
+@routes.get("/admin/dashboard")
+async def dashboard_page(request: web.Request) -> web.Response:
+    days = _days(request)
+    stats = await statistics_for(request.app[DB_KEY], request.app[CLOCK_KEY].now(), days)
+    return await _page(request, "admin_dashboard.html", section="dashboard", stats=stats, charts=charts(stats),
+                       day_choices=(7, 14, 30, 90))
+
+
+@routes.get("/admin/audit")
+async def audit_page(request: web.Request) -> web.Response:
+    entries = await request.app[ADMIN_KEY].audit.entries(limit=500)
+    return await _page(request, "admin_audit.html", section="audit", entries=entries)
+
+
+# --- inbox ----------------------------------------------------------------------------------------
+
+@routes.get("/api/admin/inbox")
+async def inbox(request: web.Request) -> web.Response:
+    await _admin(request)
+    intent = request.query.get("intent") or None
+    if intent is not None:
+        check_intent_name(intent)
+    items = await request.app[ADMIN_KEY].inbox.items(intent=intent, reason=request.query.get("reason") or None)
+    services = request.app[ADMIN_KEY]
+    return web.json_response({
+        "items": items, "threshold": services.config.confidence_threshold,
+        "reasons": [{"value": r, "text": REASON_TEXTS[r]} for r in REASONS],
+    })
+
+
+@routes.post("/api/admin/inbox/{message_id}/annotate")
+async def annotate(request: web.Request) -> web.Response:
+    agent = await _admin(request)
+    body = await json_object(request)
+    result = await request.app[ADMIN_KEY].inbox.annotate(
+        _number(request, "message_id", "Meddelandet"), body.get("action"), body.get("intent"), _actor(agent), agent.id
+    )
+    return web.json_response(result)
+
+
+# --- training data and responses ----------------------------------------------------------------------
+
+@routes.get("/api/admin/intents")
+async def intents(request: web.Request) -> web.Response:
+    await _admin(request)
+    return web.json_response({"intents": request.app[ADMIN_KEY].editor.intents()})
+
+
+@routes.post("/api/admin/intents/{intent}/examples")
+async def add_examples(request: web.Request) -> web.Response:
+    agent = await _admin(request)
+    body = await json_object(request)
+    added = await request.app[ADMIN_KEY].editor.add_examples(
+        request.match_info["intent"], body.get("examples"), _actor(agent)
+    )
+    return web.json_response({"added": added})
+
+
+@routes.post("/api/admin/intents/{intent}/examples/remove")
+async def remove_example(request: web.Request) -> web.Response:
+    agent = await _admin(request)
+    body = await json_object(request)
+    await request.app[ADMIN_KEY].editor.remove_example(request.match_info["intent"], body.get("example"), _actor(agent))
+    return web.json_response({"removed": body.get("example")})
+
+
+@routes.post("/api/admin/import")
+async def import_examples(request: web.Request) -> web.Response:
+    agent = await _admin(request)
+    body = await json_object(request)
+    added = await request.app[ADMIN_KEY].editor.import_yaml(body.get("yaml"), _actor(agent))
+    return web.json_response({"added": added})
+
+
+@routes.get("/api/admin/responses")
+async def responses(request: web.Request) -> web.Response:
+    await _admin(request)
+    return web.json_response({"responses": request.app[ADMIN_KEY].editor.responses()})
+
+
+@routes.post("/api/admin/responses/{name}/{index}")
+async def edit_response(request: web.Request) -> web.Response:
+    agent = await _admin(request)
+    body = await json_object(request)
+    index = _number(request, "index", "Svarsvarianten")
+    await request.app[ADMIN_KEY].editor.set_response(request.match_info["name"], index, body.get("text"), _actor(agent))
+    return web.json_response({"name": request.match_info["name"], "index": index})
+
+
+# --- train, evaluate, deploy ----------------------------------------------------------------------
+
+@routes.post("/api/admin/train")
+async def train(request: web.Request) -> web.Response:
+    agent = await _admin(request)
+    job = request.app[ADMIN_KEY].lifecycle.start_training(_actor(agent))
+    return web.json_response(job.as_json(), status=202)
+
+
+@routes.get("/api/admin/job")
+async def job(request: web.Request) -> web.Response:
+    await _admin(request)
+    current = request.app[ADMIN_KEY].jobs.current
+    return web.json_response({"job": current.as_json() if current else None})
+
+
+@routes.post("/api/admin/models/{model_id}/evaluate")
+async def evaluate(request: web.Request) -> web.Response:
+    agent = await _admin(request)
+    job = request.app[ADMIN_KEY].lifecycle.start_evaluation(_number(request, "model_id", "Modellen"), _actor(agent))
+    return web.json_response(job.as_json(), status=202)
+
+
+@routes.post("/api/admin/cross-validation")
+async def cross_validation(request: web.Request) -> web.Response:
+    agent = await _admin(request)
+    body = await json_object(request)
+    job = request.app[ADMIN_KEY].lifecycle.start_cross_validation(body.get("folds"), _actor(agent))
+    return web.json_response(job.as_json(), status=202)
+
+
+@routes.get("/api/admin/models")
+async def models(request: web.Request) -> web.Response:
+    await _admin(request)
+    return web.json_response({"models": await request.app[ADMIN_KEY].lifecycle.models()})
+
+
+@routes.get("/api/admin/models/{model_id}/evaluation")
+async def evaluation(request: web.Request) -> web.Response:
+    await _admin(request)
+    return web.json_response(
+        await request.app[ADMIN_KEY].lifecycle.evaluation(_number(request, "model_id", "Modellen"))
+    )
+
+
+@routes.get("/api/admin/models/{model_id}/confusion.png")
+async def confusion_matrix(request: web.Request) -> web.FileResponse:
+    await _admin(request)
+    lifecycle = request.app[ADMIN_KEY].lifecycle
+    model = await lifecycle.model(_number(request, "model_id", "Modellen"))
+    response = web.FileResponse(lifecycle.confusion_matrix(model), headers={"Content-Type": "image/png"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@routes.post("/api/admin/models/{model_id}/deploy")
+async def deploy(request: web.Request) -> web.Response:
+    agent = await _admin(request)
+    body = await json_object(request)
+    result = await request.app[ADMIN_KEY].lifecycle.deploy(
+        _number(request, "model_id", "Modellen"), _actor(agent), body.get("override_reason")
+    )
+    return web.json_response(result)
+
+
+@routes.post("/api/admin/models/{model_id}/rollback")
+async def rollback(request: web.Request) -> web.Response:
+    agent = await _admin(request)
+    result = await request.app[ADMIN_KEY].lifecycle.deploy(
+        _number(request, "model_id", "Modellen"), _actor(agent), rollback=True
+    )
+    return web.json_response(result)
+
+
+@routes.get("/api/admin/history")
+async def history(request: web.Request) -> web.Response:
+    await _admin(request)
+    return web.json_response({"history": await request.app[ADMIN_KEY].lifecycle.history()})
+
+
+# --- dashboard and audit ------------------------------------------------------------------------------
+
+def _days(request: web.Request) -> int:
+    raw = request.query.get("days", "14")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DASHBOARD_DAYS:
+        raise BadInput("bad_days", f"Antal dagar ska vara ett heltal från 1 till {MAX_DASHBOARD_DAYS}.")
+    return int(raw)
+
+
+@routes.get("/api/admin/dashboard")
+async def dashboard(request: web.Request) -> web.Response:
+    await _admin(request)
+    return web.json_response(await statistics_for(request.app[DB_KEY], request.app[CLOCK_KEY].now(), _days(request)))
+
+
+@routes.get("/api/admin/audit")
+async def audit(request: web.Request) -> web.Response:
+    await _admin(request)
+    return web.json_response({"entries": await request.app[ADMIN_KEY].audit.entries(limit=500)})
+

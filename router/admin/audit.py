@@ -1,0 +1,38 @@
+"""The administration's audit log: who changed, trained, deployed or rolled back what, and when."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from router.admin.models import AuditEntry
+from router.core.db import SessionMaker
+
+
+class AuditLog:
+    def __init__(self, maker: SessionMaker, now: Any) -> None:
+        self._maker = maker
+        self._now = now  # a callable returning an aware datetime
+
+    async def record(self, actor: str, action: str, target: str | None = None, **details: Any) -> None:
+        async with self._maker() as session:
+            session.add(AuditEntry(actor=actor, action=action, target=target, details=details or None,
+                                   created_at=self._now()))
+            await session.commit()
+
+    async def entries(self, limit: int = 200, action: str | None = None) -> list[dict[str, Any]]:
+        query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        async with self._maker() as session:
+            rows = (await session.exec(query)).all()
+        return [
+            {"id": row.id, "actor": row.actor, "action": row.action, "target": row.target,
+             "details": row.details or {}, "at": _iso(row.created_at)}
+            for row in rows
+        ]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

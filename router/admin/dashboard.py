@@ -1,0 +1,156 @@
+"""Numbers for the dashboard (conversations per day, top intents, fallback and handoff rates, queue
+wait, feedback) and the charts, drawn server-side as inline SVG (no scripts, no libraries)."""
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from datetime import date, datetime, timedelta
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+from sqlmodel import col, select
+
+from router.admin.inbox import FALLBACK_INTENT
+from router.core.db import SessionMaker
+from router.models import CHAT, RESIDENT, Case, Conversation, Feedback, Message
+
+TIMEZONE = ZoneInfo("Europe/Stockholm")
+BAR = "#0b5394"  # 7.6:1 against white
+GOOD, BAD = "#1e6b34", "#a61b1b"
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile (None for no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-int(fraction * 100) * len(ordered) // 100))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+async def statistics_for(maker: SessionMaker, now: datetime, days: int) -> dict[str, Any]:
+    since = now - timedelta(days=days)
+    async with maker() as session:
+        conversations = (await session.exec(select(Conversation.id, Conversation.created_at).where(
+            Conversation.created_at >= since))).all()
+        intents = (await session.exec(select(Message.intent).where(
+            Message.sender == RESIDENT, Message.created_at >= since, col(Message.intent).is_not(None)))).all()
+        cases = (await session.exec(select(Case.conversation_id, Case.wait_seconds).where(
+            Case.kind == CHAT, Case.created_at >= since))).all()
+        feedback = (await session.exec(select(Feedback.helped).where(Feedback.created_at >= since))).all()
+    first_day = (now - timedelta(days=days - 1)).astimezone(TIMEZONE).date()
+    per_day = Counter(created.astimezone(TIMEZONE).date() for _, created in conversations)
+    day_list = [first_day + timedelta(days=i) for i in range(days)]
+    counted = Counter(intents)
+    conversation_ids = {cid for cid, _ in conversations}
+    handed_over = {cid for cid, _ in cases if cid in conversation_ids}
+    waits = [wait for _, wait in cases if wait is not None]
+    median = statistics.median(waits) if waits else None
+    return {
+        "days": days,
+        "conversations": len(conversations),
+        "per_day": [{"date": day.isoformat(), "count": per_day.get(day, 0)} for day in day_list],
+        "top_intents": [{"intent": name, "count": count} for name, count in counted.most_common(10)],
+        "fallback_rate": counted[FALLBACK_INTENT] / len(intents) if intents else None,
+        "handoff_rate": len(handed_over) / len(conversations) if conversations else None,
+        "wait_median_seconds": median,
+        "wait_p90_seconds": percentile(waits, 0.9),
+        "waits": len(waits),
+        "feedback_yes": sum(1 for helped in feedback if helped),
+        "feedback_no": sum(1 for helped in feedback if not helped),
+    }
+
+
+def _svg(width: int, height: int, title: str, description: str, body: list[str]) -> Markup:
+    return Markup(
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-labelledby="{_id(title)}-t {_id(title)}-d" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{_id(title)}-t">{escape(title)}</title><desc id="{_id(title)}-d">{escape(description)}</desc>'
+        + "".join(body) + "</svg>"
+    )
+
+
+def _id(title: str) -> str:
+    return "chart-" + "".join(c if c.isascii() and c.isalnum() else "-" for c in title.lower())
+
+
+def column_chart(title: str, points: list[tuple[str, float]], unit: str = "") -> Markup:
+    """Vertical bars with values above and labels below (e.g. conversations per day)."""
+    width, height, left, bottom, top = 640, 220, 10, 40, 20
+    top_value = max([value for _, value in points] + [1])
+    step = (width - 2 * left) / max(len(points), 1)
+    body = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - left}" y2="{height - bottom}" stroke="#555"/>']
+    for i, (label, value) in enumerate(points):
+        bar = (height - bottom - top) * value / top_value
+        x = left + i * step + step * 0.15
+        body.append(f'<rect x="{x:.1f}" y="{height - bottom - bar:.1f}" width="{step * 0.7:.1f}" height="{bar:.1f}" fill="{BAR}"/>')
+        body.append(f'<text x="{x + step * 0.35:.1f}" y="{height - bottom - bar - 4:.1f}" font-size="11" text-anchor="middle" fill="#222">{value:g}</text>')
+        if len(points) <= 16 or i % 2 == 0:
+            body.append(f'<text x="{x + step * 0.35:.1f}" y="{height - bottom + 14}" font-size="10" text-anchor="middle" fill="#222">{escape(label)}</text>')
+    description = ", ".join(f"{label}: {value:g}{unit}" for label, value in points)
+    return _svg(width, height, title, description, body)
+
+
+def bar_chart(title: str, points: list[tuple[str, float]], unit: str = "") -> Markup:
+    """Horizontal bars with labels on the left (e.g. top intents)."""
+    row, label_width, width = 24, 190, 640
+    height = max(row * len(points) + 10, 40)
+    top_value = max([value for _, value in points] + [1])
+    body = []
+    for i, (label, value) in enumerate(points):
+        bar = (width - label_width - 60) * value / top_value
+        y = 5 + i * row
+        body.append(f'<text x="{label_width - 6}" y="{y + 16}" font-size="12" text-anchor="end" fill="#222">{escape(label)}</text>')
+        body.append(f'<rect x="{label_width}" y="{y + 3}" width="{bar:.1f}" height="{row - 8}" fill="{BAR}"/>')
+        body.append(f'<text x="{label_width + bar + 6:.1f}" y="{y + 16}" font-size="12" fill="#222">{value:g}{escape(unit)}</text>')
+    if not points:
+        body.append('<text x="10" y="25" font-size="13" fill="#222">Inga data ännu.</text>')
+    description = ", ".join(f"{label}: {value:g}{unit}" for label, value in points) or "Inga data ännu."
+    return _svg(width, height, title, description, body)
+
+
+def share_chart(title: str, parts: list[tuple[str, float, str]]) -> Markup:
+    """One stacked bar of parts that add up to a whole (e.g. feedback yes/no), with a legend."""
+    width, height = 640, 70
+    total = sum(value for _, value, _ in parts)
+    body, x = [], 10.0
+    for label, value, colour in parts:
+        span = (width - 20) * value / total if total else 0
+        body.append(f'<rect x="{x:.1f}" y="8" width="{span:.1f}" height="26" fill="{colour}"/>')
+        x += span
+    legend_x = 10
+    for label, value, colour in parts:
+        share = f" ({value / total:.0%})" if total else ""
+        body.append(f'<rect x="{legend_x}" y="46" width="12" height="12" fill="{colour}"/>')
+        body.append(f'<text x="{legend_x + 18}" y="57" font-size="12" fill="#222">{escape(label)}: {value:g}{share}</text>')
+        legend_x += 200
+    if not total:
+        body.append('<text x="10" y="26" font-size="13" fill="#222">Inga svar ännu.</text>')
+    description = ", ".join(f"{label}: {value:g}" for label, value, _ in parts)
+    return _svg(width, height, title, description, body)
+
+
+def charts(stats: dict[str, Any]) -> dict[str, Markup]:
+    def short(day: str) -> str:
+        parsed = date.fromisoformat(day)
+        return f"{parsed.day}/{parsed.month}"
+
+    def rate(value: float | None) -> float:
+        return round(100 * value, 1) if value is not None else 0
+
+    wait = [("Median", round((stats["wait_median_seconds"] or 0) / 60, 1)),
+            ("90:e percentilen", round((stats["wait_p90_seconds"] or 0) / 60, 1))]
+    return {
+        "per_day": column_chart("Samtal per dag", [(short(p["date"]), p["count"]) for p in stats["per_day"]]),
+        "top_intents": bar_chart("Vanligaste intenten", [(p["intent"], p["count"]) for p in stats["top_intents"]]),
+        "rates": bar_chart("Andel reservsvar och överlämningar (procent)", [
+            ("Reservsvar (nlu_fallback)", rate(stats["fallback_rate"])),
+            ("Överlämningar", rate(stats["handoff_rate"])),
+        ], " %"),
+        "wait": bar_chart("Väntetid i kön (minuter)", wait, " min"),
+        "feedback": share_chart("Fick du hjälp?", [
+            ("Ja", stats["feedback_yes"], GOOD), ("Nej", stats["feedback_no"], BAD),
+        ]),
+    }

@@ -1,0 +1,334 @@
+"""A model's life: trained (into models/), evaluated, let through the deploy gate, put into service
+by Rasa's hot swap (`PUT /model`), and rolled back by deploying an older model again.
+
+Which model is in service is asked from Rasa (`GET /status`); the history of deployments says which
+model served when.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import aiohttp
+from sqlmodel import col, select
+
+from router.admin.audit import AuditLog
+from router.admin.config import AdminConfig
+from router.admin.evaluation import CONFUSION_MATRIX, cross_validate, evaluate_model
+from router.admin.jobs import Job, JobFailed, Jobs, train_model
+from router.admin.models import Deployment, TrainedModel
+from router.core.db import SessionMaker
+from router.errors import BadInput, ClientError, Conflict, NotFound
+
+SWAP_TIMEOUT = aiohttp.ClientTimeout(total=600)
+STATUS_TIMEOUT = aiohttp.ClientTimeout(total=10)
+MIN_OVERRIDE_REASON = 10
+MAX_FOLDS = 10
+
+
+class RasaError(ClientError):
+    status = 502
+
+
+@dataclass(frozen=True)
+class RasaApi:
+    http: aiohttp.ClientSession
+    url: str
+    token: str
+
+    async def serving_file(self) -> str | None:
+        """The file name of the model Rasa serves now (None when Rasa has none)."""
+        try:
+            async with self.http.get(f"{self.url}/status", params={"token": self.token}, timeout=STATUS_TIMEOUT) as response:
+                if response.status != 200:
+                    raise RasaError("rasa_unavailable", f"Rasa svarade {response.status} på /status.")
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise RasaError("rasa_unavailable", f"Rasa svarar inte: {error!r}") from None
+        return body.get("model_file") if isinstance(body, dict) else None
+
+    async def load(self, model: Path) -> float:
+        """Hot swap: Rasa loads `model` and then serves it; returns how long it took (seconds)."""
+        started = time.monotonic()
+        try:
+            async with self.http.put(
+                f"{self.url}/model", params={"token": self.token}, json={"model_file": str(model)}, timeout=SWAP_TIMEOUT
+            ) as response:
+                if response.status != 204:
+                    raise RasaError("swap_failed", f"Rasa kunde inte ladda modellen ({response.status}): {(await response.text())[:500]}")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaError("swap_failed", f"Rasa kunde inte ladda modellen: {error!r}") from None
+        return round(time.monotonic() - started, 2)
+
+
+def gate_problems(candidate: TrainedModel, serving: TrainedModel | None, config: AdminConfig) -> list[str]:
+    """Why `candidate` may not replace `serving` (empty: it may)."""
+    if candidate.macro_f1 is None or candidate.emergency_recall is None:
+        return ["Modellen är inte utvärderad."]
+    problems = []
+    if candidate.emergency_recall < config.min_emergency_recall:
+        problems.append(
+            f"Akutfallen fångas bara till {candidate.emergency_recall:.1%} (krav: {config.min_emergency_recall:.0%})."
+        )
+    if serving is not None and serving.id != candidate.id:
+        if serving.macro_f1 is None:
+            problems.append("Modellen i drift är inte utvärderad, så ingen jämförelse kan göras.")
+        elif candidate.macro_f1 < serving.macro_f1 - config.max_f1_drop:
+            problems.append(
+                f"Makro-F1 sjunker från {serving.macro_f1:.3f} till {candidate.macro_f1:.3f} "
+                f"(mer än {config.max_f1_drop:.2f})."
+            )
+    return problems
+
+
+def model_json(model: TrainedModel) -> dict[str, Any]:
+    path = Path(model.path)
+    return {
+        "id": model.id,
+        "name": path.name,
+        "path": model.path,
+        "exists": path.exists(),
+        "created_at": model.created_at.isoformat(),
+        "macro_f1": model.macro_f1,
+        "emergency_recall": model.emergency_recall,
+        "evaluated": model.evaluation is not None,
+        "evaluated_at": model.evaluated_at.isoformat() if model.evaluated_at else None,
+    }
+
+
+class Lifecycle:
+    def __init__(
+        self, maker: SessionMaker, now: Callable[[], datetime], config: AdminConfig, rasa: RasaApi, jobs: Jobs,
+        audit: AuditLog, project_root: Path, rasa_bin: Path, env: dict[str, str],
+    ) -> None:
+        self._maker = maker
+        self._now = now
+        self._config = config
+        self.rasa = rasa
+        self.jobs = jobs
+        self._audit = audit
+        self.project_root = project_root
+        self.models_dir = project_root / "models"
+        self.results_dir = project_root / "results" / "admin"
+        self._rasa_bin = rasa_bin
+        self._env = env
+        self._swap_lock = asyncio.Lock()
+
+    # --- models ---------------------------------------------------------------------------------
+
+    async def _register(self, path: Path) -> TrainedModel:
+        path = path.resolve()
+        async with self._maker() as session:
+            found = (await session.exec(select(TrainedModel).where(TrainedModel.path == str(path)))).first()
+            if found is None:
+                created = datetime.fromtimestamp(path.stat().st_mtime, tz=self._now().tzinfo) if path.exists() else self._now()
+                found = TrainedModel(path=str(path), created_at=created)
+                session.add(found)
+                await session.commit()
+                await session.refresh(found)
+            return found
+
+    async def model(self, model_id: int) -> TrainedModel:
+        async with self._maker() as session:
+            found = await session.get(TrainedModel, model_id)
+        if found is None:
+            raise NotFound("not_found", "Modellen finns inte.")
+        return found
+
+    async def serving(self) -> TrainedModel | None:
+        """The model Rasa serves now, registered (found under models/ by its file name)."""
+        name = await self.rasa.serving_file()
+        if not name:
+            return None
+        async with self._maker() as session:
+            for model in (await session.exec(select(TrainedModel))).all():
+                if Path(model.path).name == Path(name).name:
+                    return model
+        for candidate in (self.models_dir / Path(name).name, Path(name)):
+            if candidate.is_absolute() and candidate.exists():
+                return await self._register(candidate)
+        return None
+
+    async def models(self) -> list[dict[str, Any]]:
+        if self.models_dir.exists():
+            for path in sorted(self.models_dir.glob("*.tar.gz")):
+                await self._register(path)
+        async with self._maker() as session:
+            rows = (await session.exec(select(TrainedModel).order_by(col(TrainedModel.created_at).desc()))).all()
+        serving = await self._serving_if_known()
+        return [dict(model_json(row), serving=serving is not None and row.id == serving.id) for row in rows]
+
+    async def _serving_if_known(self) -> TrainedModel | None:
+        """The model in service, or None when Rasa cannot be asked (lists still show)."""
+        try:
+            return await self.serving()
+        except RasaError:
+            return None
+
+    async def evaluation(self, model_id: int) -> dict[str, Any]:
+        model = await self.model(model_id)
+        serving = await self._serving_if_known()
+        return {
+            "model": model_json(model),
+            "evaluation": model.evaluation,
+            "serving": model_json(serving) if serving else None,
+            "serving_evaluation": serving.evaluation if serving else None,
+            "gate_problems": gate_problems(model, serving, self._config),
+        }
+
+    def confusion_matrix(self, model: TrainedModel) -> Path:
+        path = self._results_for(model) / CONFUSION_MATRIX
+        if not path.exists():
+            raise NotFound("not_found", "Ingen förväxlingsmatris finns för modellen.")
+        return path
+
+    def _results_for(self, model: TrainedModel) -> Path:
+        return self.results_dir / Path(model.path).name.removesuffix(".tar.gz")
+
+    # --- jobs -----------------------------------------------------------------------------------
+
+    async def _evaluate(self, job: Job, model: TrainedModel) -> TrainedModel:
+        scores = await evaluate_model(job, Path(model.path), self._results_for(model), self._rasa_bin, self._env)
+        async with self._maker() as session:
+            stored = await session.get(TrainedModel, model.id)
+            stored.macro_f1 = scores["macro_f1"]
+            stored.emergency_recall = scores["emergency_recall"]
+            stored.evaluation = scores
+            stored.evaluated_at = self._now()
+            await session.commit()
+            await session.refresh(stored)
+        return stored
+
+    async def _evaluate_serving_if_needed(self, job: Job) -> None:
+        serving = await self._serving_if_known()
+        if serving is not None and serving.evaluation is None and Path(serving.path).exists():
+            job.stage = "evaluating_serving"
+            await self._evaluate(job, serving)
+
+    def start_training(self, actor: str) -> Job:
+        started = time.monotonic()
+
+        async def work(job: Job) -> None:
+            name = "admin-" + self._now().strftime("%Y%m%d-%H%M%S")
+            path = await train_model(
+                job, self.project_root, self.models_dir, self._rasa_bin, self._env, name
+            )
+            train_peak = job.rss_peak_mb
+            model = await self._register(path)
+            job.result = {"model_id": model.id, "train_seconds": round(time.monotonic() - started, 1),
+                          "train_rss_peak_mb": train_peak}
+            job.stage = "evaluating"
+            model = await self._evaluate(job, model)
+            await self._evaluate_serving_if_needed(job)
+            job.result.update({"macro_f1": model.macro_f1, "emergency_recall": model.emergency_recall})
+
+        return self.jobs.start("train", actor, work)
+
+    def start_evaluation(self, model_id: Any, actor: str) -> Job:
+        if isinstance(model_id, bool) or not isinstance(model_id, int):
+            raise BadInput("bad_model", "Ange modellens id.")
+
+        async def work(job: Job) -> None:
+            model = await self.model(model_id)
+            if not Path(model.path).exists():
+                raise JobFailed("Modellfilen finns inte längre.")
+            job.model, job.stage = model.path, "evaluating"
+            model = await self._evaluate(job, model)
+            await self._evaluate_serving_if_needed(job)
+            job.result = {"model_id": model.id, "macro_f1": model.macro_f1, "emergency_recall": model.emergency_recall}
+
+        return self.jobs.start("evaluate", actor, work)
+
+    def start_cross_validation(self, folds: Any, actor: str) -> Job:
+        if isinstance(folds, bool) or not isinstance(folds, int) or not 2 <= folds <= MAX_FOLDS:
+            raise BadInput("bad_folds", f"Antalet delar (folds) ska vara ett heltal från 2 till {MAX_FOLDS}.")
+
+        async def work(job: Job) -> None:
+            job.stage = "cross_validation"
+            job.result = await cross_validate(
+                job, self.project_root, folds, self.results_dir / "cross-validation", self._rasa_bin, self._env
+            )
+
+        return self.jobs.start("cross_validation", actor, work)
+
+    # --- deploy and rollback ----------------------------------------------------------------------
+
+    async def deploy(self, model_id: Any, actor: str, override_reason: Any = None, rollback: bool = False) -> dict[str, Any]:
+        if isinstance(model_id, bool) or not isinstance(model_id, int):
+            raise BadInput("bad_model", "Ange modellens id.")
+        if override_reason is not None and not isinstance(override_reason, str):
+            raise BadInput("bad_reason", "Motiveringen måste vara en text.")
+        reason = (override_reason or "").strip() or None
+        if self._swap_lock.locked():
+            raise Conflict("swap_running", "En driftsättning pågår redan.")
+        async with self._swap_lock:
+            return await self._deploy(model_id, actor, reason, rollback)
+
+    async def _deploy(self, model_id: int, actor: str, reason: str | None, rollback: bool) -> dict[str, Any]:
+        model = await self.model(model_id)
+        if not Path(model.path).exists():
+            raise NotFound("model_missing", "Modellfilen finns inte längre.")
+        serving = await self.serving()
+        if serving is not None and serving.id == model.id:
+            raise Conflict("already_serving", "Modellen är redan i drift.")
+        if rollback:
+            async with self._maker() as session:
+                earlier = (await session.exec(select(Deployment).where(Deployment.model_id == model.id))).first()
+            if earlier is None:
+                raise Conflict("never_served", "Bara en modell som har varit i drift kan återställas.")
+            problems: list[str] = []
+        else:
+            problems = gate_problems(model, serving, self._config)
+        if problems and reason is None:
+            raise Conflict("gate", "Spärren stoppade driftsättningen: " + " ".join(problems))
+        if problems and reason is not None and len(reason) < MIN_OVERRIDE_REASON:
+            raise BadInput("short_reason", f"Skriv en motivering på minst {MIN_OVERRIDE_REASON} tecken för att gå förbi spärren.")
+        previous = serving
+        if previous is not None:
+            await self._ensure_history(previous)
+        swap_seconds = await self.rasa.load(Path(model.path))
+        kind = "rollback" if rollback else "deploy"
+        async with self._maker() as session:
+            session.add(Deployment(model_id=model.id, actor=actor, kind=kind,
+                                   override_reason=reason if problems else None,
+                                   swap_seconds=swap_seconds, created_at=self._now()))
+            await session.commit()
+        await self._audit.record(
+            actor, kind, Path(model.path).name, previous=Path(previous.path).name if previous else None,
+            macro_f1=model.macro_f1, gate_problems=problems or None, override_reason=reason if problems else None,
+            swap_seconds=swap_seconds,
+        )
+        return {"model": model_json(model), "kind": kind, "swap_seconds": swap_seconds, "gate_problems": problems}
+
+    async def _ensure_history(self, serving: TrainedModel) -> None:
+        """The model Rasa was started with has no deployment yet: record it as the first one."""
+        async with self._maker() as session:
+            if (await session.exec(select(Deployment).where(Deployment.model_id == serving.id))).first() is None:
+                session.add(Deployment(model_id=serving.id, actor="system", kind="startup",
+                                       created_at=serving.evaluated_at or serving.created_at))
+                await session.commit()
+
+    async def history(self) -> list[dict[str, Any]]:
+        serving = await self._serving_if_known()
+        if serving is not None:
+            await self._ensure_history(serving)
+        async with self._maker() as session:
+            rows = (await session.exec(
+                select(Deployment, TrainedModel).join(TrainedModel, col(Deployment.model_id) == col(TrainedModel.id))
+                .order_by(col(Deployment.created_at), col(Deployment.id))
+            )).all()
+        history = []
+        for index, (deployment, model) in enumerate(rows):
+            until = rows[index + 1][0].created_at if index + 1 < len(rows) else None
+            history.append({
+                "id": deployment.id, "kind": deployment.kind, "actor": deployment.actor,
+                "override_reason": deployment.override_reason, "swap_seconds": deployment.swap_seconds,
+                "from": deployment.created_at.isoformat(), "until": until.isoformat() if until else None,
+                "model": model_json(model),
+                "serving": until is None and serving is not None and serving.id == model.id,
+            })
+        return list(reversed(history))

@@ -1,0 +1,331 @@
+"""The resident's whole journey in a real browser against the real stack (Rasa, action server, router):
+the demo page at /, the widget under the router's real Content-Security-Policy, the bot's answer, a
+handoff during opening hours, an agent in the console, reload and a dropped connection, the end of the
+chat with feedback. Also: keyboard only, axe-core on /, /agent and /admin, and screenshots at 1280 and
+320 px in test-artifacts/journey/."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.e2e.stack import AGENT_PASSWORD, RunningStack, start_stack
+from tests.e2e.widget.conftest import AXE_JS, CHROMIUM_ARGS, PROJECT_ROOT
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "journey"
+BOT_TIMEOUT = 60_000  # ms: Rasa on a loaded machine
+QUESTION = "Vad är Tryggare Helsingborg?"
+ANSWER = "samlingsnamnet för stadens trygghetsskapande"
+ASK_FOR_PERSON = "Jag vill prata med en kommunvägledare"
+BLOCKING = {"serious", "critical"}
+WIDE = {"width": 1280, "height": 800}
+NARROW = {"width": 320, "height": 640}
+
+
+@pytest.fixture(scope="module")
+def running_stack(tmp_path_factory) -> Iterator[RunningStack]:
+    """This module's own stack (overrides the session one): queue positions and agents' presence do not
+    depend on other tests, and Rasa gets up to 10 minutes to load its model on a loaded machine."""
+    running = start_stack(tmp_path_factory.mktemp("journey-stack"), timeout=600)
+    yield running
+    running.stack.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if not executable:
+        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@contextmanager
+def browser_context(browser: Browser, base_url: str, **options) -> Iterator[BrowserContext]:
+    """A fresh context; afterwards no JavaScript or Content-Security-Policy error may have happened on any
+    of its pages and no request may have left the router."""
+    context = browser.new_context(**{"viewport": WIDE, "locale": "sv-SE", **options})
+    context.set_default_timeout(15_000)
+    errors: list[str] = []
+    foreign: list[str] = []
+
+    def watch(page: Page) -> None:
+        page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+        page.on(
+            "console",
+            lambda message: errors.append(f"{page.url}: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None,
+        )
+
+    context.on("page", watch)
+    context.on(
+        "request",
+        lambda request: None
+        if request.url.startswith((base_url, base_url.replace("http", "ws", 1), "data:", "blob:"))
+        else foreign.append(request.url),
+    )
+    try:
+        yield context
+    finally:
+        context.close()
+    assert errors == [], f"JavaScript or CSP errors: {errors}"
+    assert foreign == [], f"requests outside the router: {foreign}"
+
+
+class Resident:
+    """The widget on the demo page, reached by role and accessible name."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.launcher = page.get_by_role("button", name="Chatta med oss")
+        self.panel = page.get_by_role("dialog", name="Chatta med Helsingborgs stad")
+        self.notice = self.panel.locator(".hbgc-notice-text")
+        self.input = page.get_by_role("textbox", name="Skriv ditt meddelande")
+        self.bubbles = page.get_by_role("log", name="Meddelanden").locator(".hbgc-bubble")
+
+    def open(self) -> None:
+        self.page.goto(self.base_url + "/")
+        self.launcher.click()
+        expect(self.input).to_be_enabled()
+
+    def send(self, text: str) -> None:
+        self.input.fill(text)
+        self.input.press("Enter")
+
+    def bodies(self) -> list[str]:
+        """The messages' texts, without the sender label each bubble starts with (for screen readers)."""
+        return self.bubbles.evaluate_all("els => els.map(e => e.textContent.slice(e.firstChild.textContent.length))")
+
+    def stored(self) -> list[str]:
+        """The texts of the messages the router stored for this conversation, in order."""
+        return self.page.evaluate(
+            """async (key) => {
+                const saved = JSON.parse(sessionStorage.getItem(key));
+                const response = await fetch("/api/conversations/" + saved.id,
+                                             {headers: {Authorization: "Bearer " + saved.token}});
+                return (await response.json()).messages.map(m => m.text);
+            }""",
+            "hbg-chat:" + self.base_url,
+        )
+
+    def expect_bodies(self, expected: list[str]) -> None:
+        """Exactly these messages, each once, in order (waits for the count, then compares)."""
+        expect(self.bubbles).to_have_count(len(expected), timeout=BOT_TIMEOUT)
+        assert self.bodies() == expected
+
+
+class Agent:
+    """The agent console in its own browser context."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+
+    def log_in(self, username: str = "anna", then: str = "/agent") -> None:
+        self.page.goto(self.base_url + "/agent/login" + ("?next=admin" if then == "/admin" else ""))
+        self.page.get_by_label("Användarnamn").fill(username)
+        self.page.get_by_label("Lösenord").fill(AGENT_PASSWORD)
+        self.page.get_by_role("button", name="Logga in").click()
+        expect(self.page).to_have_url(self.base_url + then)
+
+    def go_online(self) -> None:
+        toggle = self.page.get_by_label("Tillgänglig för chatt")
+        expect(self.page.locator("#agents-online")).not_to_be_empty()  # the console has loaded
+        if not toggle.is_checked():
+            toggle.check()
+            expect(self.page.locator("#console-status")).to_have_text("Du är tillgänglig för chatt.")
+
+    def claim_first(self) -> None:
+        self.page.locator("#queue-list").get_by_role("button", name="Ta chatten").first.click(timeout=BOT_TIMEOUT)
+        expect(self.page.get_by_label("Svar till invånaren")).to_be_focused()
+
+    def reply(self, text: str) -> None:
+        self.page.get_by_label("Svar till invånaren").fill(text)
+        self.page.locator("#reply-form").get_by_role("button", name="Skicka").click()
+        expect(self.page.get_by_role("log", name="Konversation")).to_contain_text(text)
+
+    def close_case(self) -> str:
+        category = self.page.locator("#close-form").get_by_label("Kategori")
+        values = [v for v in category.locator("option").evaluate_all("os => os.map(o => o.value)") if v]
+        category.select_option(values[0])
+        self.page.get_by_role("button", name="Avsluta chatten").click()
+        expect(self.page.locator("#case-meta")).to_contain_text("avslutad")
+        return values[0]
+
+
+def ask_and_get_answer(resident: Resident) -> None:
+    resident.send(QUESTION)
+    expect(resident.bubbles.filter(has_text=ANSWER)).to_have_count(1, timeout=BOT_TIMEOUT)
+
+
+def test_resident_journey_from_question_to_agent_to_feedback(browser: Browser, running_stack: RunningStack) -> None:
+    base = running_stack.base_url
+    with browser_context(browser, base) as agent_context, browser_context(browser, base) as resident_context:
+        # The agent must be online before the resident asks for a person.
+        agent = Agent(agent_context.new_page(), base)
+        agent.log_in()
+        agent.go_online()
+
+        resident = Resident(resident_context.new_page(), base)
+        resident.open()
+        expect(resident.notice).to_contain_text("allmän handling")
+        expect(resident.panel).to_contain_text("Akut fara? Ring 112.")
+
+        ask_and_get_answer(resident)
+        resident.send(ASK_FOR_PERSON)
+        expect(resident.panel.get_by_role("status").filter(has_text="Du står i kö.")).to_contain_text(
+            "Du är nummer 1 i kön.", timeout=BOT_TIMEOUT
+        )
+        expect(resident.panel).to_contain_text("Du väntar på en kommunvägledare")
+        expect(resident.bubbles.filter(has_text=re.compile(r"HBG-2026-\d{6}"))).not_to_have_count(0)
+
+        agent.claim_first()
+        agent.reply("Hej, jag heter Anna. Hur kan jag hjälpa dig?")
+        expect(resident.bubbles.last).to_have_text(
+            "Anna, kommunvägledare: Hej, jag heter Anna. Hur kan jag hjälpa dig?", timeout=BOT_TIMEOUT
+        )
+        expect(resident.panel).to_contain_text("Du chattar med en kommunvägledare")
+        resident.send("Det gäller klotter på vår skola")
+        expect(agent.page.get_by_role("log", name="Konversation")).to_contain_text(
+            "Det gäller klotter på vår skola", timeout=BOT_TIMEOUT
+        )
+        expect(resident.bubbles.last).to_have_text("Du: Det gäller klotter på vår skola")
+
+        # Reload mid-conversation: every stored message, once each, in order.
+        resident.page.reload()
+        expect(resident.panel).to_be_visible()
+        expect(resident.input).to_be_enabled()
+        stored = resident.stored()
+        assert stored.count("Det gäller klotter på vår skola") == 1
+        resident.expect_bodies(stored)
+
+        # A dropped connection: the agent writes while the resident is offline; then both sides go on.
+        resident_context.set_offline(True)
+        agent.reply("Jag tittar på det nu.")
+        resident_context.set_offline(False)
+        resident.expect_bodies([*stored, "Jag tittar på det nu."])
+        resident.send("Tack!")
+        expect(agent.page.get_by_role("log", name="Konversation")).to_contain_text("Tack!", timeout=BOT_TIMEOUT)
+        resident.expect_bodies([*stored, "Jag tittar på det nu.", "Tack!"])
+        assert resident.stored() == [*stored, "Jag tittar på det nu.", "Tack!"]
+
+        agent.close_case()
+        end = resident.panel.get_by_role("heading", name="Chatten är avslutad")
+        expect(end).to_be_visible(timeout=BOT_TIMEOUT)
+        feedback = resident.panel.get_by_role("group", name="Fick du hjälp?")
+        feedback.get_by_role("button", name="Ja").click()
+        expect(resident.panel.get_by_role("status").filter(has_text="Tack för ditt svar!")).to_be_visible()
+        expect(feedback).to_be_hidden()
+        expect(resident.input).to_be_disabled()
+
+
+def test_the_question_is_answered_using_the_keyboard_only(browser: Browser, running_stack: RunningStack) -> None:
+    base = running_stack.base_url
+    with browser_context(browser, base) as context:
+        page = context.new_page()
+        resident = Resident(page, base)
+        page.goto(base + "/")
+        for _ in range(40):  # Tab through the page until the launcher has focus
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.classList.contains('hbgc-launcher')"):
+                break
+        expect(resident.launcher).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(resident.input).to_be_enabled()
+        expect(resident.input).to_be_focused()
+        page.keyboard.type(QUESTION)
+        page.keyboard.press("Enter")
+        expect(resident.bubbles.first).to_have_text(f"Du: {QUESTION}")
+        expect(resident.bubbles.filter(has_text=ANSWER)).to_have_count(1, timeout=BOT_TIMEOUT)
+        expect(resident.input).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(resident.panel).to_be_hidden()
+        expect(resident.launcher).to_be_focused()
+
+
+def run_axe(page: Page) -> list[dict]:
+    page.add_script_tag(path=str(AXE_JS))
+    return page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                           nodes: v.nodes.map(n => n.target.join(' '))}));
+        }"""
+    )
+
+
+def screenshots(page: Page, artifacts: Path, name: str) -> None:
+    for label, viewport in (("1280", WIDE), ("320", NARROW)):
+        page.set_viewport_size(viewport)
+        page.screenshot(path=str(artifacts / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(WIDE)
+
+
+def test_pages_pass_axe_and_are_photographed(
+    browser: Browser, running_stack: RunningStack, artifacts: Path
+) -> None:
+    """axe-core on /, the open widget, /agent with a live case and /admin; screenshots of each state."""
+    base = running_stack.base_url
+    results: dict[str, list[dict]] = {}
+    # axe is injected as an inline script, so these contexts bypass the CSP (the journey above does not).
+    with browser_context(browser, base, bypass_csp=True) as agent_context, browser_context(
+        browser, base, bypass_csp=True
+    ) as resident_context, browser_context(browser, base, bypass_csp=True) as admin_context:
+        agent = Agent(agent_context.new_page(), base)
+        agent.log_in()
+        agent.go_online()
+
+        resident = Resident(resident_context.new_page(), base)
+        resident.page.goto(base + "/")
+        results["/"] = run_axe(resident.page)
+        screenshots(resident.page, artifacts, "demo-page")
+
+        resident.page.goto(base + "/integritet")
+        results["/integritet"] = run_axe(resident.page)
+        screenshots(resident.page, artifacts, "integritet")
+
+        resident.open()
+        ask_and_get_answer(resident)
+        resident.send(ASK_FOR_PERSON)
+        expect(resident.panel).to_contain_text("Du är nummer 1 i kön.", timeout=BOT_TIMEOUT)
+        agent.claim_first()
+        agent.reply("Hej, jag heter Anna. Hur kan jag hjälpa dig?")
+        expect(resident.bubbles.last).to_contain_text("Hur kan jag hjälpa dig?", timeout=BOT_TIMEOUT)
+        resident.send("Det gäller klotter på vår skola")
+        expect(agent.page.get_by_role("log", name="Konversation")).to_contain_text(
+            "klotter på vår skola", timeout=BOT_TIMEOUT
+        )
+        results["/ with the chat open, mid-conversation"] = run_axe(resident.page)
+        screenshots(resident.page, artifacts, "widget-mid-conversation")
+        results["/agent with a live case"] = run_axe(agent.page)
+        screenshots(agent.page, artifacts, "agent-live-case")
+
+        admin = Agent(admin_context.new_page(), base)
+        admin.log_in("admin", then="/admin")
+        expect(admin.page.get_by_role("heading", level=1)).to_be_visible()
+        admin.page.wait_for_load_state("networkidle")
+        results["/admin"] = run_axe(admin.page)
+        screenshots(admin.page, artifacts, "admin")
+        agent.close_case()
+
+    (artifacts / "axe-results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    blocking = {
+        where: [v for v in violations if v["impact"] in BLOCKING] for where, violations in results.items()
+    }
+    assert all(not found for found in blocking.values()), json.dumps(blocking, ensure_ascii=False, indent=2)
