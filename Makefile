@@ -55,6 +55,7 @@ test-e2e:
 	$(PY) -m pytest tests/e2e -q
 
 bench: setup
+	$(PY) bench/router_latency.py
 	$(PY) bench/relay_latency.py
 
 clean:

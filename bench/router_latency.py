@@ -26,7 +26,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.latency_stats import LoopLag, Summary  # noqa: E402
+from bench.latency_stats import LoopLag, Summary, percentile  # noqa: E402
 from bench.stack_runner import Usage, bench_workdir, process_group_usage, start_full_stack  # noqa: E402
 from bot.setup_env import setup  # noqa: E402
 from bot.training import train  # noqa: E402
@@ -254,11 +254,12 @@ def _report(args, samples: Samples, wall: float, before: dict[str, Usage], after
     for name in ("p50", "p95", "mean"):
         r, d = getattr(router, name), getattr(direct, name)
         print(f"overhead {name:<4} {r - d:+8.1f} ms  {100 * (r - d) / d:+6.1f} %")
-    paired = sorted(samples.paired_difference_ms)
-    print(
-        f"paired (same client and question, back to back; n={len(paired)}): router minus direct "
-        f"median {paired[len(paired) // 2]:+.1f} ms, mean {sum(paired) / len(paired):+.1f} ms"
-    )
+    paired = samples.paired_difference_ms
+    if paired:
+        print(
+            f"paired (same client and question, back to back; n={len(paired)}): router minus direct "
+            f"median {percentile(paired, 50):+.1f} ms, mean {sum(paired) / len(paired):+.1f} ms"
+        )
     for first in (True, False):
         chosen = [d for d, r in zip(samples.paired_difference_ms, samples.router_first) if r == first]
         if chosen:
