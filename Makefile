@@ -45,6 +45,7 @@ test-actions:
 	$(RASA_PY) -m pytest tests/actions -q -p no:cacheprovider
 
 test-nlu:
+	$(PY) -m pytest tests/nlu -q
 	$(PY) -m bot validate
 	$(PY) -m bot evaluate --folds 0 --min-f1 $(MIN_F1)
 

@@ -14,8 +14,11 @@ Residents connect alternately to router A and B, and each sends a message every 
 (with jitter) over its WebSocket. `--agent-share` of them are handed off at the start and claimed by
 `--agents` kommunvägledare logged in on the *other* router; an agent answers every message it sees on
 its console WebSocket through the agent API. Latency is from sending a message to receiving the answer
-(the bot's or the agent's) on the resident's WebSocket. At the end every resident syncs, and the database
-is compared with what was sent and delivered: loss must be zero.
+(the bot's or the agent's, matched by text) on the resident's WebSocket. Residents behave like the widget:
+when the server closes a socket they reconnect, `sync` from their last message id and send again what was
+not acknowledged. At the end the database is compared with what was sent and delivered: loss and
+duplicates must be zero (the exit status is 1 otherwise). CPU is read from /proc/<pid>/stat, RSS from
+/proc/<pid>/status.
 """
 from __future__ import annotations
 
@@ -67,6 +70,12 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -190,10 +199,13 @@ class Resident:
     async def connect(self) -> None:
         url = f"{self.base.replace('http', 'ws', 1)}/ws/conversations/{self.id}?token={self.token}"
         self.socket = await self.http.ws_connect(url, heartbeat=None)
-        await self.socket.send_json({"type": "sync", "after_id": self.last_id})
-        for client_message_id, text in list(self.unacknowledged.items()):
-            await self.socket.send_json({"type": "message", "text": text, "client_message_id": client_message_id})
         self.reader = asyncio.create_task(self._read())
+        try:
+            await self.socket.send_json({"type": "sync", "after_id": self.last_id})
+            for client_message_id, text in list(self.unacknowledged.items()):
+                await self.socket.send_json({"type": "message", "text": text, "client_message_id": client_message_id})
+        except ConnectionResetError:
+            pass  # closed right away: the reader reconnects
 
     async def _read(self) -> None:
         async for frame in self.socket:
@@ -208,7 +220,7 @@ class Resident:
             try:
                 await self.connect()
                 self.reconnects += 1
-                return
+                return  # the new reader task takes over
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
                 self.stats.errors["reconnect_failed"] += 1
                 delay = min(delay * 2, 5.0)
@@ -425,6 +437,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
               f"{len(agents)} agents; chatting for {args.minutes} min", flush=True)
 
         deadline = time.monotonic() + args.minutes * 60
+        cpu_start = {p.name: cpu_seconds(p.popen.pid) for p in processes}
+        cpu_start["soak-client"] = cpu_seconds(os.getpid())
 
         async def chat(resident: Resident) -> None:
             await asyncio.sleep(random.uniform(0, args.interval))
@@ -451,6 +465,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             stats.errors["no_answer_within_30s"] += late
         chat_seconds = args.minutes * 60
 
+        cpu_share = {
+            name: round((cpu_seconds(pid) - cpu_start[name]) / (time.monotonic() - deadline + chat_seconds), 2)
+            for name, pid in [(p.name, p.popen.pid) for p in processes] + [("soak-client", os.getpid())]
+        }
         rss_end = {p.name: round(rss_mib(p.popen.pid), 1) for p in processes}
         rss_end["soak-client"] = round(rss_mib(os.getpid()), 1)
         for agent in agents:
@@ -496,6 +514,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "p99": round(percentile(stats.latencies, 0.99) * 1000, 1),
                 "mean": round(statistics.fmean(stats.latencies) * 1000, 1) if stats.latencies else None,
             },
+            "cpu_cores_used_while_chatting": cpu_share,
             "rss_mib_start": rss_start,
             "rss_mib_end": rss_end,
         }

@@ -9,8 +9,8 @@ record. When Redis goes away, `publish` logs an error and drops the frame (the r
 message still succeeds), and the subscriber loop reconnects by itself with exponential backoff. Redis cannot
 replay what was missed, so after the reconnect every local subscriber is told to resynchronise
 (`SubscriberTooSlow`): the WebSocket is closed with "resync" (1013) and the client reconnects and asks for
-what it missed. A process whose publishing failed while its subscriber stayed connected announces a resync
-to every process on the control channel once publishing works again.
+what it missed. A process that dropped frames announces a resync to every process on the control channel
+as soon as publishing works again (with its next frame, or within a second from the subscriber loop).
 """
 from __future__ import annotations
 
@@ -134,10 +134,11 @@ class RedisPubSub:
             await self._announce_resync()
 
     async def _publish(self, channel: str, data: str) -> None:
-        """PUBLISH, once more on a fresh connection when the pooled one went stale (Redis restarted)."""
+        """PUBLISH, once more on a fresh connection when the pooled ones went stale (Redis restarted)."""
         try:
             await self._publisher.publish(channel, data)
         except REDIS_ERRORS:
+            await self._publisher.connection_pool.disconnect(inuse_connections=False)
             await self._publisher.publish(channel, data)
 
     async def _announce_resync(self) -> None:
@@ -226,6 +227,9 @@ class RedisPubSub:
             message = await self._pubsub.get_message(timeout=1.0)
             if message is not None:
                 self._dispatch(message)
+            if self._lost_frames:
+                # also when no further frame is published by this process
+                await self._announce_resync()
 
     async def _reconnect(self) -> None:
         delay = BACKOFF_FIRST_SECONDS
@@ -265,7 +269,7 @@ class RedisPubSub:
             return
         if channel == CONTROL_CHANNEL:
             if message["data"] == RESYNC:
-                log.warning("another router process lost frames while Redis was away: subscribers resynchronise")
+                log.warning("a router process lost frames while Redis was away: subscribers resynchronise")
                 self._resynchronise_all()
             return
         try:

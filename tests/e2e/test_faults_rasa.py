@@ -20,18 +20,16 @@ import pytest
 
 from bot import paths
 from bot.rasa_env import rasa_environment
-from bot.training import train
 from bot.services import Ports, Stack
 from bot.setup_env import setup
-from tests.e2e.stack import OPEN_MONDAY, AGENT_PASSWORD, RunningStack, free_port
+from bot.training import train
+from tests.e2e.stack import AGENT_PASSWORD, OPEN_MONDAY, RunningStack, free_port
 from tests.e2e.stack import _create_accounts as create_e2e_accounts
 from tests.e2e.test_faults_scale import drop_shared_database, shared_postgres_database, shared_redis_url
 
 pytestmark = pytest.mark.asyncio
 
 PHONE = "042-10 50 00"
-
-
 STARTUP_SECONDS = 900  # loading the model takes minutes when the 2 cores are busy
 
 

@@ -283,10 +283,15 @@ class Resident:
             if not first:
                 self.reconnects += 1
             first = False
-            await socket.send_json({"type": "sync", "after_id": self.last_id})
-            for client_message_id, text in list(self.unacknowledged.items()):
-                await socket.send_json({"type": "message", "text": text, "client_message_id": client_message_id})
+            # `say` uses the new socket from now on; what is still unacknowledged is sent again (the same
+            # client_message_id twice is stored once)
             self._socket = socket
+            try:
+                await socket.send_json({"type": "sync", "after_id": self.last_id})
+                for client_message_id, text in list(self.unacknowledged.items()):
+                    await socket.send_json({"type": "message", "text": text, "client_message_id": client_message_id})
+            except ConnectionResetError:
+                pass  # closed right away (e.g. a second resync): the loop below ends and we reconnect
             self._changed.set()
             async for frame in socket:
                 if frame.type == aiohttp.WSMsgType.TEXT:

@@ -149,3 +149,18 @@ async def test_a_router_without_its_redis_does_not_start() -> None:
     with pytest.raises(RuntimeError, match="REDIS_URL is set but Redis at 127.0.0.1:.* cannot be reached"):
         await bus.start()
     await bus.close()
+
+
+async def test_the_resync_is_announced_even_without_another_frame(throwaway_redis) -> None:
+    publisher, listener = RedisPubSub(throwaway_redis.url), RedisPubSub(throwaway_redis.url)
+    await publisher.start()
+    await listener.start()
+    try:
+        async with listener.subscribe("conversation:y") as subscription:
+            publisher._lost_frames = True  # as after the last publish failed
+            with pytest.raises(SubscriberTooSlow):
+                await asyncio.wait_for(subscription.get(), 5)
+            assert not publisher._lost_frames
+    finally:
+        await publisher.close()
+        await listener.close()
