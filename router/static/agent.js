@@ -49,6 +49,11 @@
     return b;
   }
 
+  // "Ta chatten", "Visa", "Öppna" repeat in every row: screen readers also read which case they act on.
+  function describeButtons(row, titleId) {
+    for (const b of row.querySelectorAll("button")) b.setAttribute("aria-describedby", titleId);
+  }
+
   function describe(summary) {
     const parts = [summary.reference];
     if (summary.topic) parts.push("ämne: " + summary.topic);
@@ -63,6 +68,7 @@
       const li = document.createElement("li");
       const title = document.createElement("div");
       title.textContent = item.position + ". " + describe(item);
+      title.id = "queue-case-" + item.id;
       const info = document.createElement("div");
       info.className = "muted";
       info.textContent = "Har väntat " + item.waited_minutes + " min";
@@ -75,6 +81,7 @@
         }),
         button("Visa", () => openCase(item.id), "secondary"),
       );
+      describeButtons(row, title.id);
       li.append(title, info, row);
       queueList.append(li);
     }
@@ -88,9 +95,11 @@
       if (selected && selected.case.id === item.id) li.classList.add("selected");
       const title = document.createElement("div");
       title.textContent = describe(item) + " (" + item.agent.name + ")";
+      title.id = "active-case-" + item.id;
       const row = document.createElement("div");
       row.className = "row";
       row.append(button("Öppna", () => openCase(item.id), "secondary"));
+      describeButtons(row, title.id);
       li.append(title, row);
       activeList.append(li);
     }
