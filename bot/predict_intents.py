@@ -8,6 +8,8 @@ import json
 import logging
 import sys
 
+import structlog
+
 from rasa.core.agent import Agent
 
 
@@ -25,5 +27,7 @@ async def predict(model: str, texts: list[str]) -> list[dict]:
 
 if __name__ == "__main__":
     logging.disable(logging.WARNING)
+    # Rasa logs parses through structlog, which prints to stdout past `logging`: keep stdout pure JSON.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     texts = json.load(sys.stdin)
     json.dump(asyncio.run(predict(sys.argv[1], texts)), sys.stdout, ensure_ascii=False)

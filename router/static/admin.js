@@ -77,11 +77,12 @@
       cells(tr, [when(item.at), item.text, item.intent || "–",
         item.confidence === null ? "–" : Math.round(100 * item.confidence) + " %",
         item.reasons.map((reason) => reasonTexts[reason] || reason).join(", ")]);
+      tr.children[1].id = "inbox-text-" + item.id;
       const td = document.createElement("td");
       const form = node("form", null, { class: "annotate" });
       const selectId = "annotate-" + item.id;
       form.appendChild(node("label", "Rätt intent", { for: selectId }));
-      const select = node("select", null, { id: selectId });
+      const select = node("select", null, { id: selectId, "aria-describedby": "inbox-text-" + item.id });
       for (const name of names) {
         const option = node("option", name, { value: name });
         if (name === item.intent) option.selected = true;
