@@ -20,11 +20,8 @@ import pytest
 
 from bot import paths
 from bot.rasa_env import rasa_environment
-from bot.services import Ports, Stack
-from bot.setup_env import setup
 from bot.training import train
-from tests.e2e.stack import AGENT_PASSWORD, OPEN_MONDAY, RunningStack, free_port
-from tests.e2e.stack import _create_accounts as create_e2e_accounts
+from tests.e2e.stack import AGENT_PASSWORD, RunningStack, free_port, start_stack
 from tests.e2e.test_faults_scale import drop_shared_database, shared_postgres_database, shared_redis_url
 
 pytestmark = pytest.mark.asyncio
@@ -35,26 +32,10 @@ STARTUP_SECONDS = 900  # loading the model takes minutes when the 2 cores are bu
 
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory) -> RunningStack:
-    """A stack of its own (these tests kill its processes), like tests/e2e/stack.py's `start_stack` but
-    patient with a busy machine."""
-    workdir = tmp_path_factory.mktemp("faults-stack")
-    setup()
-    model = train()
-    database_url = f"sqlite+aiosqlite:///{workdir / 'router.db'}"
-    asyncio.run(create_e2e_accounts(database_url))
-    ports = Ports(router=free_port(), rasa=free_port(), actions=free_port())
-    env = {
-        "DATABASE_URL": database_url,
-        "RASA_TRACKER_DB": str(workdir / "rasa-tracker.db"),
-        "ROUTER_FIXED_NOW": OPEN_MONDAY,
-        "RATE_LIMIT_ADDRESS": "100000",
-        "RATE_LIMIT_CONVERSATION": "1000",
-    }
-    stack = Stack(model=model, ports=ports, router_host="127.0.0.1", extra_env=env, log_dir=workdir / "logs")
-    stack.start(timeout=STARTUP_SECONDS)
-    running = RunningStack(stack=stack, base_url=f"http://127.0.0.1:{ports.router}", log_dir=workdir / "logs")
+    """A stack of its own (these tests kill its processes), patient with a busy machine."""
+    running = start_stack(tmp_path_factory.mktemp("faults-stack"), timeout=STARTUP_SECONDS)
     yield running
-    stack.stop()
+    running.stack.stop()
 
 
 def kill(running: RunningStack, name: str) -> None:
