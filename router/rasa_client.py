@@ -10,6 +10,9 @@ API_TIMEOUT = aiohttp.ClientTimeout(total=5)
 HEALTH_TIMEOUT = aiohttp.ClientTimeout(total=2)
 
 
+RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+
+
 class RasaUnavailable(Exception):
     """Rasa did not answer in time, refused the connection or answered with an error."""
 
@@ -78,11 +81,14 @@ class RasaClient:
         return Intent(name, float(confidence))
 
     async def resume(self, sender: str) -> None:
-        """Undo the ConversationPaused the handoff action returned, so Rasa answers again."""
+        """Undo the ConversationPaused the handoff action returned, so Rasa answers again.
+
+        A paused conversation never ran `action_listen` after the handoff action; without it the next
+        user turn matches no rule and Rasa falls back into the handoff again, so it is appended here."""
         url = f"{self._base}/conversations/{sender}/tracker/events"
         try:
             async with self._http.post(
-                url, params={"token": self._token}, json={"event": "resume"}, timeout=API_TIMEOUT
+                url, params={"token": self._token}, json=RESUME_EVENTS, timeout=API_TIMEOUT
             ) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"resume answered {response.status}")

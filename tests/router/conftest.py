@@ -106,7 +106,7 @@ class FakeRasa:
                 return web.json_response({"error": "unauthorized"}, status=401)
             if self.mode == "error":
                 return web.Response(status=500, text="boom")
-            if (await request.json()) == {"event": "resume"}:
+            if (await request.json()) == [{"event": "resume"}, {"event": "action", "name": "action_listen"}]:
                 self.resumed.append(request.match_info["id"])
             return web.json_response({"events": []})
 
