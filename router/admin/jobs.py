@@ -1,5 +1,8 @@
 """The heavy background work an administrator starts: training (then evaluation), evaluation and
 cross-validation. One job at a time (a second request gets 409); the page polls its progress.
+"One at a time" holds across processes too: a running job holds an exclusive `flock` on a lock file in
+the project (`models/.admin-job.lock`), so the router and `python -m bot admin` (or two routers) sharing
+the project never run two jobs at once. The lock file says who holds it, for the refusal message.
 
 Training runs `rasa train` in a snapshot of the project files (config.yml, domain.yml, data/) in a
 temporary folder, so edits made while it runs neither disturb it nor end up in a model unnoticed, and
@@ -9,6 +12,9 @@ A failed job leaves everything as it was and keeps the last lines of Rasa's outp
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import json
+import os
 import re
 import shutil
 import tempfile
@@ -21,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from router.admin.audit import AuditLog
+from router.admin.dashboard import TIMEZONE
 from router.errors import Conflict
 
 PROJECT_FILES = ("config.yml", "domain.yml", "data")
@@ -41,6 +48,7 @@ STAGE_TEXTS = {
     "done": "Klar",
     "failed": "Misslyckades",
 }
+KIND_TEXTS = {"train": "träning", "evaluate": "utvärdering", "cross_validation": "korsvalidering"}
 
 
 @dataclass
@@ -76,11 +84,12 @@ class JobFailed(Exception):
 
 
 class Jobs:
-    """Runs one job at a time in the background."""
+    """Runs one job at a time in the background, in this process and across processes (`lock_path`)."""
 
-    def __init__(self, now: Callable[[], datetime], audit: AuditLog) -> None:
+    def __init__(self, now: Callable[[], datetime], audit: AuditLog, lock_path: Path) -> None:
         self._now = now
         self._audit = audit
+        self._lock_path = lock_path
         self._counter = 0
         self.current: Job | None = None
         self._task: asyncio.Task[None] | None = None
@@ -92,13 +101,35 @@ class Jobs:
     def start(self, kind: str, actor: str, work: Callable[[Job], Awaitable[None]]) -> Job:
         if self.running:
             raise Conflict("job_running", "Ett annat jobb (träning eller utvärdering) pågår redan. Vänta tills det är klart.")
+        loop = asyncio.get_running_loop()
+        started_at = self._now()
+        lock = self._lock(kind, actor, started_at)
         self._counter += 1
-        job = Job(id=self._counter, kind=kind, actor=actor, started_at=self._now())
+        job = Job(id=self._counter, kind=kind, actor=actor, started_at=started_at)
         self.current = job
-        self._task = asyncio.get_running_loop().create_task(self._run(job, work), name=f"admin-{kind}")
+        self._task = loop.create_task(self._run(job, work, lock), name=f"admin-{kind}")
         return job
 
-    async def _run(self, job: Job, work: Callable[[Job], Awaitable[None]]) -> None:
+    def _lock(self, kind: str, actor: str, started_at: datetime) -> int:
+        """Take the lock file (non-blocking) and write who holds it; the open descriptor is the lock."""
+        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 1000, 0)
+            os.close(fd)
+            raise Conflict("job_running", _held_elsewhere(holder)) from None
+        holder = {"kind": kind, "actor": actor, "started_at": started_at.isoformat(), "pid": os.getpid()}
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(holder).encode(), 0)
+        except OSError:
+            os.close(fd)
+            raise
+        return fd
+
+    async def _run(self, job: Job, work: Callable[[Job], Awaitable[None]], lock: int) -> None:
         started = time.monotonic()
         try:
             await self._audit.record(job.actor, f"{job.kind}_started", None)
@@ -112,12 +143,15 @@ class Jobs:
         except Exception as error:  # noqa: BLE001 - shown to the administrator, logged in the audit trail
             job.status, job.stage, job.error = "failed", "failed", f"Oväntat fel: {error!r}"
         finally:
-            job.finished_at = self._now()
-            job.seconds = round(time.monotonic() - started, 1)
-            await self._audit.record(
-                job.actor, f"{job.kind}_{job.status}", job.model,
-                seconds=job.seconds, error=job.error, rss_peak_mb=job.rss_peak_mb,
-            )
+            try:
+                job.finished_at = self._now()
+                job.seconds = round(time.monotonic() - started, 1)
+                await self._audit.record(
+                    job.actor, f"{job.kind}_{job.status}", job.model,
+                    seconds=job.seconds, error=job.error, rss_peak_mb=job.rss_peak_mb,
+                )
+            finally:
+                os.close(lock)  # releases the flock
 
     async def wait(self) -> None:
         if self._task is not None:
@@ -130,6 +164,19 @@ class Jobs:
                 await self._task
             except asyncio.CancelledError:
                 pass
+
+
+def _held_elsewhere(holder: bytes) -> str:
+    """The refusal when another process holds the lock, naming its job when the lock file says."""
+    try:
+        info = json.loads(holder)
+        started = datetime.fromisoformat(info["started_at"]).astimezone(TIMEZONE)
+        kind = KIND_TEXTS.get(info["kind"], info["kind"])
+        who = f" ({kind} som {info['actor']} startade {started:%Y-%m-%d %H:%M}, process {info['pid']})"
+    except (ValueError, TypeError, KeyError):
+        who = ""
+    return (f"En annan träning eller utvärdering pågår redan{who}, kanske startad från kommandoraden eller "
+            "av en annan server. Vänta tills den är klar.")
 
 
 def rss_peak_kb(pid: int) -> int | None:

@@ -96,7 +96,7 @@ async def test_failed_training_leaves_models_and_project_untouched(tmp_path):
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     # A training that writes rubbish into its working folder and then fails.
     script = _script(tmp_path, "echo broken > data/nlu/basics.yml\necho 'Epochs: 50%| | 5/10'\necho 'Killed' >&2\nexit 137\n")
-    jobs = Jobs(_now, Audit())
+    jobs = Jobs(_now, Audit(), tmp_path / "job.lock")
 
     async def work(job: Job) -> None:
         await train_model(job, root, models, script, dict(os.environ), "admin-test")
@@ -128,7 +128,7 @@ async def test_training_writes_the_named_model_from_a_snapshot(tmp_path):
 @pytest.mark.asyncio
 async def test_one_job_at_a_time_and_the_audit_trail(tmp_path):
     audit = Audit()
-    jobs = Jobs(_now, audit)
+    jobs = Jobs(_now, audit, tmp_path / "job.lock")
     release = asyncio.Event()
 
     async def work(job: Job) -> None:
