@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -16,12 +17,15 @@ import aiohttp
 
 from router.admin.config import load_admin_config, project_dir
 from router.admin.inbox import REASONS
-from router.admin.services import AdminServices, build_services
+from router.admin.services import AdminServices, build_services, drain_seconds
 from router.core.config import Settings
 from router.core.db import create_engine, create_session_maker, migrate
+from router.core.options import RouterOptions
 from router.errors import ClientError
+from router.rasa_upstream import RasaUpstream
 
 PROGRESS_SECONDS = 5
+DEPLOY_TIMEOUT = aiohttp.ClientTimeout(total=1800)
 
 
 def _now() -> datetime:
@@ -37,7 +41,7 @@ async def admin_services() -> AsyncIterator[AdminServices]:
         async with aiohttp.ClientSession() as http:
             yield build_services(
                 create_session_maker(engine), _now, load_admin_config(settings.settings_dir), project_dir(),
-                http, settings.rasa_url, settings.rasa_token,
+                http, RasaUpstream(settings.rasa_url), settings.rasa_token, drain_seconds(RouterOptions.from_env()),
             )
     finally:
         await engine.dispose()
@@ -107,14 +111,37 @@ async def _models(services: AdminServices, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _deploy(services: AdminServices, args: argparse.Namespace) -> int:
-    _print_json(await services.lifecycle.deploy(args.model_id, _actor(args), args.override_reason))
-    return 0
+def _through_router(kind: str) -> Callable[[argparse.Namespace], int]:
+    """Deploy and rollback run in the router: while Rasa swaps, the router sends its residents to a
+    stand-in Rasa, which only the router process can do."""
 
+    def run(args: argparse.Namespace) -> int:
+        settings = Settings.from_env()
+        base = os.environ.get("ROUTER_URL", "").strip().rstrip("/") or f"http://127.0.0.1:{settings.port}"
+        body: dict[str, Any] = {"actor": _actor(args)}
+        if getattr(args, "override_reason", None):
+            body["override_reason"] = args.override_reason
 
-async def _rollback(services: AdminServices, args: argparse.Namespace) -> int:
-    _print_json(await services.lifecycle.deploy(args.model_id, _actor(args), rollback=True))
-    return 0
+        async def call() -> tuple[int, Any]:
+            async with aiohttp.ClientSession(timeout=DEPLOY_TIMEOUT) as http:
+                async with http.post(f"{base}/internal/admin/models/{args.model_id}/{kind}", json=body,
+                                     headers={"X-Internal-Secret": settings.internal_secret}) as response:
+                    return response.status, await response.json(content_type=None)
+
+        print(f"{kind}: asking the router at {base}; this takes a few minutes", file=sys.stderr, flush=True)
+        try:
+            status, answer = asyncio.run(call())
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            print(f"Refused: the router at {base} did not answer ({error!r}); is it running?", file=sys.stderr)
+            return 2
+        if status != 200:
+            message = answer.get("message") if isinstance(answer, dict) else None
+            print(f"Refused: {message or status}", file=sys.stderr)
+            return 2
+        _print_json(answer)
+        return 0
+
+    return run
 
 
 async def _audit(services: AdminServices, args: argparse.Namespace) -> int:
@@ -168,11 +195,11 @@ def add_admin_commands(commands: argparse._SubParsersAction) -> None:
     deploy = actions.add_parser("deploy", help="put a model into service (hot swap) if the gate lets it through")
     deploy.add_argument("model_id", type=int)
     deploy.add_argument("--override-reason", help="deploy despite the gate, with this written reason")
-    deploy.set_defaults(func=_run(_deploy))
+    deploy.set_defaults(func=_through_router("deploy"))
 
     rollback = actions.add_parser("rollback", help="put an earlier model back into service")
     rollback.add_argument("model_id", type=int)
-    rollback.set_defaults(func=_run(_rollback))
+    rollback.set_defaults(func=_through_router("rollback"))
 
     audit = actions.add_parser("audit", help="who changed, trained, deployed or rolled back what")
     audit.add_argument("--limit", type=int, default=50)

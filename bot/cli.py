@@ -55,10 +55,14 @@ def _cmd_test_stories(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from bot.services import run
     from bot.setup_env import setup
-    from bot.training import train
+    from bot.console import step
+    from bot.training import in_service_model, train
 
     setup()
-    return run(train())
+    deployed = in_service_model()
+    if deployed is not None:
+        step(f"Serving the model the administration deployed: {deployed.name} (models/in-service)")
+    return run(deployed or train())
 
 
 def _cmd_agents_add(args: argparse.Namespace) -> int:

@@ -8,6 +8,8 @@ RASA_BIN = RASA_VENV / "bin" / "rasa"
 RASA_LOCK = ROOT / "requirements" / "rasa.lock"
 SPACY_MODEL = ROOT / ".spacy" / "sv_lookup"
 MODELS = ROOT / "models"
+# In a models folder: a symlink to the model the administration deployed last (router/admin/lifecycle.py).
+IN_SERVICE = "in-service"
 VAR = ROOT / "var"
 ENV_FILE = ROOT / ".env"
 ENV_EXAMPLE = ROOT / ".env.example"

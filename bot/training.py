@@ -39,6 +39,13 @@ def current_model() -> Path | None:
     return None
 
 
+def in_service_model() -> Path | None:
+    """The model the administration last deployed (`models/in-service`, router/admin/lifecycle.py)."""
+    link = paths.MODELS / paths.IN_SERVICE
+    target = link.resolve() if link.is_symlink() else None
+    return target if target is not None and target.is_file() else None
+
+
 def train(force: bool = False, out: Path | None = None) -> Path:
     out = out or paths.MODELS
     if not force and out == paths.MODELS:

@@ -49,6 +49,7 @@ from router.presence import LocalSockets, Presence, RedisSockets
 from router.pubsub import LocalPubSub
 from router.queue import Queue
 from router.rasa_client import RasaClient
+from router.rasa_upstream import RasaUpstream
 from router.rate_limit import RateLimiter, RedisRateLimiter
 from router.records import setup_records
 from router.redis_pubsub import RedisPubSub
@@ -72,7 +73,7 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
         app[HTTP_KEY] = session
         settings = app[SETTINGS_KEY]
         app[RASA_KEY] = RasaClient(
-            session, settings.rasa_url, settings.rasa_token, app[OPTIONS_KEY].rasa_timeout_seconds
+            session, RasaUpstream(settings.rasa_url), settings.rasa_token, app[OPTIONS_KEY].rasa_timeout_seconds
         )
         yield
 

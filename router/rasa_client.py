@@ -6,6 +6,8 @@ from typing import Any
 
 import aiohttp
 
+from router.rasa_upstream import RasaUpstream
+
 API_TIMEOUT = aiohttp.ClientTimeout(total=5)
 HEALTH_TIMEOUT = aiohttp.ClientTimeout(total=2)
 
@@ -37,19 +39,18 @@ def _reply(raw: Any) -> dict[str, Any] | None:
 
 class RasaClient:
     def __init__(
-        self, http: aiohttp.ClientSession, base_url: str, token: str, webhook_timeout_seconds: float = 10.0
+        self, http: aiohttp.ClientSession, upstream: RasaUpstream, token: str, webhook_timeout_seconds: float = 10.0
     ) -> None:
         self._http = http
-        self._base = base_url.rstrip("/")
+        self.upstream = upstream
         self._token = token
         self._webhook_timeout = aiohttp.ClientTimeout(total=webhook_timeout_seconds)
 
     async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
         """Send a resident's message through the REST channel; returns the bot's replies."""
-        url = f"{self._base}/webhooks/rest/webhook"
         try:
-            async with self._http.post(
-                url, json={"sender": sender, "message": text}, timeout=self._webhook_timeout
+            async with self.upstream.request() as base, self._http.post(
+                f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=self._webhook_timeout
             ) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"webhook answered {response.status}")
@@ -62,10 +63,11 @@ class RasaClient:
 
     async def latest_intent(self, sender: str) -> Intent | None:
         """The intent Rasa predicted for the conversation's latest message, if any."""
-        url = f"{self._base}/conversations/{sender}/tracker"
         params = {"include_events": "NONE", "token": self._token}
         try:
-            async with self._http.get(url, params=params, timeout=API_TIMEOUT) as response:
+            async with self.upstream.request() as base, self._http.get(
+                f"{base}/conversations/{sender}/tracker", params=params, timeout=API_TIMEOUT
+            ) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"tracker answered {response.status}")
                 tracker = await response.json(content_type=None)
@@ -85,10 +87,10 @@ class RasaClient:
 
         A paused conversation never ran `action_listen` after the handoff action; without it the next
         user turn matches no rule and Rasa falls back into the handoff again, so it is appended here."""
-        url = f"{self._base}/conversations/{sender}/tracker/events"
         try:
-            async with self._http.post(
-                url, params={"token": self._token}, json=RESUME_EVENTS, timeout=API_TIMEOUT
+            async with self.upstream.request() as base, self._http.post(
+                f"{base}/conversations/{sender}/tracker/events", params={"token": self._token}, json=RESUME_EVENTS,
+                timeout=API_TIMEOUT,
             ) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"resume answered {response.status}")

@@ -9,9 +9,9 @@ from aiohttp import web
 from router.admin.api import routes
 from router.admin.config import load_admin_config, project_dir
 from router.admin.keys import ADMIN_KEY
-from router.admin.services import build_services
+from router.admin.services import build_services, drain_seconds
 from router.core.keys import CLOCK_KEY
-from router.keys import DB_KEY, HTTP_KEY, SETTINGS_KEY
+from router.keys import DB_KEY, HTTP_KEY, OPTIONS_KEY, RASA_KEY, SETTINGS_KEY
 
 
 def setup_admin(app: web.Application) -> None:
@@ -20,9 +20,9 @@ def setup_admin(app: web.Application) -> None:
     config = load_admin_config(app[SETTINGS_KEY].settings_dir)
 
     async def services(app: web.Application) -> AsyncIterator[None]:
-        settings = app[SETTINGS_KEY]
         app[ADMIN_KEY] = build_services(
-            app[DB_KEY], app[CLOCK_KEY].now, config, project_dir(), app[HTTP_KEY], settings.rasa_url, settings.rasa_token
+            app[DB_KEY], app[CLOCK_KEY].now, config, project_dir(), app[HTTP_KEY], app[RASA_KEY].upstream,
+            app[SETTINGS_KEY].rasa_token, drain_seconds(app[OPTIONS_KEY]),
         )
         yield
         await app[ADMIN_KEY].jobs.cancel()

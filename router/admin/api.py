@@ -11,6 +11,7 @@ from router.admin.keys import ADMIN_KEY
 from router.admin.training_data import check_intent_name
 from router.api.agent_auth import SESSION_COOKIE, api_agent, current_login
 from router.api.body import bearer_token, json_object
+from router.api.internal import check_secret
 from router.api.pages import render
 from router.core.keys import CLOCK_KEY
 from router.errors import BadInput, Forbidden, NotFound
@@ -222,6 +223,26 @@ async def rollback(request: web.Request) -> web.Response:
     agent = await _admin(request)
     result = await request.app[ADMIN_KEY].lifecycle.deploy(
         _number(request, "model_id", "Modellen"), _actor(agent), rollback=True
+    )
+    return web.json_response(result)
+
+
+def _cli_actor(body: dict[str, Any]) -> str:
+    actor = body.get("actor")
+    if not isinstance(actor, str) or not actor.startswith("cli:") or not 4 < len(actor) <= 100:
+        raise BadInput("bad_actor", "actor must be 'cli:<user>' (at most 100 characters).")
+    return actor
+
+
+@routes.post("/internal/admin/models/{model_id}/{kind:deploy|rollback}")
+async def deploy_from_command_line(request: web.Request) -> web.Response:
+    """`python -m bot admin deploy|rollback`: the swap must run in the router, whose residents it diverts."""
+    check_secret(request)
+    body = await json_object(request)
+    rollback = request.match_info["kind"] == "rollback"
+    result = await request.app[ADMIN_KEY].lifecycle.deploy(
+        _number(request, "model_id", "Modellen"), _cli_actor(body),
+        None if rollback else body.get("override_reason"), rollback=rollback,
     )
     return web.json_response(result)
 

@@ -1,5 +1,6 @@
 """A model's life: trained (into models/), evaluated, let through the deploy gate, put into service
-by Rasa's hot swap (`PUT /model`), and rolled back by deploying an older model again.
+without a failed resident request (router/admin/swap.py), and rolled back by deploying an older model
+again.
 
 Which model is in service is asked from Rasa (`GET /status`); the history of deployments says which
 model served when.
@@ -7,62 +8,38 @@ model served when.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-import aiohttp
 from sqlmodel import col, select
+
+from bot import paths
 
 from router.admin.audit import AuditLog
 from router.admin.config import AdminConfig
 from router.admin.evaluation import CONFUSION_MATRIX, cross_validate, evaluate_model
 from router.admin.jobs import Job, JobFailed, Jobs, train_model
 from router.admin.models import Deployment, TrainedModel
+from router.admin.swap import ModelSwap, RasaError
 from router.core.db import SessionMaker
-from router.errors import BadInput, ClientError, Conflict, NotFound
+from router.errors import BadInput, Conflict, NotFound
 
-SWAP_TIMEOUT = aiohttp.ClientTimeout(total=600)
-STATUS_TIMEOUT = aiohttp.ClientTimeout(total=10)
 MIN_OVERRIDE_REASON = 10
 MAX_FOLDS = 10
 
 
-class RasaError(ClientError):
-    status = 502
-
-
-@dataclass(frozen=True)
-class RasaApi:
-    http: aiohttp.ClientSession
-    url: str
-    token: str
-
-    async def serving_file(self) -> str | None:
-        """The file name of the model Rasa serves now (None when Rasa has none)."""
-        try:
-            async with self.http.get(f"{self.url}/status", params={"token": self.token}, timeout=STATUS_TIMEOUT) as response:
-                if response.status != 200:
-                    raise RasaError("rasa_unavailable", f"Rasa svarade {response.status} på /status.")
-                body = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            raise RasaError("rasa_unavailable", f"Rasa svarar inte: {error!r}") from None
-        return body.get("model_file") if isinstance(body, dict) else None
-
-    async def load(self, model: Path) -> float:
-        """Hot swap: Rasa loads `model` and then serves it; returns how long it took (seconds)."""
-        started = time.monotonic()
-        try:
-            async with self.http.put(
-                f"{self.url}/model", params={"token": self.token}, json={"model_file": str(model)}, timeout=SWAP_TIMEOUT
-            ) as response:
-                if response.status != 204:
-                    raise RasaError("swap_failed", f"Rasa kunde inte ladda modellen ({response.status}): {(await response.text())[:500]}")
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise RasaError("swap_failed", f"Rasa kunde inte ladda modellen: {error!r}") from None
-        return round(time.monotonic() - started, 2)
+def mark_in_service(models_dir: Path, model: Path) -> None:
+    """Point `models/in-service` at the deployed model, so a restarted Rasa serves it again
+    (`python -m bot run` and the systemd unit in docs/deploy.md start Rasa with it)."""
+    link = models_dir / paths.IN_SERVICE
+    staged = models_dir / f".{paths.IN_SERVICE}.{os.getpid()}"
+    staged.unlink(missing_ok=True)
+    staged.symlink_to(model.resolve())
+    os.replace(staged, link)
 
 
 def gate_problems(candidate: TrainedModel, serving: TrainedModel | None, config: AdminConfig) -> list[str]:
@@ -102,13 +79,13 @@ def model_json(model: TrainedModel) -> dict[str, Any]:
 
 class Lifecycle:
     def __init__(
-        self, maker: SessionMaker, now: Callable[[], datetime], config: AdminConfig, rasa: RasaApi, jobs: Jobs,
+        self, maker: SessionMaker, now: Callable[[], datetime], config: AdminConfig, swapper: ModelSwap, jobs: Jobs,
         audit: AuditLog, project_root: Path, rasa_bin: Path, env: dict[str, str],
     ) -> None:
         self._maker = maker
         self._now = now
         self._config = config
-        self.rasa = rasa
+        self.swapper = swapper
         self.jobs = jobs
         self._audit = audit
         self.project_root = project_root
@@ -141,7 +118,7 @@ class Lifecycle:
 
     async def serving(self) -> TrainedModel | None:
         """The model Rasa serves now, registered (found under models/ by its file name)."""
-        name = await self.rasa.serving_file()
+        name = await self.swapper.serving_file()
         if not name:
             return None
         async with self._maker() as session:
@@ -290,19 +267,20 @@ class Lifecycle:
         previous = serving
         if previous is not None:
             await self._ensure_history(previous)
-        swap_seconds = await self.rasa.load(Path(model.path))
+        report = await self.swapper.swap(Path(model.path))
+        mark_in_service(self.models_dir, Path(model.path))
         kind = "rollback" if rollback else "deploy"
         async with self._maker() as session:
             session.add(Deployment(model_id=model.id, actor=actor, kind=kind,
                                    override_reason=reason if problems else None,
-                                   swap_seconds=swap_seconds, created_at=self._now()))
+                                   swap_seconds=report.swap_seconds, created_at=self._now()))
             await session.commit()
         await self._audit.record(
             actor, kind, Path(model.path).name, previous=Path(previous.path).name if previous else None,
             macro_f1=model.macro_f1, gate_problems=problems or None, override_reason=reason if problems else None,
-            swap_seconds=swap_seconds,
+            **asdict(report),
         )
-        return {"model": model_json(model), "kind": kind, "swap_seconds": swap_seconds, "gate_problems": problems}
+        return {"model": model_json(model), "kind": kind, **asdict(report), "gate_problems": problems}
 
     async def _ensure_history(self, serving: TrainedModel) -> None:
         """The model Rasa was started with has no deployment yet: record it as the first one."""

@@ -7,7 +7,7 @@ import asyncio
 from aiohttp import web
 from sqlalchemy import text
 
-from router.keys import ENGINE_KEY, HTTP_KEY, PUBSUB_KEY, SETTINGS_KEY
+from router.keys import ENGINE_KEY, HTTP_KEY, PUBSUB_KEY, RASA_KEY, SETTINGS_KEY
 from router.rasa_client import answers
 from router.redis_pubsub import RedisPubSub
 
@@ -31,7 +31,7 @@ async def healthz(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
     http = request.app[HTTP_KEY]
     rasa, actions, db = await asyncio.gather(
-        answers(http, f"{settings.rasa_url}/"),
+        answers(http, f"{request.app[RASA_KEY].upstream.url}/"),
         answers(http, f"{settings.actions_url}/health"),
         _database_answers(request),
     )

@@ -1,4 +1,5 @@
-"""The action server's API (docs/architecture.md): /internal/handoff and /internal/left-messages."""
+"""The action server's API (docs/architecture.md): /internal/handoff and /internal/left-messages.
+Everything under /internal/ needs X-Internal-Secret and is not published by the reverse proxy."""
 from __future__ import annotations
 
 from aiohttp import web
@@ -14,7 +15,7 @@ REASONS = ("requested", "fallback", "topic")
 MAX_LEFT_MESSAGE = 5000
 
 
-def _check_secret(request: web.Request) -> None:
+def check_secret(request: web.Request) -> None:
     given = request.headers.get("X-Internal-Secret", "")
     if not secrets_equal(given, request.app[SETTINGS_KEY].internal_secret):
         raise Unauthorized("unauthorized", "Wrong or missing X-Internal-Secret.")
@@ -29,7 +30,7 @@ def _conversation_id(data: dict) -> str:
 
 @routes.post("/internal/handoff")
 async def handoff(request: web.Request) -> web.Response:
-    _check_secret(request)
+    check_secret(request)
     data = await json_object(request)
     conversation_id = _conversation_id(data)
     reason = data.get("reason", "requested")
@@ -42,7 +43,7 @@ async def handoff(request: web.Request) -> web.Response:
 
 @routes.post("/internal/left-messages")
 async def left_message(request: web.Request) -> web.Response:
-    _check_secret(request)
+    check_secret(request)
     data = await json_object(request)
     conversation_id = _conversation_id(data)
     text = message_text(data.get("text"), limit=MAX_LEFT_MESSAGE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 from datetime import timedelta
 
 import pytest
@@ -399,6 +400,10 @@ async def test_the_gate_refuses_a_worse_model_unless_overridden_with_a_reason(ad
     response = await admin_client.post(f"/api/admin/models/{worse.id}/deploy", json={"override_reason": reason}, headers=csrf)
     assert response.status == 200, await response.text()
     assert model_server.loads == [worse.path]
+    assert model_server.stand_ins.started == ["worse.tar.gz"]  # residents were served by a stand-in meanwhile
+    assert (project / "models" / "in-service").resolve() == Path(worse.path)  # what a restarted Rasa serves
+    deployed = await response.json()
+    assert deployed["total_seconds"] >= deployed["stand_in_seconds"] >= 0 and deployed["swap_seconds"] >= 0
     history = (await (await admin_client.get("/api/admin/history")).json())["history"]
     assert [(h["model"]["name"], h["kind"], h["serving"]) for h in history] == [
         ("worse.tar.gz", "deploy", True), ("old.tar.gz", "startup", False)]
@@ -413,6 +418,7 @@ async def test_the_gate_refuses_a_worse_model_unless_overridden_with_a_reason(ad
     back = await admin_client.post(f"/api/admin/models/{serving.id}/rollback", headers=csrf)
     assert back.status == 200, await back.text()
     assert model_server.serving == serving.path
+    assert (project / "models" / "in-service").resolve() == Path(serving.path)
     history = (await (await admin_client.get("/api/admin/history")).json())["history"]
     assert [(h["model"]["name"], h["kind"]) for h in history][0] == ("old.tar.gz", "rollback")
 
@@ -441,16 +447,44 @@ async def test_rollback_only_to_a_model_that_served_and_failed_swaps_change_noth
     model_server.serving = serving.path
     response = await admin_client.post(f"/api/admin/models/{never.id}/rollback", headers=csrf)
     assert response.status == 409 and (await response.json())["error"] == "never_served"
-    model_server.fail = True
+    model_server.stand_ins.fail = True
     response = await admin_client.post(f"/api/admin/models/{never.id}/deploy", json={}, headers=csrf)
     assert response.status == 502
-    assert model_server.serving == serving.path
+    body = await response.json()
+    assert body["error"] == "model_does_not_load" and "trasig modell" in body["message"]
+    assert model_server.loads == [] and model_server.serving == serving.path
+    model_server.stand_ins.fail, model_server.fail = False, True
+    response = await admin_client.post(f"/api/admin/models/{never.id}/deploy", json={}, headers=csrf)
+    assert response.status == 502 and (await response.json())["error"] == "swap_failed"
+    assert model_server.serving == serving.path and not (project / "models" / "in-service").exists()
     history = (await (await admin_client.get("/api/admin/history")).json())["history"]
     assert [h["kind"] for h in history] == ["startup"]
     for path in ("/api/admin/models/999/deploy", "/api/admin/models/x/deploy"):
         assert (await admin_client.post(path, json={}, headers=csrf)).status == 404
     bad = await admin_client.post(f"/api/admin/models/{never.id}/deploy", json={"override_reason": 5}, headers=csrf)
     assert bad.status == 400
+
+
+async def test_the_command_line_deploys_through_the_router_with_the_internal_secret(
+    admin_client, project, model_server, settings
+):
+    serving = await evaluated_model(admin_client, project, "old", 0.90, 1.0, age_minutes=60)
+    better = await evaluated_model(admin_client, project, "better", 0.92, 1.0)
+    model_server.serving = serving.path
+    secret = {"X-Internal-Secret": settings.internal_secret}
+    url = f"/internal/admin/models/{better.id}/deploy"
+    assert (await admin_client.post(url, json={"actor": "cli:ops"})).status == 401
+    for actor in (None, "ops", "cli:", "cli:" + "x" * 100, 5):
+        response = await admin_client.post(url, json={"actor": actor}, headers=secret)
+        assert response.status == 400, actor
+    assert model_server.loads == []
+    response = await admin_client.post(url, json={"actor": "cli:ops"}, headers=secret)
+    assert response.status == 200, await response.text()
+    assert model_server.loads == [better.path]
+    back = await admin_client.post(f"/internal/admin/models/{serving.id}/rollback", json={"actor": "cli:ops"}, headers=secret)
+    assert back.status == 200 and model_server.serving == serving.path
+    history = (await (await admin_client.get("/api/admin/history", headers=await as_admin(admin_client))).json())["history"]
+    assert [(h["kind"], h["actor"]) for h in history] == [("rollback", "cli:ops"), ("deploy", "cli:ops"), ("startup", "system")]
 
 
 async def test_models_are_listed_with_the_one_in_service(admin_client, project, model_server):

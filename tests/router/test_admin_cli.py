@@ -23,7 +23,8 @@ def database(migrated_database: Path, tmp_path: Path, monkeypatch: pytest.Monkey
     shutil.copy(migrated_database, path)
     url = f"sqlite+aiosqlite:///{path}"
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")  # nothing listens: deploys must fail cleanly
+    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")  # nothing listens
+    monkeypatch.setenv("ROUTER_URL", "http://127.0.0.1:9")  # deploys go through the router: must fail cleanly
     project = tmp_path / "project"
     project.mkdir()
     for name in ("config.yml", "domain.yml"):
@@ -83,9 +84,28 @@ def test_refusals_exit_with_2_and_say_why(database, capsys):
     assert main(["admin", "annotate", str(message_id), "--intent", "no_such_intent"]) == 2
     assert "finns inte i domain.yml" in capsys.readouterr().err
     assert main(["admin", "annotate", "999999", "--dismiss"]) == 2
+    assert "Meddelandet finns inte" in capsys.readouterr().err
     assert main(["admin", "deploy", "999999"]) == 2
     assert main(["admin", "rollback", "999999"]) == 2
+    assert capsys.readouterr().err.count("http://127.0.0.1:9 did not answer") == 2
     assert main(["admin", "evaluate", "--cross-validation", "1"]) == 2
-    assert "Modellen finns inte" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["admin", "annotate", str(message_id)])  # one of --intent, --out-of-scope, --dismiss
+
+
+def test_run_serves_the_model_the_administration_deployed(tmp_path, monkeypatch):
+    from bot import paths
+    from bot.training import in_service_model
+    from router.admin.lifecycle import mark_in_service
+
+    monkeypatch.setattr(paths, "MODELS", tmp_path)
+    assert in_service_model() is None
+    first, second = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"
+    first.write_bytes(b"a")
+    second.write_bytes(b"b")
+    mark_in_service(tmp_path, first)
+    mark_in_service(tmp_path, second)
+    assert in_service_model() == second.resolve()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.tar.gz", "b.tar.gz", "in-service"]
+    second.unlink()
+    assert in_service_model() is None  # a deleted model is not served: `run` trains instead

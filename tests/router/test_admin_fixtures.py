@@ -1,9 +1,11 @@
 """Fixtures for the administration tests: a copy of the Rasa project files (the real ones are never
 touched), the router app pointed at it, a logged-in admin, messages in the database, and a stand-in
-for Rasa's model API (/status, PUT /model)."""
+for Rasa's model API (/status, PUT /model) and for starting a stand-in Rasa during a swap."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,12 +16,13 @@ import pytest_asyncio
 from aiohttp import web
 
 from router.admin.keys import ADMIN_KEY
-from router.admin.lifecycle import RasaApi
 from router.admin.models import TrainedModel
+from router.admin.swap import ModelSwap, RasaApi, RasaError
 from router.app import create_app
 from router.core.config import PROJECT_ROOT
 from router.keys import BACKGROUND_KEY, DB_KEY, HTTP_KEY
 from router.models import RESIDENT, Conversation, Message
+from router.rasa_upstream import RasaUpstream
 from tests.router.conftest import MONDAY_10, RASA_TOKEN, add_agent, login
 
 
@@ -92,6 +95,7 @@ class FakeModelServer:
     serving: str | None = None
     fail: bool = False
     loads: list[str] = field(default_factory=list)
+    stand_ins: "FakeStandIns | None" = None
 
     def app(self) -> web.Application:
         async def status(request: web.Request) -> web.Response:
@@ -113,12 +117,35 @@ class FakeModelServer:
         return app
 
 
+@dataclass
+class FakeStandIns:
+    """Starting a stand-in Rasa: it "serves" the model on another FakeModelServer; `fail` makes the model
+    not load. tests/router/test_model_swap.py starts real processes."""
+
+    server: FakeModelServer
+    url: str
+    fail: bool = False
+    started: list[str] = field(default_factory=list)
+
+    @asynccontextmanager
+    async def serving(self, model: Path) -> AsyncIterator[str]:
+        if self.fail:
+            raise RasaError("model_does_not_load", "Modellen gick inte att starta (felkod 1): trasig modell")
+        self.started.append(model.name)
+        self.server.serving = str(model)
+        yield self.url
+
+
 @pytest_asyncio.fixture
 async def model_server(admin_client, aiohttp_server) -> FakeModelServer:
-    fake = FakeModelServer()
+    fake, stand_in = FakeModelServer(), FakeModelServer()
     server = await aiohttp_server(fake.app(), host="127.0.0.1")
-    lifecycle = admin_client.app[ADMIN_KEY].lifecycle
-    lifecycle.rasa = RasaApi(admin_client.app[HTTP_KEY], str(server.make_url("")).rstrip("/"), RASA_TOKEN)
+    stand_in_server = await aiohttp_server(stand_in.app(), host="127.0.0.1")
+    api = RasaApi(admin_client.app[HTTP_KEY], RASA_TOKEN)
+    fake.stand_ins = FakeStandIns(stand_in, str(stand_in_server.make_url("")).rstrip("/"))
+    admin_client.app[ADMIN_KEY].lifecycle.swapper = ModelSwap(
+        api, RasaUpstream(str(server.make_url(""))), fake.stand_ins, drain_seconds=1
+    )
     return fake
 
 

@@ -1,0 +1,208 @@
+"""Putting a model into service without a failed resident request.
+
+Rasa's hot swap (`PUT /model`) loads the model inside Rasa's event loop, so the main Rasa answers
+nothing for 20–40 s. The swap therefore goes:
+
+1. start a stand-in Rasa on 127.0.0.1 with the new model (same endpoints, so the same tracker store,
+   lock store and action server) and wait until it answers a parse. A model that does not load fails
+   here, and nothing the residents use has changed;
+2. divert the router's Rasa requests to the stand-in and wait until the main Rasa has none in flight;
+3. `PUT /model` on the main Rasa;
+4. send the requests back to the main Rasa, wait until the stand-in has none in flight, stop it.
+
+The router serialises each conversation's messages, so one conversation is never served by both Rasa
+processes at once. Only this router process diverts: see docs/deploy.md for several routers.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import aiohttp
+
+from router.errors import ClientError
+from router.rasa_upstream import RasaUpstream
+
+log = logging.getLogger(__name__)
+
+SWAP_TIMEOUT = aiohttp.ClientTimeout(total=600)
+STATUS_TIMEOUT = aiohttp.ClientTimeout(total=10)
+PROBE_TIMEOUT = aiohttp.ClientTimeout(total=5)
+STAND_IN_START_SECONDS = 600
+STAND_IN_STOP_SECONDS = 20
+OUTPUT_LINES = 12
+PROBE_TEXT = "hej"
+
+
+class RasaError(ClientError):
+    status = 502
+
+
+@dataclass(frozen=True)
+class RasaApi:
+    """Rasa's model API: which model a Rasa serves, and its hot swap."""
+
+    http: aiohttp.ClientSession
+    token: str
+
+    async def serving_file(self, url: str) -> str | None:
+        """The file name of the model the Rasa at `url` serves (None when it has none)."""
+        try:
+            async with self.http.get(f"{url}/status", params={"token": self.token}, timeout=STATUS_TIMEOUT) as response:
+                if response.status != 200:
+                    raise RasaError("rasa_unavailable", f"Rasa svarade {response.status} på /status.")
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise RasaError("rasa_unavailable", f"Rasa svarar inte: {error!r}") from None
+        return body.get("model_file") if isinstance(body, dict) else None
+
+    async def load(self, url: str, model: Path) -> None:
+        """Hot swap: the Rasa at `url` loads `model` and then serves it."""
+        try:
+            async with self.http.put(
+                f"{url}/model", params={"token": self.token}, json={"model_file": str(model)}, timeout=SWAP_TIMEOUT
+            ) as response:
+                if response.status != 204:
+                    raise RasaError("swap_failed", f"Rasa kunde inte ladda modellen ({response.status}): {(await response.text())[:500]}")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaError("swap_failed", f"Rasa kunde inte ladda modellen: {error!r}") from None
+
+    async def parses(self, url: str) -> bool:
+        """True when the Rasa at `url` classifies a message (its model is loaded and working)."""
+        try:
+            async with self.http.post(
+                f"{url}/model/parse", params={"token": self.token}, json={"text": PROBE_TEXT}, timeout=PROBE_TIMEOUT
+            ) as response:
+                body = await response.json(content_type=None)
+                return response.status == 200 and isinstance(body, dict) and isinstance(body.get("intent"), dict)
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            return False
+
+
+class StandInLauncher(Protocol):
+    def serving(self, model: Path) -> AbstractAsyncContextManager[str]:
+        """Run a Rasa that serves `model` for the duration of the block; yields its URL once it answers."""
+        ...
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RasaProcessLauncher:
+    """Starts the stand-in as `rasa run` with the main Rasa's endpoints and credentials, on 127.0.0.1."""
+
+    def __init__(self, api: RasaApi, rasa_bin: Path, project_root: Path, env: dict[str, str],
+                 start_seconds: float = STAND_IN_START_SECONDS) -> None:
+        self._api = api
+        self._rasa_bin = rasa_bin
+        self._root = project_root
+        self._env = env
+        self._start_seconds = start_seconds
+
+    @asynccontextmanager
+    async def serving(self, model: Path) -> AsyncIterator[str]:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        output: deque[str] = deque(maxlen=OUTPUT_LINES)
+        process = await asyncio.create_subprocess_exec(
+            str(self._rasa_bin), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
+            "--auth-token", self._api.token, "--model", str(model),
+            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            cwd=self._root, env=self._env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        reader = asyncio.create_task(_collect(process, output))
+        log.info("stand-in Rasa starting on %s with %s (pid %s)", url, model.name, process.pid)
+        try:
+            await self._until_ready(process, url, model, output)
+            yield url
+        finally:
+            await _stop(process)
+            reader.cancel()
+            log.info("stand-in Rasa on %s stopped", url)
+
+    async def _until_ready(self, process: asyncio.subprocess.Process, url: str, model: Path, output: deque[str]) -> None:
+        deadline = time.monotonic() + self._start_seconds
+        while time.monotonic() < deadline:
+            if process.returncode is not None:
+                tail = " | ".join(output) or "ingen utskrift"
+                raise RasaError("model_does_not_load", f"Modellen gick inte att starta (felkod {process.returncode}): {tail[-1500:]}")
+            try:
+                serving = await self._api.serving_file(url)
+            except RasaError:
+                serving = None
+            if serving and Path(serving).name == model.name and await self._api.parses(url):
+                return
+            await asyncio.sleep(1)
+        raise RasaError("stand_in_timeout", f"Modellen svarade inte inom {self._start_seconds:.0f} sekunder; inget byttes.")
+
+
+async def _collect(process: asyncio.subprocess.Process, output: deque[str]) -> None:
+    assert process.stdout is not None
+    while line := await process.stdout.readline():
+        text = line.decode("utf-8", "replace").strip()
+        if text:
+            output.append(text[:300])
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), STAND_IN_STOP_SECONDS)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+@dataclass
+class SwapReport:
+    stand_in_seconds: float
+    swap_seconds: float
+    total_seconds: float
+
+
+class ModelSwap:
+    def __init__(self, api: RasaApi, upstream: RasaUpstream, launcher: StandInLauncher, drain_seconds: float) -> None:
+        self._api = api
+        self._upstream = upstream
+        self._launcher = launcher
+        self._drain_seconds = drain_seconds
+
+    async def serving_file(self) -> str | None:
+        """The model that answers residents now."""
+        return await self._api.serving_file(self._upstream.url)
+
+    async def swap(self, model: Path) -> SwapReport:
+        """Put `model` into service on the main Rasa, residents served by a stand-in meanwhile.
+        Shielded: an administrator closing the page does not leave the residents diverted."""
+        return await asyncio.shield(self._swap(model))
+
+    async def _swap(self, model: Path) -> SwapReport:
+        started = time.monotonic()
+        main = self._upstream.main_url
+        async with self._launcher.serving(model) as stand_in:
+            ready = time.monotonic()
+            self._upstream.divert(stand_in)
+            try:
+                if not await self._upstream.drained(main, self._drain_seconds):
+                    log.warning("main Rasa still had requests in flight after %.0f s; swapping anyway", self._drain_seconds)
+                await self._api.load(main, model)
+                swapped = time.monotonic()
+            finally:
+                self._upstream.restore()
+                await self._upstream.drained(stand_in, self._drain_seconds)
+        return SwapReport(
+            stand_in_seconds=round(ready - started, 1), swap_seconds=round(swapped - ready, 1),
+            total_seconds=round(time.monotonic() - started, 1),
+        )
