@@ -32,12 +32,14 @@ from router.models import (
     BOT,
     BOT_SENDER,
     CASE_CANCELLED,
+    CASE_CLAIMED,
     CASE_QUEUED,
     CHAT,
     CLOSED,
     QUEUED,
     RESIDENT,
     SYSTEM,
+    Agent,
     Case,
     Conversation,
     Feedback,
@@ -49,7 +51,7 @@ from router.rasa_client import RasaClient, RasaUnavailable
 from router.rate_limit import RateLimiter
 from router.resume import resume_bot
 from router.safety import EMERGENCY_REPLY, is_emergency
-from router.transcript import add_event, add_message, message_json, publish_messages
+from router.transcript import add_event, add_message, agent_names, message_json, publish_messages
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +245,9 @@ class Conversations:
             await session.commit()
 
     async def transcript(self, conversation_id: str) -> dict[str, Any]:
+        """GET /api/conversations/{id}: {"state", "reference", "agent_name", "messages"}. An agent's message
+        carries "name", the agent's display name; "agent_name" is the display name of the agent chatting
+        now (state agent), else null. So a reloaded widget names agents as the live chat did."""
         async with self._maker() as session:
             conversation = await session.get(Conversation, conversation_id)
             if conversation is None:
@@ -255,10 +260,17 @@ class Conversations:
                     .order_by(col(Case.id).desc())
                 )
             ).first()
+            names = await agent_names(session, messages)
+            agent_name = None
+            if conversation.state == AGENT and case is not None and case.status == CASE_CLAIMED and case.agent_id:
+                agent = await session.get(Agent, case.agent_id)
+                agent_name = agent.display_name if agent else None
+        # Agents are named as in the live chat (agent_joined): by display name only.
         return {
             "state": conversation.state,
             "reference": case.reference if case else None,
-            "messages": [message_json(message) for message in messages],
+            "agent_name": agent_name,
+            "messages": [message_json(message, names) for message in messages],
         }
 
     async def messages_after(

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from router.models import RESIDENT, Event, Message
+from router.models import AGENT_SENDER, RESIDENT, Agent, Event, Message
 from router.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
 
 
@@ -57,8 +58,18 @@ def add_event(
     )
 
 
-def message_json(message: Message) -> dict[str, Any]:
-    """A message as the resident API and the agent console show it."""
+async def agent_names(session: AsyncSession, messages: list[Message]) -> dict[int, str]:
+    """The display names (the name residents see, never the username) of the agents who wrote these messages."""
+    ids = {m.agent_id for m in messages if m.sender == AGENT_SENDER and m.agent_id is not None}
+    if not ids:
+        return {}
+    agents = await session.exec(select(Agent).where(col(Agent.id).in_(ids)))
+    return {agent.id: agent.display_name for agent in agents.all()}
+
+
+def message_json(message: Message, names: dict[int, str] | None = None) -> dict[str, Any]:
+    """A message as the resident API and the agent console show it. With `names` (from agent_names),
+    an agent's message carries "name": the display name the resident saw when the agent joined."""
     shown: dict[str, Any] = {
         "id": message.id,
         "from": message.sender,
@@ -67,6 +78,8 @@ def message_json(message: Message) -> dict[str, Any]:
     }
     if message.buttons:
         shown["buttons"] = message.buttons
+    if names and message.sender == AGENT_SENDER and message.agent_id in names:
+        shown["name"] = names[message.agent_id]
     return shown
 
 

@@ -100,8 +100,6 @@
     reference: (r) => "Ärendenummer: " + r,
     leaveQueue: "Lämna kön",
     leftQueue: "Du har lämnat kön.",
-    agentJoined: (n) => (n ? "Kommunvägledaren " + n + " har anslutit." : "En kommunvägledare har anslutit."),
-    agentLeft: (n) => (n ? "Kommunvägledaren " + n + " har lämnat chatten." : "Kommunvägledaren har lämnat chatten."),
     typingAgent: (n) => (n ? "Kommunvägledaren " + n + " skriver …" : "Kommunvägledaren skriver …"),
     typingBot: "Assistenten skriver …",
     closedHeading: "Chatten är avslutad",
@@ -641,6 +639,8 @@
     const onServer = new Set();
     if (r && r.ok && r.data) {
       reference = typeof r.data.reference === "string" ? r.data.reference : null;
+      // No agent_joined frame comes again after a reload: the transcript names the agent chatting now.
+      agentName = r.data.state === "agent" ? agentNameOf(r.data.agent_name) : null;
       if (Array.isArray(r.data.messages)) {
         mergeTranscript(r.data.messages);
         for (const m of r.data.messages) if (m && m.client_message_id) onServer.add(m.client_message_id);
@@ -820,7 +820,7 @@
       from: m.from,
       text: m.text,
       display: m.text,
-      name: m.from === "agent" ? m.name || agentName : null,
+      name: m.from === "agent" ? agentNameOf(m.name) || agentName : null,
       at: m.at && !Number.isNaN(Date.parse(m.at)) ? new Date(m.at) : null,
       localTime: new Date(),
       keyed: false,
@@ -837,11 +837,6 @@
       updateLauncher();
     }
     return entry;
-  }
-
-  function addSystemLine(text) {
-    const entry = addEntry({ from: "system", text: text }, []);
-    entry.alignUntil = Date.now() + ALIGN_WINDOW_MS;
   }
 
   function addPending(p) {
@@ -895,6 +890,11 @@
 
   function validMessage(m) {
     return m && SENDERS.includes(m.from) && typeof m.text === "string";
+  }
+
+  // An agent's display name as the router sends it (agent_joined, the transcript), or null.
+  function agentNameOf(value) {
+    return typeof value === "string" && value.trim() ? value.trim() : null;
   }
 
   function pendingFor(m, matchText) {
@@ -1458,6 +1458,8 @@
     if (!r.ok || !r.data) return setConnectionProblem(true);
     if (!wsOpen) setConnectionProblem(false);
     if (typeof r.data.reference === "string") reference = r.data.reference;
+    // Without a socket there are no agent_joined/agent_left frames: the transcript says who is chatting.
+    if (r.data.agent_name !== undefined) agentName = r.data.state === "agent" ? agentNameOf(r.data.agent_name) : null;
     if (Array.isArray(r.data.messages)) mergeTranscript(r.data.messages);
     if (r.data.state && r.data.state !== chatState) setState(r.data.state);
     if (fallback) flushOutbox();
@@ -1480,21 +1482,22 @@
         if (d.from === "agent") showAgentTyping();
         break;
       case "agent_joined":
-        agentName = typeof d.name === "string" && d.name.trim() ? d.name.trim() : null;
-        addSystemLine(T.agentJoined(agentName));
+        // The router's own system message ("Du chattar nu med …") says it in the log, stored so that it is
+        // there after a reload too; the widget adds no line of its own, or the resident would see two.
+        agentName = agentNameOf(d.name);
         break;
-      case "agent_left": {
-        const name = typeof d.name === "string" && d.name.trim() ? d.name.trim() : agentName;
+      case "agent_left":
+        // Likewise the router stores and sends its own line for the way the agent left ("… lämnat chatten.
+        // Nu svarar chattroboten igen.", "… Du står kvar i kön …", "… har avslutat chatten …").
         hideAgentTyping();
-        addSystemLine(T.agentLeft(name));
         agentName = null;
         break;
-      }
       case "state":
-        setState(d.state);
+        if (d.state === "closed") closedByRouter();
+        else setState(d.state);
         break;
       case "closed":
-        setState("closed");
+        closedByRouter();
         break;
       case "error": {
         hideBotTyping();
@@ -1505,6 +1508,24 @@
         break;
       }
     }
+  }
+
+  // The router ended the chat (a kommunvägledare closed it). Its stored closing message comes after the
+  // closed state, when the socket is already shut: fetch the transcript once so that the resident sees it
+  // now, as after a reload.
+  async function closedByRouter() {
+    if (!conv || chatState === "closed") return;
+    const owner = conv;
+    setState("closed");
+    let r;
+    try {
+      r = await api("GET", convPath());
+    } catch (_) {
+      return;
+    }
+    if (conv !== owner || !r.ok || !r.data || !Array.isArray(r.data.messages)) return;
+    mergeTranscript(r.data.messages);
+    for (const b of log.querySelectorAll("button")) b.disabled = true;
   }
 
   // ------------------------------------------------------------------ feedback and transcript

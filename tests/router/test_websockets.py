@@ -184,3 +184,54 @@ async def test_handoff_over_socket_when_rasa_is_down(client, rasa) -> None:
     await receive_until(socket, of_type("queue", position=1))
     await socket.close()
     assert (await (await handoff(client, conversation_id)).json())["outcome"] == "already_queued"
+
+
+async def test_resident_transcript_names_agents_as_the_live_chat_did(client, rasa) -> None:
+    """After a reload the widget rebuilds the chat from GET /api/conversations/{id}: agent messages carry
+    the display name the live agent_joined frame showed (never the username), notes stay internal."""
+    await add_agent(client, "a.svensson", name="Anna S")
+    csrf = await login(client, "a.svensson")
+    headers = {"X-CSRF-Token": csrf}
+    await client.post("/api/agent/presence", json={"online": True}, headers=headers)
+    case_id, conversation_id, resident_auth = await queued_case(client)
+    resident = await resident_socket(client, conversation_id, resident_auth)
+
+    before = await (await client.get(f"/api/conversations/{conversation_id}", headers=resident_auth)).json()
+    assert before["state"] == "queued" and before["agent_name"] is None
+
+    await client.post(f"/api/agent/cases/{case_id}/claim", headers=headers)
+    live_name = (await receive_until(resident, of_type("agent_joined")))["name"]
+    assert live_name == "Anna S"
+    await client.post(f"/api/agent/cases/{case_id}/messages", json={"text": "Hej, vad gäller det?"}, headers=headers)
+    await client.post(f"/api/agent/cases/{case_id}/notes", json={"text": "Intern anteckning"}, headers=headers)
+    await client.post(f"/api/conversations/{conversation_id}/messages", json={"text": "Klotter"}, headers=resident_auth)
+
+    body = await client.get(f"/api/conversations/{conversation_id}", headers=resident_auth)
+    raw = await body.text()
+    transcript = await body.json()
+    assert transcript["state"] == "agent" and transcript["agent_name"] == live_name
+    agent_messages = [m for m in transcript["messages"] if m["from"] == "agent"]
+    assert [(m["text"], m["name"]) for m in agent_messages] == [("Hej, vad gäller det?", live_name)]
+    assert all("name" not in m for m in transcript["messages"] if m["from"] != "agent")
+    # The router's own line about the agent joining is stored once, so a reload shows it once.
+    joined = [m["text"] for m in transcript["messages"] if m["from"] == "system" and "Anna S" in m["text"]]
+    assert joined == ["Du chattar nu med Anna S, kommunvägledare på Helsingborg kontaktcenter."]
+    assert "a.svensson" not in raw and "Intern anteckning" not in raw and "agent_id" not in raw
+
+    # An admin writing in the chat is named by their own display name; the chat stays Anna's.
+    await add_agent(client, "boss", role="admin", name="Bodil")
+    boss_csrf = await login(client, "boss")
+    await client.post(f"/api/agent/cases/{case_id}/messages", json={"text": "Jag hjälper till."}, headers={"X-CSRF-Token": boss_csrf})
+    transcript = await (await client.get(f"/api/conversations/{conversation_id}", headers=resident_auth)).json()
+    assert [(m["text"], m["name"]) for m in transcript["messages"] if m["from"] == "agent"] == [
+        ("Hej, vad gäller det?", "Anna S"),
+        ("Jag hjälper till.", "Bodil"),
+    ]
+    assert transcript["agent_name"] == "Anna S"
+
+    # Back in the queue: nobody is chatting now, but the earlier messages keep their names.
+    await client.post(f"/api/agent/cases/{case_id}/requeue", headers={"X-CSRF-Token": boss_csrf})
+    transcript = await (await client.get(f"/api/conversations/{conversation_id}", headers=resident_auth)).json()
+    assert transcript["state"] == "queued" and transcript["agent_name"] is None
+    assert [m["name"] for m in transcript["messages"] if m["from"] == "agent"] == ["Anna S", "Bodil"]
+    await resident.close()

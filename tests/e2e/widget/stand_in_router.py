@@ -42,6 +42,20 @@ LINK_REPLY = (
 CHOICES = [{"title": "Ja tack", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]
 
 
+def agent_joined_text(name: str) -> str:
+    """The system message the router stores when an agent claims the chat (router/texts.py)."""
+    return f"Du chattar nu med {name}, kommunvägledare på Helsingborg kontaktcenter."
+
+
+# The system messages the router stores when an agent leaves the chat (router/texts.py, router/desk.py).
+HANDED_BACK = "Kommunvägledaren har lämnat chatten. Nu svarar chattroboten igen."
+AGENT_REQUEUED = "Kommunvägledaren har lämnat chatten. Du står kvar i kön och nästa lediga kommunvägledare tar över."
+CLOSED_BY_AGENT = (
+    "Kommunvägledaren har avslutat chatten. Fick du hjälp? Skriv gärna igen om du har fler frågor, "
+    "då svarar chattroboten."
+)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
@@ -64,6 +78,7 @@ class Conversation:
     token: str
     state: str = "bot"
     reference: str | None = None
+    agent_name: str | None = None  # the display name of the agent chatting now
     messages: list[dict] = field(default_factory=list)
     replies_by_cmid: dict[str, list[dict]] = field(default_factory=dict)
     sockets: set[web.WebSocketResponse] = field(default_factory=set)
@@ -137,13 +152,16 @@ class StandInRouter:
         message = {"id": self.next_message_id, "from": sender, "text": text, "at": _now(), "buttons": buttons or []}
         if cmid:
             message["client_message_id"] = cmid
+        if sender == "agent" and conv.agent_name:
+            message["name"] = conv.agent_name  # only the transcript shows it, as the router does
         self.next_message_id += 1
         conv.messages.append(message)
         return message
 
     @staticmethod
     def _pushed(message: dict) -> dict:
-        return {"type": "message", **message}
+        """A message frame as the router pushes it: without the agent's name (agent_joined carried it)."""
+        return {"type": "message", **{k: v for k, v in message.items() if k != "name"}}
 
     async def broadcast(self, conv: Conversation, event: dict) -> None:
         for ws in list(conv.sockets):
@@ -187,8 +205,13 @@ class StandInRouter:
             item = {"from": m["from"], "text": m["text"], "at": m["at"]}
             if m["buttons"]:
                 item["buttons"] = m["buttons"]
+            if "name" in m:
+                item["name"] = m["name"]
             messages.append(item)
-        return web.json_response({"state": conv.state, "reference": conv.reference, "messages": messages})
+        agent_name = conv.agent_name if conv.state == "agent" else None
+        return web.json_response(
+            {"state": conv.state, "reference": conv.reference, "agent_name": agent_name, "messages": messages}
+        )
 
     async def _post_message(self, request: web.Request) -> web.Response:
         conv = self._authorised(request)
@@ -271,9 +294,12 @@ class StandInRouter:
         )
 
     async def agent_joins(self, conv: Conversation, name: str) -> None:
+        """As the router's claim: agent_joined, state, then its stored system message saying who joined."""
         conv.state = "agent"
+        conv.agent_name = name
         await self.broadcast(conv, {"type": "agent_joined", "name": name})
         await self.broadcast(conv, {"type": "state", "state": "agent"})
+        await self.broadcast(conv, self._pushed(self._store(conv, "system", agent_joined_text(name))))
 
     async def agent_typing(self, conv: Conversation) -> None:
         await self.broadcast(conv, {"type": "typing", "from": "agent"})
@@ -281,12 +307,33 @@ class StandInRouter:
     async def agent_says(self, conv: Conversation, text: str) -> None:
         await self.broadcast(conv, self._pushed(self._store(conv, "agent", text)))
 
-    async def agent_leaves(self, conv: Conversation, name: str) -> None:
-        conv.state = "bot"
+    async def _agent_leaves(self, conv: Conversation, name: str, state: str, text: str) -> None:
+        """As the router's hand back, close and requeue (router/desk.py): the system message is stored first,
+        then agent_left, state (and closed when closing) go out, and only then the stored message."""
+        conv.state = state
+        conv.agent_name = None
+        notice = self._store(conv, "system", text)
         await self.broadcast(conv, {"type": "agent_left", "name": name})
-        await self.broadcast(conv, {"type": "state", "state": "bot"})
+        await self.broadcast(conv, {"type": "state", "state": state})
+        if state == "closed":
+            await self.broadcast(conv, {"type": "closed"})
+        await self.broadcast(conv, self._pushed(notice))
+
+    async def agent_hands_back(self, conv: Conversation, name: str) -> None:
+        await self._agent_leaves(conv, name, "bot", HANDED_BACK)
+
+    async def agent_closes(self, conv: Conversation, name: str) -> None:
+        await self._agent_leaves(conv, name, "closed", CLOSED_BY_AGENT)
+
+    async def agent_requeues(self, conv: Conversation, name: str, position: int = 1, wait_minutes: int = 1) -> None:
+        await self._agent_leaves(conv, name, "queued", AGENT_REQUEUED)
+        # The router then tells every waiting resident their place (Queue.publish).
+        await self.broadcast(
+            conv, {"type": "queue", "position": position, "wait_minutes": wait_minutes, "reference": conv.reference}
+        )
 
     async def close(self, conv: Conversation) -> None:
+        """A bare closed frame, without an agent or a stored message."""
         conv.state = "closed"
         await self.broadcast(conv, {"type": "closed"})
 

@@ -8,7 +8,16 @@ from playwright.sync_api import Page, expect
 
 from .chat_page import ChatPage
 from .conftest import RunningServer, wait_until
-from .stand_in_router import NOTICE, StandInRouter
+from .stand_in_router import (
+    AGENT_REQUEUED,
+    CLOSED_BY_AGENT,
+    HANDED_BACK,
+    NOTICE,
+    StandInRouter,
+    agent_joined_text,
+)
+
+JOINED = "Information: " + agent_joined_text("Anna")
 
 
 @pytest.fixture
@@ -31,7 +40,7 @@ def test_queue_agent_typing_and_leaving(chat: ChatPage) -> None:
     expect(queue).to_contain_text("Beräknad väntetid: cirka 1 minut.")
 
     chat.agent("agent_joins", conv, "Anna")
-    expect(chat.bubbles.last).to_have_text("Information: Kommunvägledaren Anna har anslutit.")
+    expect(chat.bubbles.last).to_have_text(JOINED)
     expect(queue).to_be_hidden()
     expect(chat.panel.locator("#hbgc-subtitle")).to_have_text("Du chattar med en kommunvägledare")
 
@@ -48,9 +57,71 @@ def test_queue_agent_typing_and_leaving(chat: ChatPage) -> None:
     wait_until(lambda: conv.typing_signals >= 1, what="a typing signal")
     chat.input.press("Enter")
     wait_until(lambda: conv.resident_texts()[-1:] == ["Tack"], what="the message")
-    chat.agent("agent_leaves", conv, "Anna")
-    expect(chat.bubbles.last).to_have_text("Information: Kommunvägledaren Anna har lämnat chatten.")
+    chat.agent("agent_hands_back", conv, "Anna")
+    expect(chat.bubbles.last).to_have_text("Information: " + HANDED_BACK)
     expect(chat.panel.locator("#hbgc-subtitle")).to_have_text("Du chattar med en automatisk assistent")
+    expect(chat.log.locator(".hbgc-msg--system")).to_have_text([JOINED, "Information: " + HANDED_BACK])
+
+
+def test_an_agent_joining_is_said_once(chat: ChatPage) -> None:
+    """agent_joined plus the router's stored system message: one line in the log, not two."""
+    conv = chat.open()
+    chat.send("Hej")
+    chat.agent("queue", conv, 1, 2)
+    chat.agent("agent_joins", conv, "Anna")
+    chat.agent("agent_says", conv, "Hej, det här är Anna.")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej", JOINED, "Anna, kommunvägledare: Hej, det här är Anna.")
+    expect(chat.log.locator(".hbgc-msg--system")).to_have_count(1)
+
+
+# Each way an agent leaves (router/desk.py): the router's stored system message and the state after it.
+LEAVING = {
+    "agent_hands_back": (HANDED_BACK, "Du chattar med en automatisk assistent"),
+    "agent_requeues": (AGENT_REQUEUED, "Du väntar på en kommunvägledare"),
+    "agent_closes": (CLOSED_BY_AGENT, "Chatten är avslutad"),
+}
+
+
+@pytest.mark.parametrize("transport", ["websocket", "http"])
+@pytest.mark.parametrize("leaving", list(LEAVING))
+def test_an_agent_leaving_is_said_once(page: Page, chat: ChatPage, leaving: str, transport: str) -> None:
+    """agent_left plus the router's stored system message: one line in the log, not two, live (over the
+    WebSocket or HTTP polling) and after a reload."""
+    chat.router.ws_enabled = transport == "websocket"
+    conv = chat.open()
+    chat.send("Hej")
+    expect(chat.bubbles).to_have_text(["Du: Hej", "Assistenten: Du skrev: Hej"], timeout=12000)
+    chat.agent("queue", conv, 1, 2)
+    chat.agent("agent_joins", conv, "Anna")
+    chat.agent("agent_says", conv, "Hej, det här är Anna.")
+    text, subtitle = LEAVING[leaving]
+    expected = [
+        "Du: Hej",
+        "Assistenten: Du skrev: Hej",
+        JOINED,
+        "Anna, kommunvägledare: Hej, det här är Anna.",
+        "Information: " + text,
+    ]
+    # Polling asks every five seconds; over the WebSocket it is all there at once.
+    timeout = 5000 if transport == "websocket" else 12000
+    if transport == "websocket":
+        chat.expect_bubbles(*expected[:4])
+    chat.agent(leaving, conv, "Anna")
+    expect(chat.panel.locator("#hbgc-subtitle")).to_have_text(subtitle, timeout=timeout)
+    expect(chat.bubbles).to_have_text(expected, timeout=timeout)
+    page.wait_for_timeout(500)  # a late second line would show by now
+    expect(chat.bubbles).to_have_text(expected)
+    expect(chat.log.locator(".hbgc-msg--system")).to_have_count(2)
+    if leaving == "agent_requeues":
+        expect(chat.panel.get_by_role("region", name="Du står i kö")).to_be_visible()
+    if leaving == "agent_closes":
+        expect(chat.panel.get_by_role("heading", name="Chatten är avslutad")).to_be_visible()
+
+    page.reload()
+    expect(chat.panel).to_be_visible()
+    expect(chat.panel.locator("#hbgc-subtitle")).to_have_text(subtitle)
+    expect(chat.bubbles).to_have_text(expected)
+    expect(chat.log.locator(".hbgc-msg--system")).to_have_count(2)
 
 
 def test_leave_queue(chat: ChatPage) -> None:
@@ -131,7 +202,7 @@ def test_transcript_download_as_text(chat: ChatPage) -> None:
     assert lines == [
         "Du: Hej",
         "Assistenten: Du skrev: Hej",
-        "Information: Kommunvägledaren Anna har anslutit.",
+        JOINED,
         "Anna, kommunvägledare: Hej, det här är Anna.",
     ]
     assert all(re.match(r"\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}\] ", line) for line in text.splitlines() if line.startswith("["))

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from .chat_page import ChatPage
 from .conftest import RunningServer, wait_until
-from .stand_in_router import NOTICE, StandInRouter
+from .stand_in_router import NOTICE, StandInRouter, agent_joined_text
 
 
 @pytest.fixture
@@ -43,6 +43,56 @@ def test_reload_keeps_the_transcript_without_duplicates(page: Page, chat: ChatPa
     chat.expect_bubbles(*expected, "Du: Nej", "Assistenten: Du skrev: /deny")
     assert conv.resident_texts() == ["Hej", "knappar", "/deny"]
     assert len(chat.router.conversations) == 1
+
+
+def test_reload_during_a_chat_with_an_agent_keeps_the_agent_name(page: Page, chat: ChatPage, artifacts) -> None:
+    conv = chat.open()
+    chat.send("Hej")
+    chat.agent("queue", conv, 1, 2)
+    chat.agent("agent_joins", conv, "Anna")
+    chat.agent("agent_says", conv, "Hej, det här är Anna. Vad gäller det?")
+    expected = [
+        "Du: Hej",
+        "Assistenten: Du skrev: Hej",
+        "Information: " + agent_joined_text("Anna"),
+        "Anna, kommunvägledare: Hej, det här är Anna. Vad gäller det?",
+    ]
+    chat.expect_bubbles(*expected)
+    session = stored_session(page)
+
+    page.reload()
+    expect(chat.panel).to_be_visible()
+    chat.expect_bubbles(*expected)  # the agent keeps her name and joined once
+    expect(chat.panel.locator("#hbgc-subtitle")).to_have_text("Du chattar med en kommunvägledare")
+    wait_until(lambda: conv.ws_syncs and conv.ws_syncs[-1] == session["lastId"], what="sync after reload")
+    # No agent_joined frame comes again, yet new messages and typing still carry her name.
+    chat.agent("agent_typing", conv)
+    expect(chat.panel.get_by_role("status").filter(has_text="skriver")).to_have_text("Kommunvägledaren Anna skriver …")
+    chat.agent("agent_says", conv, "Är du kvar?")
+    chat.expect_bubbles(*expected, "Anna, kommunvägledare: Är du kvar?")
+    expect(chat.log.locator(".hbgc-who")).to_have_text(["Du", "Assistenten", "Anna, kommunvägledare"])
+    page.screenshot(path=str(artifacts / "reload-with-agent.png"))
+
+
+def test_agent_joining_while_polling_over_http_is_shown_once_with_the_name(page: Page, chat: ChatPage) -> None:
+    chat.router.ws_enabled = False
+    conv = chat.open()
+    chat.send("Via HTTP")
+    chat.expect_bubbles("Du: Via HTTP", "Assistenten: Du skrev: Via HTTP")
+    chat.agent("queue", conv, 1, 2)
+    chat.agent("agent_joins", conv, "Anna")
+    chat.agent("agent_says", conv, "Hej från Anna")
+    expected = [
+        "Du: Via HTTP",
+        "Assistenten: Du skrev: Via HTTP",
+        "Information: " + agent_joined_text("Anna"),
+        "Anna, kommunvägledare: Hej från Anna",
+    ]
+    expect(chat.bubbles).to_have_text(expected, timeout=12000)
+    expect(chat.panel.locator("#hbgc-subtitle")).to_have_text("Du chattar med en kommunvägledare")
+    page.reload()  # still without WebSockets: the transcript alone rebuilds it, once
+    expect(chat.bubbles).to_have_text(expected)
+    expect(chat.log.locator(".hbgc-msg--system")).to_have_count(1)
 
 
 def test_reload_with_the_panel_closed_keeps_it_closed_and_unread_at_zero(page: Page, chat: ChatPage) -> None:
