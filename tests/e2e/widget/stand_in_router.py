@@ -14,6 +14,8 @@ from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
+from router import texts
+
 STATIC_DIR = Path(__file__).resolve().parents[3] / "router" / "static"
 
 # The router's Content-Security-Policy (router/middlewares.py): no inline script or style.
@@ -42,18 +44,9 @@ LINK_REPLY = (
 CHOICES = [{"title": "Ja tack", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]
 
 
-def agent_joined_text(name: str) -> str:
-    """The system message the router stores when an agent claims the chat (router/texts.py)."""
-    return f"Du chattar nu med {name}, kommunvägledare på Helsingborg kontaktcenter."
-
-
-# The system messages the router stores when an agent leaves the chat (router/texts.py, router/desk.py).
-HANDED_BACK = "Kommunvägledaren har lämnat chatten. Nu svarar chattroboten igen."
-AGENT_REQUEUED = "Kommunvägledaren har lämnat chatten. Du står kvar i kön och nästa lediga kommunvägledare tar över."
-CLOSED_BY_AGENT = (
-    "Kommunvägledaren har avslutat chatten. Fick du hjälp? Skriv gärna igen om du har fler frågor, "
-    "då svarar chattroboten."
-)
+# The system messages the router stores when an agent joins or leaves the chat (router/desk.py).
+agent_joined_text = texts.agent_joined
+HANDED_BACK, AGENT_REQUEUED, CLOSED_BY_AGENT = texts.HANDED_BACK, texts.AGENT_REQUEUED, texts.CLOSED_BY_AGENT
 
 
 def _now() -> str:
