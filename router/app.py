@@ -48,7 +48,7 @@ from router.middlewares import address_rate_limit, error_middleware, security_he
 from router.presence import LocalSockets, Presence, RedisSockets
 from router.pubsub import LocalPubSub
 from router.queue import Queue
-from router.rasa_client import RasaClient
+from router.rasa_client import KEEPALIVE_SECONDS, RasaClient
 from router.rasa_upstream import RasaUpstream
 from router.rate_limit import RateLimiter, RedisRateLimiter
 from router.records import setup_records
@@ -60,7 +60,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 async def database(app: web.Application) -> AsyncIterator[None]:
-    engine = create_engine(app[SETTINGS_KEY].database_url)
+    options = app[OPTIONS_KEY]
+    engine = create_engine(app[SETTINGS_KEY].database_url, options.db_pool_size, options.db_max_overflow)
     await migrate(engine)
     app[ENGINE_KEY] = engine
     app[DB_KEY] = create_session_maker(engine)
@@ -69,11 +70,12 @@ async def database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def http_client(app: web.Application) -> AsyncIterator[None]:
-    async with aiohttp.ClientSession() as session:
+    rasa_connections = aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS)
+    async with aiohttp.ClientSession() as session, aiohttp.ClientSession(connector=rasa_connections) as rasa_session:
         app[HTTP_KEY] = session
         settings = app[SETTINGS_KEY]
         app[RASA_KEY] = RasaClient(
-            session, RasaUpstream(settings.rasa_url), settings.rasa_token, app[OPTIONS_KEY].rasa_timeout_seconds
+            rasa_session, RasaUpstream(settings.rasa_url), settings.rasa_token, app[OPTIONS_KEY].rasa_timeout_seconds
         )
         yield
 

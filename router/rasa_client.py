@@ -10,6 +10,10 @@ from router.rasa_upstream import RasaUpstream
 
 API_TIMEOUT = aiohttp.ClientTimeout(total=5)
 HEALTH_TIMEOUT = aiohttp.ClientTimeout(total=2)
+# Rasa (Sanic) closes a keep-alive connection after 5 s idle. Reusing one it is closing at that moment
+# fails the request, and after a model swap unblocks Rasa's event loop it closes them all at once; so the
+# router never reuses a connection idle for this long.
+KEEPALIVE_SECONDS = 2.0
 
 
 RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]

@@ -17,11 +17,12 @@ ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 SessionMaker = async_sessionmaker[AsyncSession]
 
 
-def create_engine(database_url: str) -> AsyncEngine:
-    """An async engine; for a SQLite file its folder is created and WAL + foreign keys are switched on."""
+def create_engine(database_url: str, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
+    """An async engine; for a SQLite file its folder is created and WAL + foreign keys are switched on.
+    `pool_size` and `max_overflow` size a server database's connection pool."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": 30})

@@ -4,7 +4,8 @@ Read from the environment (next to the variables in `Settings`):
 `RATE_LIMIT_CONVERSATION` messages a minute per conversation (default 20),
 `RATE_LIMIT_ADDRESS` API requests a minute per client address (default 120),
 `RASA_TIMEOUT_SECONDS` how long a resident's message may wait for Rasa's answer (default 10),
-`COOKIE_SECURE` `true` to mark the agent session cookie Secure (set it behind HTTPS).
+`COOKIE_SECURE` `true` to mark the agent session cookie Secure (set it behind HTTPS),
+`DB_POOL_SIZE` / `DB_MAX_OVERFLOW` PostgreSQL connections per router process (default 5 + 10 more at peaks).
 """
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ class RouterOptions:
     address_per_minute: int = 120
     rasa_timeout_seconds: float = 10.0
     cookie_secure: bool = False
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
 
     @classmethod
     def from_env(cls) -> "RouterOptions":
@@ -44,4 +47,6 @@ class RouterOptions:
             address_per_minute=_positive_int("RATE_LIMIT_ADDRESS", cls.address_per_minute),
             rasa_timeout_seconds=_positive_int("RASA_TIMEOUT_SECONDS", 10),
             cookie_secure=_flag("COOKIE_SECURE"),
+            db_pool_size=_positive_int("DB_POOL_SIZE", cls.db_pool_size),
+            db_max_overflow=_positive_int("DB_MAX_OVERFLOW", cls.db_max_overflow),
         )

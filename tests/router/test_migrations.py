@@ -121,3 +121,22 @@ async def test_router_on_postgres_claims_atomically(postgres_database, aiohttp_c
     history = await (await client.get(f"/api/conversations/{conversation_id}", headers=auth)).json()
     assert history["state"] == "agent"
     assert history["messages"][-1]["at"].endswith("+00:00")
+
+
+async def test_the_postgres_pool_is_sized_by_the_options(postgres_database, aiohttp_client, settings, clock, options,
+                                                         monkeypatch) -> None:
+    from router.core.options import RouterOptions
+    from router.keys import ENGINE_KEY
+
+    monkeypatch.setenv("DB_POOL_SIZE", "3")
+    monkeypatch.setenv("DB_MAX_OVERFLOW", "7")
+    sized = RouterOptions.from_env()
+    assert (sized.db_pool_size, sized.db_max_overflow) == (3, 7)
+    monkeypatch.setenv("DB_POOL_SIZE", "0")
+    with pytest.raises(ValueError, match="DB_POOL_SIZE"):
+        RouterOptions.from_env()
+    app = create_app(replace(settings, database_url=postgres_database), clock=clock,
+                     options=replace(options, db_pool_size=3, db_max_overflow=7))
+    client = await aiohttp_client(app)
+    pool = client.app[ENGINE_KEY].pool
+    assert (pool.size(), pool._max_overflow) == (3, 7)
