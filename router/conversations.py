@@ -128,6 +128,7 @@ class Conversations:
                 conversation = await session.get(Conversation, conversation_id)
                 if conversation is None:
                     raise NotFound("not_found")
+                new = message is None
                 if message is None:
                     now = self._clock.now()
                     message = await add_message(
@@ -139,21 +140,16 @@ class Conversations:
                         add_event(
                             session, "restarted", now, conversation_id=conversation_id, data={"from": CLOSED, "to": BOT}
                         )
-                    await session.commit()
-                    await publish_messages(self._pubsub, [message], to_agents=conversation.state in PERSON_STATES)
                 state = conversation.state
                 needs_resume = conversation.needs_resume
-
-            if state in PERSON_STATES:
-                result: dict[str, Any] = {"replies": [], "state": state}
-            else:
-                result = await self._bot_turn(conversation_id, message, needs_resume)
-
-            async with self._maker() as session:
-                stored = await session.get(Message, message.id)
-                stored.result = result
+                if state in PERSON_STATES:  # a person answers: the result is known now
+                    message.result = {"replies": [], "state": state}
                 await session.commit()
-            return result
+            if new:
+                await publish_messages(self._pubsub, [message], to_agents=state in PERSON_STATES)
+            if message.result is not None:
+                return message.result
+            return await self._bot_turn(conversation_id, message, needs_resume)
 
     async def _by_client_id(self, session: AsyncSession, conversation_id: str, client_message_id: str) -> Message | None:
         return (
@@ -195,12 +191,14 @@ class Conversations:
                 await add_message(session, conversation_id, BOT_SENDER, reply["text"], now, buttons=reply["buttons"])
                 for reply in replies
             ]
+            result = {"replies": replies, "state": conversation.state}
+            # In the same transaction as the replies: a retry with the same client_message_id gets this answer.
+            (await session.get(Message, message.id)).result = result
             await session.commit()
-            state = conversation.state
-        await publish_messages(self._pubsub, stored, to_agents=state in PERSON_STATES)
+        await publish_messages(self._pubsub, stored, to_agents=result["state"] in PERSON_STATES)
         if rasa_answered:
             self._background.spawn(self._store_intent(conversation_id, message.id), name=f"intent-{message.id}")
-        return {"replies": replies, "state": state}
+        return result
 
     def _rasa_down_reply(self) -> dict[str, Any]:
         return {
