@@ -3,9 +3,10 @@
 With the slot `weekday` (måndag … söndag, idag, imorgon) the answer is for that day — a
 weekday name means the next such date, today included. Without it the answer says whether
 the contact center is open now, until when or when it opens next, the normal week, and any
-deviating days in the coming week. The router's hours API is the source; when it cannot be
-reached the answer comes from the normal week in `settings/hours.yml`, with a caveat about
-public holidays. The slot is reset after every answer.
+deviating days in the coming week. The router's hours API is the source, and "today" is the
+router's (its clock can be fixed for tests and demos); when it cannot be reached the answer
+comes from the normal week in `settings/hours.yml`, for the action's own date, with a caveat
+about public holidays. The slot is reset after every answer.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import ActionSettings
 from actions.contact_center import load_contact_center
-from actions.router_client import DayHours, RouterClient, RouterError
+from actions.router_client import DayHours, HoursNow, RouterClient, RouterError
 from actions.swedish_time import WEEKDAY_NAMES, format_clock, format_date, format_moment, format_span
 from actions.weekly_hours import HOLIDAY_CAVEAT, WeeklySchedule, load_weekly_schedule
 
@@ -75,26 +76,30 @@ class ActionOpeningHours(Action):
     ) -> list[EventType]:
         schedule = load_weekly_schedule(self._settings.settings_dir)
         phone_line = f"Du når kontaktcenter på {load_contact_center(self._settings.settings_dir).phone}."
-        today = self._clock().astimezone(schedule.timezone).date()
+        own_today = self._clock().astimezone(schedule.timezone).date()
         slot_value = tracker.get_slot(WEEKDAY_SLOT)
-        day = requested_day(slot_value, today)
-        if slot_value is not None and day is None:
+        own_day = requested_day(slot_value, own_today)
+        if slot_value is not None and own_day is None:
             logger.info("weekday slot %r not understood; answering for now", slot_value)
         client = RouterClient(self._settings)
         try:
+            now = await client.hours_now()
+            today = own_today if now.at is None else now.at.astimezone(schedule.timezone).date()
+            day = requested_day(slot_value, today)
             if day is None:
-                text = await _answer_now(client, today, schedule, phone_line)
+                text = await _answer_now(client, now, today, schedule, phone_line)
             else:
                 text = await _answer_day(client, day, today, schedule, phone_line)
         except RouterError as error:
             logger.warning("opening hours from the router failed: %s", error)
-            text = _answer_offline(day, schedule, phone_line)
+            text = _answer_offline(own_day, schedule, phone_line)
         dispatcher.utter_message(text=text)
         return [SlotSet(WEEKDAY_SLOT, None)]
 
 
-async def _answer_now(client: RouterClient, today: date, schedule: WeeklySchedule, phone_line: str) -> str:
-    now = await client.hours_now()
+async def _answer_now(
+    client: RouterClient, now: HoursNow, today: date, schedule: WeeklySchedule, phone_line: str
+) -> str:
     days = await client.days(today, DAYS_AHEAD)
     if now.open:
         until = f" till kl. {format_clock(now.closes_at.astimezone(schedule.timezone))}" if now.closes_at else ""

@@ -31,6 +31,7 @@ class HoursNow:
     open: bool
     opens_at: datetime | None
     closes_at: datetime | None
+    at: datetime | None  # the router's now; None from a router that does not send it
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,14 @@ class RouterClient:
         self._timeout = aiohttp.ClientTimeout(total=settings.timeout_seconds)
 
     async def hours_now(self) -> HoursNow:
-        """GET /api/hours: is the contact center open now, and until or from when."""
+        """GET /api/hours: is the contact center open now, until or from when, and what "now" is."""
         body = _mapping(await self._request("GET", "/api/hours", expected=(200,)), "response")
         is_open = _field(body, "open", bool)
         return HoursNow(
             open=is_open,
             opens_at=_moment(body, "opens_at"),
             closes_at=_moment(body, "closes_at"),
+            at=_moment(body, "at"),
         )
 
     async def days(self, first: date, count: int) -> list[DayHours]:

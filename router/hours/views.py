@@ -47,6 +47,7 @@ async def get_hours(request: web.Request) -> web.Response:
             "open": is_open,
             "opens_at": opens_at.isoformat() if opens_at else None,
             "closes_at": closes_at.isoformat() if closes_at else None,
+            "at": moment.isoformat(),
             "timezone": hours.timezone.key,
         }
     )

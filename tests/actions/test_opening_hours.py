@@ -23,6 +23,20 @@ PHONE_LINE = "Du når kontaktcenter på 042-10 50 00."
 RESET = [SlotSet("weekday", None)]
 
 
+def hours_now(
+    at: str | None = "2026-12-21T10:00:00+01:00",
+    *,
+    is_open: bool = True,
+    opens_at: str | None = None,
+    closes_at: str | None = "2026-12-21T17:00:00+01:00",
+) -> dict[str, Any]:
+    """A GET /api/hours body; `at` None leaves the field out, as a router from before it did."""
+    body = {"open": is_open, "opens_at": opens_at, "closes_at": closes_at, "timezone": "Europe/Stockholm"}
+    if at is not None:
+        body["at"] = at
+    return body
+
+
 def day(iso: str, weekday: str, opens: str | None, closes: str | None, note: str | None = None) -> dict[str, Any]:
     return {"date": iso, "weekday": weekday, "open": opens is not None, "opens": opens, "closes": closes, "note": note}
 
@@ -50,11 +64,7 @@ async def run_action(settings, slots: dict[str, Any], now: datetime = MONDAY_BEF
 
 @pytest.mark.asyncio
 async def test_open_now_says_until_when_the_week_and_the_deviating_days(router, settings):
-    router.reply(
-        "GET",
-        "/api/hours",
-        json_body={"open": True, "opens_at": None, "closes_at": "2026-12-21T17:00:00+01:00", "timezone": "Europe/Stockholm"},
-    )
+    router.reply("GET", "/api/hours", json_body=hours_now())
     router.reply("GET", "/api/hours/days", json_body=CHRISTMAS_WEEK)
 
     texts, events = await run_action(settings, {})
@@ -67,8 +77,8 @@ async def test_open_now_says_until_when_the_week_and_the_deviating_days(router, 
         "fredag 25 december stängt (juldagen).\n"
         f"{PHONE_LINE}"
     ]
-    days_request = next(request for request in router.requests if request.path == "/api/hours/days")
-    assert days_request.query == {"from": "2026-12-21", "days": "7"}
+    assert [request.path for request in router.requests] == ["/api/hours", "/api/hours/days"]
+    assert router.requests[-1].query == {"from": "2026-12-21", "days": "7"}
 
 
 @pytest.mark.asyncio
@@ -77,7 +87,9 @@ async def test_closed_now_says_when_it_opens_next(router, settings):
     router.reply(
         "GET",
         "/api/hours",
-        json_body={"open": False, "opens_at": "2026-11-30T07:00:00+00:00", "closes_at": None, "timezone": "Europe/Stockholm"},
+        json_body=hours_now(
+            "2026-11-28T12:00:00+01:00", is_open=False, opens_at="2026-11-30T07:00:00+00:00", closes_at=None
+        ),
     )
     router.reply(
         "GET",
@@ -109,17 +121,20 @@ async def test_closed_now_says_when_it_opens_next(router, settings):
 
 @pytest.mark.asyncio
 async def test_a_weekday_name_means_the_next_such_date(router, settings):
+    router.reply("GET", "/api/hours", json_body=hours_now())
     router.reply("GET", "/api/hours/days", json_body=CHRISTMAS_WEEK)
 
     texts, events = await run_action(settings, {"weekday": "torsdag"})
 
     assert events == RESET
     assert texts == [f"På torsdag 24 december har kontaktcenter stängt (julafton).\n{PHONE_LINE}"]
-    assert [request.path for request in router.requests] == ["/api/hours/days"]
+    assert [request.path for request in router.requests] == ["/api/hours", "/api/hours/days"]
+    assert router.requests[-1].query == {"from": "2026-12-21", "days": "7"}
 
 
 @pytest.mark.asyncio
 async def test_todays_weekday_name_means_today(router, settings):
+    router.reply("GET", "/api/hours", json_body=hours_now())
     router.reply("GET", "/api/hours/days", json_body=CHRISTMAS_WEEK)
 
     texts, _ = await run_action(settings, {"weekday": "måndag"})
@@ -129,6 +144,7 @@ async def test_todays_weekday_name_means_today(router, settings):
 
 @pytest.mark.asyncio
 async def test_idag(router, settings):
+    router.reply("GET", "/api/hours", json_body=hours_now())
     router.reply("GET", "/api/hours/days", json_body=CHRISTMAS_WEEK)
 
     texts, _ = await run_action(settings, {"weekday": "idag"})
@@ -138,6 +154,7 @@ async def test_idag(router, settings):
 
 @pytest.mark.asyncio
 async def test_imorgon(router, settings):
+    router.reply("GET", "/api/hours", json_body=hours_now())
     router.reply("GET", "/api/hours/days", json_body=CHRISTMAS_WEEK)
 
     texts, events = await run_action(settings, {"weekday": "imorgon"})
@@ -148,6 +165,7 @@ async def test_imorgon(router, settings):
 
 @pytest.mark.asyncio
 async def test_a_shortened_eve_shows_its_note(router, settings):
+    router.reply("GET", "/api/hours", json_body=hours_now("2027-01-04T09:00:00+01:00"))
     router.reply(
         "GET",
         "/api/hours/days",
@@ -174,6 +192,7 @@ async def test_a_shortened_eve_shows_its_note(router, settings):
 async def test_other_hours_without_a_note_are_called_out(router, settings):
     week = {"timezone": "Europe/Stockholm", "days": [dict(entry) for entry in CHRISTMAS_WEEK["days"]]}
     week["days"][2] = day("2026-12-23", "onsdag", "10:00", "14:00")
+    router.reply("GET", "/api/hours", json_body=hours_now())
     router.reply("GET", "/api/hours/days", json_body=week)
 
     texts, _ = await run_action(settings, {"weekday": "onsdag"})
@@ -185,6 +204,7 @@ async def test_other_hours_without_a_note_are_called_out(router, settings):
 
 @pytest.mark.asyncio
 async def test_a_weekday_value_without_diacritics_and_in_capitals_is_understood(router, settings):
+    router.reply("GET", "/api/hours", json_body=hours_now())
     router.reply("GET", "/api/hours/days", json_body=CHRISTMAS_WEEK)
 
     texts, _ = await run_action(settings, {"weekday": "Lordag"})
@@ -194,17 +214,78 @@ async def test_a_weekday_value_without_diacritics_and_in_capitals_is_understood(
 
 @pytest.mark.asyncio
 async def test_an_unknown_weekday_value_gets_the_general_answer(router, settings):
-    router.reply(
-        "GET",
-        "/api/hours",
-        json_body={"open": True, "opens_at": None, "closes_at": "2026-12-21T17:00:00+01:00", "timezone": "Europe/Stockholm"},
-    )
+    router.reply("GET", "/api/hours", json_body=hours_now())
     router.reply("GET", "/api/hours/days", json_body=CHRISTMAS_WEEK)
 
     texts, events = await run_action(settings, {"weekday": "påskafton"})
 
     assert events == RESET
     assert texts[0].startswith("Kontaktcenter har öppet nu till kl. 17.00.\n")
+
+
+FIRST_WEEK_OF_DECEMBER = {
+    "timezone": "Europe/Stockholm",
+    "days": [
+        day("2026-12-04", "fredag", "08:00", "17:00"),
+        day("2026-12-05", "lördag", None, None),
+        day("2026-12-06", "söndag", None, None),
+        day("2026-12-07", "måndag", "08:00", "17:00"),
+        day("2026-12-08", "tisdag", "08:00", "17:00"),
+        day("2026-12-09", "onsdag", "08:00", "17:00"),
+        day("2026-12-10", "torsdag", "08:00", "18:00"),
+    ],
+}
+FRIDAY_4_DECEMBER_16 = hours_now("2026-12-04T16:00:00+01:00", closes_at="2026-12-04T17:00:00+01:00")
+MONDAY_30_NOVEMBER = datetime(2026, 11, 30, 10, 0, tzinfo=STOCKHOLM)
+
+
+@pytest.mark.asyncio
+async def test_imorgon_is_the_routers_tomorrow_not_the_actions(router, settings):
+    # The router's clock is fixed at Friday 4 December; the action's own clock says Monday 30 November.
+    router.reply("GET", "/api/hours", json_body=FRIDAY_4_DECEMBER_16)
+    router.reply("GET", "/api/hours/days", json_body=FIRST_WEEK_OF_DECEMBER)
+
+    texts, events = await run_action(settings, {"weekday": "imorgon"}, now=MONDAY_30_NOVEMBER)
+
+    assert events == RESET
+    assert texts == [f"I morgon, lördag 5 december, har kontaktcenter stängt.\n{PHONE_LINE}"]
+    assert [request.path for request in router.requests] == ["/api/hours", "/api/hours/days"]
+    assert router.requests[-1].query == {"from": "2026-12-04", "days": "7"}
+
+
+@pytest.mark.asyncio
+async def test_the_general_answer_looks_ahead_from_the_routers_today(router, settings):
+    router.reply("GET", "/api/hours", json_body=FRIDAY_4_DECEMBER_16)
+    router.reply("GET", "/api/hours/days", json_body=FIRST_WEEK_OF_DECEMBER)
+
+    texts, _ = await run_action(settings, {}, now=MONDAY_30_NOVEMBER)
+
+    assert texts == [f"Kontaktcenter har öppet nu till kl. 17.00.\n{WEEK}\n{PHONE_LINE}"]
+    assert router.requests[-1].query == {"from": "2026-12-04", "days": "7"}
+
+
+@pytest.mark.asyncio
+async def test_the_routers_at_is_read_in_the_schedules_time_zone(router, settings):
+    # 23:30 UTC on Friday 4 December is 00:30 on Saturday 5 December in Stockholm.
+    router.reply("GET", "/api/hours", json_body=hours_now("2026-12-04T23:30:00+00:00", is_open=False, closes_at=None))
+    router.reply("GET", "/api/hours/days", json_body=FIRST_WEEK_OF_DECEMBER)
+
+    texts, _ = await run_action(settings, {"weekday": "idag"}, now=MONDAY_30_NOVEMBER)
+
+    assert texts == [f"I dag, lördag 5 december, har kontaktcenter stängt.\n{PHONE_LINE}"]
+    assert router.requests[-1].query == {"from": "2026-12-05", "days": "7"}
+
+
+@pytest.mark.asyncio
+async def test_a_router_without_at_leaves_today_to_the_actions_clock(router, settings):
+    router.reply("GET", "/api/hours", json_body=hours_now(None))
+    router.reply("GET", "/api/hours/days", json_body=CHRISTMAS_WEEK)
+
+    texts, events = await run_action(settings, {"weekday": "imorgon"})
+
+    assert events == RESET
+    assert texts == [f"I morgon, tisdag 22 december, har kontaktcenter öppet 08.00–17.00.\n{PHONE_LINE}"]
+    assert router.requests[-1].query == {"from": "2026-12-21", "days": "7"}
 
 
 OFFLINE_NOW = (
@@ -248,6 +329,7 @@ async def test_router_down_and_a_closed_weekday(router_down):
 
 @pytest.mark.asyncio
 async def test_router_timeout_answers_from_the_configured_week(router, settings):
+    router.reply("GET", "/api/hours", json_body=hours_now())
     router.reply("GET", "/api/hours/days", json_body=CHRISTMAS_WEEK, delay=1.0)
 
     texts, events = await run_action(settings, {"weekday": "torsdag"})
@@ -285,7 +367,21 @@ async def test_garbage_answers_from_the_configured_week(router, settings, hours,
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("at", ["at ten", "2026-12-21T10:00:00", "", 1766307600, True])
+async def test_a_malformed_at_answers_from_the_configured_week(router, settings, at):
+    router.reply("GET", "/api/hours", json_body={**hours_now(), "at": at})
+    router.reply("GET", "/api/hours/days", json_body=CHRISTMAS_WEEK)
+
+    texts, events = await run_action(settings, {"weekday": "torsdag"})
+
+    assert events == RESET
+    assert texts == [OFFLINE_THURSDAY]
+    assert [request.path for request in router.requests] == ["/api/hours"]
+
+
+@pytest.mark.asyncio
 async def test_a_days_answer_without_the_requested_date_answers_from_the_configured_week(router, settings):
+    router.reply("GET", "/api/hours", json_body=hours_now())
     router.reply("GET", "/api/hours/days", json_body={"timezone": "Europe/Stockholm", "days": CHRISTMAS_WEEK["days"][:2]})
 
     texts, _ = await run_action(settings, {"weekday": "torsdag"})

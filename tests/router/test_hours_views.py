@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from router.core import clock as clock_module
 from router.core.clock import Clock
 from router.core.keys import CLOCK_KEY
 from router.hours import setup_hours
@@ -21,8 +23,9 @@ pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
-def clock() -> Clock:
-    # Monday 30 November 2026, 10:00 in Stockholm.
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    # Monday 30 November 2026, 10:00 in Stockholm; the clock stands still so that "at" is exact.
+    monkeypatch.setattr(clock_module, "time", SimpleNamespace(monotonic=lambda: 0.0))
     return Clock(start=datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc))
 
 
@@ -51,6 +54,7 @@ async def test_closed_friday_evening_opens_monday(client) -> None:
         "open": False,
         "opens_at": "2026-11-30T08:00:00+01:00",
         "closes_at": None,
+        "at": "2026-11-27T18:30:00+01:00",
         "timezone": "Europe/Stockholm",
     }
 
@@ -62,6 +66,7 @@ async def test_open_gives_closing_time_in_stockholm_offset(client) -> None:
         "open": True,
         "opens_at": None,
         "closes_at": "2026-07-02T18:00:00+02:00",
+        "at": "2026-07-02T08:30:00+02:00",
         "timezone": "Europe/Stockholm",
     }
 
@@ -80,6 +85,7 @@ async def test_at_without_offset_is_stockholm_local_time(client) -> None:
     _, body = await get_hours(client, "2026-07-01T16:30")
     assert body["open"] is True
     assert body["closes_at"] == "2026-07-01T17:00:00+02:00"
+    assert body["at"] == "2026-07-01T16:30:00+02:00"
 
 
 async def test_unencoded_plus_in_the_query_still_means_an_offset(client) -> None:
@@ -92,12 +98,14 @@ async def test_default_is_now_from_the_clock(client, clock: Clock) -> None:
     status, body = await get_hours(client)
     assert status == 200
     assert body["open"] is True and body["closes_at"] == "2026-11-30T17:00:00+01:00"
+    assert body["at"] == "2026-11-30T10:00:00+01:00"
     clock.set(datetime(2026, 12, 24, 9, 0, tzinfo=timezone.utc))
     _, body = await get_hours(client)
     assert body == {
         "open": False,
         "opens_at": "2026-12-28T08:00:00+01:00",
         "closes_at": None,
+        "at": "2026-12-24T10:00:00+01:00",
         "timezone": "Europe/Stockholm",
     }
 
