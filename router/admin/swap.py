@@ -57,6 +57,8 @@ class RasaApi:
         """The file name of the model the Rasa at `url` serves (None when it has none)."""
         try:
             async with self.http.get(f"{url}/status", params={"token": self.token}, timeout=STATUS_TIMEOUT) as response:
+                if response.status == 409:  # Rasa is up but has no model: loading the one it was given failed
+                    raise RasaError("no_model", "Rasa har ingen modell laddad.")
                 if response.status != 200:
                     raise RasaError("rasa_unavailable", f"Rasa svarade {response.status} på /status.")
                 body = await response.json(content_type=None)
@@ -135,16 +137,22 @@ class RasaProcessLauncher:
         deadline = time.monotonic() + self._start_seconds
         while time.monotonic() < deadline:
             if process.returncode is not None:
-                tail = " | ".join(output) or "ingen utskrift"
-                raise RasaError("model_does_not_load", f"Modellen gick inte att starta (felkod {process.returncode}): {tail[-1500:]}")
+                raise RasaError("model_does_not_load", f"Modellen gick inte att starta (felkod {process.returncode}): {_tail(output)}")
             try:
                 serving = await self._api.serving_file(url)
-            except RasaError:
+            except RasaError as error:
+                if error.code == "no_model":
+                    raise RasaError("model_does_not_load", f"Modellen gick inte att ladda: {_tail(output)}") from None
                 serving = None
             if serving and Path(serving).name == model.name and await self._api.parses(url):
                 return
             await asyncio.sleep(1)
         raise RasaError("stand_in_timeout", f"Modellen svarade inte inom {self._start_seconds:.0f} sekunder; inget byttes.")
+
+
+def _tail(output: deque[str]) -> str:
+    """Rasa's last lines, the error among them."""
+    return (" | ".join(output) or "ingen utskrift")[-1500:]
 
 
 async def _collect(process: asyncio.subprocess.Process, output: deque[str]) -> None:

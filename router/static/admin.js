@@ -1,28 +1,16 @@
 // Administration pages: inbox, training data and responses, train/evaluate/deploy, history.
-// Every POST carries the session's CSRF token in X-CSRF-Token. Text from the server is inserted with
+// Requests go through console-api.js (CSRF token, login on a lost session). Text from the server is inserted with
 // textContent only. The dashboard and audit pages are rendered on the server (charts are inline SVG).
 "use strict";
 
 (function () {
   const el = (id) => document.getElementById(id);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const section = document.querySelector("main[data-section]").dataset.section;
   const statusLine = el("admin-status");
 
   function say(text) { statusLine.textContent = text; }
 
-  async function api(method, path, body) {
-    const headers = { "X-CSRF-Token": csrf };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(path, {
-      method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status === 401) { location.href = "/agent/login?next=admin"; throw new Error("Du behöver logga in."); }
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.message || "Något gick fel.");
-    return data;
-  }
+  const api = window.hbgConsoleApi("/agent/login?next=admin");
 
   // Runs a change: disables the control while it runs and reports the outcome in the status line.
   async function attempt(control, waiting, action) {

@@ -1,10 +1,9 @@
 // The agent console: queue, chats in progress, left messages, and the selected chat.
-// Every POST carries the session's CSRF token in X-CSRF-Token. Live updates come over /ws/agent.
+// Requests go through console-api.js (CSRF token, login on a lost session). Live updates come over /ws/agent.
 "use strict";
 
 (function () {
   const el = (id) => document.getElementById(id);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const consoleStatus = el("console-status");
   const transcript = el("transcript");
   let me = null;
@@ -17,18 +16,7 @@
 
   const SENDERS = { resident: "Invånare", bot: "Chattrobot", agent: "Kommunvägledare", system: "System" };
 
-  async function api(method, path, body) {
-    const headers = { "X-CSRF-Token": csrf };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(path, {
-      method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status === 401) { location.href = "/agent/login"; throw new Error("Du behöver logga in."); }
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.message || "Något gick fel.");
-    return data;
-  }
+  const api = window.hbgConsoleApi("/agent/login");
 
   function say(text) { consoleStatus.textContent = text; }
 

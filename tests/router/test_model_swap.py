@@ -157,8 +157,10 @@ args = sys.argv[1:]
 if args[0] != "run" or "--enable-api" not in args:
     sys.exit("bad arguments")
 model = args[args.index("--model") + 1]
+print("Loading model", model, flush=True)
+if "unloadable" in model:
+    print("rasa.core.agent - Could not load model due to the model is not a tar.gz archive", flush=True)
 if "broken" in model:
-    print("Loading model", model)
     print("rasa.shared.exceptions.InvalidModelError: the model is broken")
     sys.exit(1)
 port = int(args[args.index("--port") + 1])
@@ -166,16 +168,19 @@ token = args[args.index("--auth-token") + 1]
 assert args[args.index("--interface") + 1] == "127.0.0.1"
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    def _json(self, body):
+    def _json(self, body, status=200):
         data = json.dumps(body).encode()
-        self.send_response(200 if ("token=" + token) in self.path else 401)
+        self.send_response(status if ("token=" + token) in self.path else 401)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 
     def do_GET(self):
-        self._json({"model_file": model.rsplit("/", 1)[-1]})
+        if "unloadable" in model:  # what Rasa does when the model fails to load: it serves without one
+            self._json({"status": "failure", "message": "No agent loaded.", "code": 409}, 409)
+        else:
+            self._json({"model_file": model.rsplit("/", 1)[-1]})
 
     def do_POST(self):
         self.rfile.read(int(self.headers["Content-Length"]))
@@ -230,3 +235,13 @@ async def test_a_stand_in_that_never_answers_is_stopped_after_the_deadline(tmp_p
     assert refused.value.code == "stand_in_timeout"
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_file.read_text()), 0)  # stopped and reaped
+
+
+async def test_a_stand_in_that_serves_without_a_model_is_refused_at_once(fake_rasa_bin, tmp_path):
+    async with aiohttp.ClientSession() as http:
+        launcher = RasaProcessLauncher(RasaApi(http, TOKEN), fake_rasa_bin, tmp_path, dict(os.environ), start_seconds=30)
+        with pytest.raises(RasaError) as refused:
+            async with launcher.serving(Path("/models/unloadable.tar.gz")):
+                pytest.fail("a model that did not load must not be served")
+    assert refused.value.code == "model_does_not_load"
+    assert "not a tar.gz archive" in refused.value.message
