@@ -13,13 +13,18 @@
   const api = window.hbgConsoleApi("/agent/login?next=admin");
 
   // Runs a change: disables the control while it runs and reports the outcome in the status line.
+  // Resolves to true when the action succeeded.
   async function attempt(control, waiting, action) {
     if (control) control.disabled = true;
     say(waiting);
-    try { const done = await action(); if (done) say(done); }
-    catch (error) { say(error.message); }
+    try { const done = await action(); if (done) say(done); return true; }
+    catch (error) { say(error.message); return false; }
     finally { if (control) control.disabled = false; }
   }
+
+  // A deploy first starts a stand-in Rasa with the new model, which answers the residents during the swap.
+  const SWAPPING = "Startar den nya modellen vid sidan av och byter sedan – chatten svarar hela tiden. Det tar 1–3 minuter …";
+  const swapTook = (result) => `klart på ${Math.round(result.total_seconds)} s, varav själva bytet ${Math.round(result.swap_seconds)} s`;
 
   function node(tag, text, attributes) {
     const element = document.createElement(tag);
@@ -255,8 +260,11 @@
       await loadHistory();
     }
 
-    async function showEvaluation(modelId) {
+    let shownModel = null; // the model whose evaluation is open
+
+    async function showEvaluation(modelId, focus = true) {
       const data = await api("GET", `/api/admin/models/${modelId}/evaluation`);
+      shownModel = modelId;
       const box = el("evaluation");
       box.hidden = false;
       const evaluation = data.evaluation || {};
@@ -291,24 +299,33 @@
       const image = el("confusion-image");
       image.hidden = !evaluation.confusion_matrix;
       if (evaluation.confusion_matrix) image.src = `/api/admin/models/${modelId}/confusion.png?t=${Date.now()}`;
-      el("evaluation-heading").focus();
+      if (focus) el("evaluation-heading").focus();
+    }
+
+    // After a deploy or rollback: the lists, and the open evaluation's comparison with the model in service.
+    async function refreshAfterSwap() {
+      await loadModels();
+      if (shownModel !== null) await showEvaluation(shownModel, false);
     }
 
     async function loadHistory() {
       const { history } = await api("GET", "/api/admin/history");
       const kinds = { startup: "Vid start", deploy: "Driftsättning", rollback: "Återställning" };
+      const inService = history.find((entry) => entry.serving);
       el("history-table").querySelector("tbody").replaceChildren(...history.map((entry) => {
         const tr = document.createElement("tr");
         cells(tr, [when(entry.from), entry.until ? when(entry.until) : "nu", entry.model.name, score(entry.model.macro_f1),
           (kinds[entry.kind] || entry.kind) + (entry.override_reason ? ` (förbi spärren: ${entry.override_reason})` : ""), entry.actor]);
         const td = document.createElement("td");
-        if (!entry.serving && entry.model.exists) {
+        if (entry.model.exists && !(inService && inService.model.id === entry.model.id)) {
           const back = node("button", "Återställ", { type: "button", class: "secondary", "aria-label": "Återställ till " + entry.model.name });
-          back.addEventListener("click", () => attempt(back, "Byter modell …", async () => {
-            const result = await api("POST", `/api/admin/models/${entry.model.id}/rollback`);
-            await loadModels();
-            return `Återställd till ${result.model.name} (bytet tog ${result.swap_seconds} s).`;
-          }));
+          back.addEventListener("click", async () => {
+            const done = await attempt(back, SWAPPING, async () => {
+              const result = await api("POST", `/api/admin/models/${entry.model.id}/rollback`);
+              return `Återställd till ${result.model.name} (${swapTook(result)}).`;
+            });
+            if (done) await refreshAfterSwap();
+          });
           td.appendChild(back);
         }
         tr.appendChild(td);
@@ -330,15 +347,14 @@
         return "Korsvalideringen startade.";
       });
     });
-    el("deploy-form").addEventListener("submit", (event) => {
+    el("deploy-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       const reason = el("override-reason").value.trim();
-      attempt(el("deploy-button"), "Byter modell …", async () => {
+      const done = await attempt(el("deploy-button"), SWAPPING, async () => {
         const result = await api("POST", `/api/admin/models/${el("deploy-model").value}/deploy`, reason ? { override_reason: reason } : {});
-        await loadModels();
-        await showEvaluation(result.model.id);
-        return `${result.model.name} är i drift (bytet tog ${result.swap_seconds} s).`;
+        return `${result.model.name} är i drift (${swapTook(result)}).`;
       });
+      if (done) await refreshAfterSwap();
     });
     await loadModels();
     const { job } = await api("GET", "/api/admin/job");

@@ -1,0 +1,479 @@
+"""The administration's "Träna och driftsätt" page (/admin/models) in a real browser, with the real router
+app and admin.js, but no real Rasa: the model API is faked as in tests/router/test_admin_fixtures.py
+(FakeModelServer for the main Rasa's /status and PUT /model, FakeStandIns for the stand-in started during a
+swap). An administrator logs in, opens the candidate model's evaluation, deploys it, rolls back from the
+history, and sees a stand-in that does not start leave the model in service alone. axe-core runs on the
+page after the deploy; screenshots at 1280 and 320 px go to test-artifacts/admin/. The swap with a real Rasa
+is tested at API level in tests/e2e/test_admin_retrain.py."""
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import struct
+import threading
+import zlib
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp import web
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from router.accounts import create_agent
+from router.admin.evaluation import CONFUSION_MATRIX
+from router.admin.keys import ADMIN_KEY
+from router.admin.models import TrainedModel
+from router.admin.swap import ModelSwap, RasaApi
+from router.app import create_app
+from router.core.clock import Clock
+from router.core.config import Settings
+from router.core.options import RouterOptions
+from router.keys import BACKGROUND_KEY, DB_KEY, HTTP_KEY
+from router.rasa_upstream import RasaUpstream
+from tests.e2e.widget.conftest import AXE_JS, CHROMIUM_ARGS, PROJECT_ROOT, wait_until
+from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
+from tests.router.test_admin_fixtures import FakeModelServer, FakeStandIns, evaluated_model
+from tests.router.test_admin_fixtures import project  # noqa: F401 - the fixture: a copy of the Rasa project files
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "admin"
+WIDE = {"width": 1280, "height": 800}
+NARROW = {"width": 320, "height": 640}
+ADMIN = "ada"
+SERVING = "20261130-085912-quiet-harbor"  # as `rasa train` names a model
+CANDIDATE = "admin-20261130-095500"        # as the administration's training names one
+WORSE_INTENT = "police_tip"                # the one intent the candidate recognises worse than the model in service
+SWAPPING = "Startar den nya modellen vid sidan av och byter sedan – chatten svarar hela tiden. Det tar 1–3 minuter …"
+IN_SERVICE = re.compile(
+    rf"^{re.escape(CANDIDATE)}\.tar\.gz är i drift \(klart på \d+ s, varav själva bytet \d+ s\)\.$"
+)
+ROLLED_BACK = re.compile(
+    rf"^Återställd till {re.escape(SERVING)}\.tar\.gz \(klart på \d+ s, varav själva bytet \d+ s\)\.$"
+)
+
+
+# --- the router, served on its own event loop in a thread ------------------------------------------------
+
+@dataclass
+class HeldStandIns(FakeStandIns):
+    """FakeStandIns that can be held before the stand-in "starts", so the page can be seen mid-swap."""
+
+    gate: asyncio.Event | None = None
+    held: bool = False
+
+    @asynccontextmanager
+    async def serving(self, model: Path) -> AsyncIterator[str]:
+        if self.gate is not None:
+            self.held = True
+            await self.gate.wait()
+        async with super().serving(model) as url:
+            yield url
+
+
+class AdminSite:
+    """The real router app (create_app) on a free 127.0.0.1 port, with Rasa's model API faked exactly as the
+    `model_server` fixture does, an administrator, and two evaluated models: one in service, one candidate."""
+
+    def __init__(self, project: Path, database: Path) -> None:
+        self.project = project
+        self.database = database
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="admin-router", daemon=True)
+        self._runners: list[web.AppRunner] = []
+        self.url = ""
+
+    def start(self) -> None:
+        self._thread.start()
+        self.call(self._start(), timeout=60)
+
+    def stop(self) -> None:
+        try:
+            self.call(self._stop(), timeout=30)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(10)
+            self.loop.close()
+
+    def call(self, coroutine: Any, timeout: float = 10) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    async def _serve(self, app: web.Application) -> str:
+        runner = web.AppRunner(app)
+        await runner.setup()
+        self._runners.append(runner)
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+    async def _start(self) -> None:
+        rasa = FakeRasa()  # the webhook and the action server's /health: not used by the models page
+        rasa.url = await self._serve(rasa.app())
+        settings = Settings(
+            rasa_url=rasa.url, rasa_token=RASA_TOKEN, actions_url=rasa.url, internal_secret=INTERNAL_SECRET,
+            database_url=f"sqlite+aiosqlite:///{self.database}", settings_dir=PROJECT_ROOT / "settings",
+        )
+        options = RouterOptions(conversation_per_minute=1000, address_per_minute=1000, rasa_timeout_seconds=1)
+        self.app = create_app(settings, clock=Clock(start=MONDAY_10), options=options)  # migrates the database
+        self.url = await self._serve(self.app)
+        rasa.router_url = self.url
+
+        # As the `model_server` fixture: the main Rasa's model API, and a stand-in that "serves" on another one.
+        self.model_server, stand_in = FakeModelServer(), FakeModelServer()
+        main_url = await self._serve(self.model_server.app())
+        stand_in_url = await self._serve(stand_in.app())
+        self.stand_ins = HeldStandIns(stand_in, stand_in_url)
+        self.model_server.stand_ins = self.stand_ins
+        api = RasaApi(self.app[HTTP_KEY], RASA_TOKEN)
+        self.app[ADMIN_KEY].lifecycle.swapper = ModelSwap(api, RasaUpstream(main_url), self.stand_ins, drain_seconds=1)
+
+        async with self.app[DB_KEY]() as session:
+            await create_agent(session, ADMIN, PASSWORD, "Ada Admin", "admin")
+        client = SimpleNamespace(app=self.app)  # what evaluated_model() uses of a test client
+        self.serving = await evaluated_model(client, self.project, SERVING, 0.90, 1.0, age_minutes=60)
+        self.candidate = await evaluated_model(client, self.project, CANDIDATE, 0.92, 1.0)
+        await self._evaluation(self.serving, realistic_evaluation(self.project, 0.90, worse=set()))
+        await self._evaluation(self.candidate, realistic_evaluation(self.project, 0.92, worse={WORSE_INTENT}))
+        self.model_server.serving = self.serving.path
+
+    async def _evaluation(self, model: TrainedModel, evaluation: dict[str, Any]) -> None:
+        """What evaluate_model() stores, with Rasa's confusion matrix where the page fetches it from."""
+        async with self.app[DB_KEY]() as session:
+            stored = await session.get(TrainedModel, model.id)
+            stored.evaluation = evaluation
+            await session.commit()
+        results = self.app[ADMIN_KEY].lifecycle.results_dir / Path(model.path).name.removesuffix(".tar.gz")
+        results.mkdir(parents=True, exist_ok=True)
+        (results / CONFUSION_MATRIX).write_bytes(confusion_matrix_png(len(evaluation["intents"])))
+
+    async def _stop(self) -> None:
+        await self.app[BACKGROUND_KEY].wait()
+        for runner in reversed(self._runners):
+            await runner.cleanup()
+
+    # Server-side state, read and changed on the server's loop
+    def hold_swaps(self) -> None:
+        async def hold() -> None:
+            self.stand_ins.gate = asyncio.Event()
+        self.call(hold())
+
+    def release_swaps(self) -> None:
+        async def release() -> None:
+            self.stand_ins.gate.set()
+            self.stand_ins.gate = None
+        self.call(release())
+
+
+def realistic_evaluation(project: Path, macro_f1: float, worse: set[str]) -> dict[str, Any]:
+    """An evaluation as router/admin/evaluation.py stores it: one row per intent of the held-out set (with its
+    real number of test messages), whose F1 scores average to `macro_f1`. The intents in `worse` score 0.05
+    lower than the pattern, so against a model without them they show as recognised worse."""
+    test_set = yaml.safe_load((project / "tests" / "nlu" / "test_nlu.yml").read_text(encoding="utf-8"))["nlu"]
+    support = {
+        block["intent"]: sum(1 for line in block["examples"].splitlines() if line.strip().startswith("- "))
+        for block in test_set if "intent" in block
+    }
+    names = sorted(support)
+    spread = [((index * 7) % 9 - 4) * 0.015 for index in range(len(names))]  # -0.06 … +0.06, deterministic
+    shift = 0.0
+    for _ in range(20):  # move precision and recall together until the F1 scores average to macro_f1
+        rows = []
+        for name, delta in zip(names, spread):
+            recall = min(1.0, macro_f1 + delta + shift + 0.01)
+            precision = min(1.0, macro_f1 + delta + shift - 0.01)
+            if name in worse:
+                precision, recall = precision - 0.05, recall - 0.05
+            rows.append((name, precision, recall, 2 * precision * recall / (precision + recall)))
+        mean = sum(row[3] for row in rows) / len(rows)
+        shift += macro_f1 - mean
+    assert abs(mean - macro_f1) < 0.0005, mean
+    intents = []
+    for index, (name, precision, recall, f1) in enumerate(rows):
+        confused = {} if recall >= 1.0 else {names[(index + 3) % len(names)]: max(1, round((1 - recall) * support[name]))}
+        intents.append({"intent": name, "precision": round(precision, 4), "recall": round(recall, 4),
+                        "f1": round(f1, 4), "support": support[name], "confused_with": confused})
+    return {"macro_f1": macro_f1, "intents": intents, "emergency_recall": 1.0, "emergency_model_only_recall": 0.9231,
+            "emergency_missed": [], "false_alarm_rate": 0.0125, "confusion_matrix": True}
+
+
+def confusion_matrix_png(size: int, cell: int = 40) -> bytes:
+    """A plain heat map the size of the one `rasa test nlu` draws (about 1200 px square for ~30 intents)."""
+    width = size * cell
+    rows = bytearray()
+    for row in range(size):
+        pixels = b"".join((b"\x08\x30\x6b" if row == column else b"\xde\xeb\xf7") * cell for column in range(size))
+        rows += (b"\x00" + pixels) * cell
+    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))  # noqa: E731
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, width, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def site(project: Path, tmp_path: Path) -> Iterator[AdminSite]:  # noqa: F811 - `project` is the imported fixture
+    running = AdminSite(project, tmp_path / "router.db")
+    running.start()
+    yield running
+    running.stop()
+
+
+# --- the browser -------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if not executable:
+        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@contextmanager
+def admin_page(browser: Browser, site: AdminSite, failing: tuple[tuple[int, str], ...] = ()) -> Iterator[Page]:
+    """A page in a fresh context, under the router's real Content-Security-Policy. Afterwards no JavaScript or
+    CSP error may have happened, no request may have left the router, and the only error responses must be
+    `failing` ((status, path) in order)."""
+    context = browser.new_context(viewport=WIDE, locale="sv-SE", timezone_id="Europe/Stockholm")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    foreign: list[str] = []
+    failed: list[tuple[int, str]] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda message: errors.append(message.text)
+        if message.type == "error" and not message.text.startswith("Failed to load resource")  # in `failed`
+        else None,
+    )
+    page.on("request", lambda request: None if request.url.startswith((site.url, "data:")) else foreign.append(request.url))
+    page.on("response", lambda response: failed.append((response.status, response.url.removeprefix(site.url)))
+            if response.status >= 400 else None)
+    try:
+        yield page
+    finally:
+        context.close()
+    assert errors == [], f"JavaScript or CSP errors on the page: {errors}"
+    assert foreign == [], f"requests outside the router: {foreign}"
+    assert failed == list(failing), f"error responses: {failed}"
+
+
+class ModelsPage:
+    """/admin/models, reached by role, accessible name and the ids admin.js fills in."""
+
+    def __init__(self, page: Page, site: AdminSite) -> None:
+        self.page = page
+        self.site = site
+        self.status = page.get_by_role("status").and_(page.locator("#admin-status"))
+        self.models = page.get_by_role("table", name="Tränade modeller (nyast först)")
+        self.history = page.locator("#history-table tbody tr")
+        self.evaluation = page.get_by_role("region", name="Utvärdering")
+        self.deploy_button = page.get_by_role("button", name="Driftsätt modellen")
+
+    def log_in(self) -> None:
+        self.page.goto(self.site.url + "/agent/login?next=admin")
+        self.page.get_by_label("Användarnamn").fill(ADMIN)
+        self.page.get_by_label("Lösenord").fill(PASSWORD)
+        self.page.get_by_role("button", name="Logga in").click()
+        expect(self.page).to_have_url(self.site.url + "/admin")
+        self.page.goto(self.site.url + "/admin/models")
+        expect(self.page.get_by_role("link", name="Träna och driftsätt")).to_have_attribute("aria-current", "page")
+        expect(self.page.locator("#models-table tbody tr")).to_have_count(2)
+        expect(self.history).not_to_have_count(0)
+
+    def model_row(self, name: str):
+        return self.models.locator("tbody tr").filter(has=self.page.get_by_role("cell", name=f"{name}.tar.gz", exact=True))
+
+    def expect_in_service(self, serving: str, other: str) -> None:
+        expect(self.model_row(serving).locator("td").nth(4)).to_have_text("I drift")
+        expect(self.model_row(other).locator("td").nth(4)).to_have_text("")
+
+    def open_evaluation(self, name: str) -> None:
+        self.page.get_by_role("button", name=f"Visa utvärdering av {name}.tar.gz").click()
+        expect(self.evaluation).to_be_visible()
+        expect(self.page.locator("#evaluation-summary p").first).to_have_text(re.compile(rf"^Ny modell {re.escape(name)}\.tar\.gz:"))
+        expect(self.page.get_by_role("heading", name="Utvärdering")).to_be_focused()
+
+    def history_rows(self) -> list[list[str]]:
+        """Each row's from, until, model, macro-F1, kind and actor (newest first)."""
+        return self.history.evaluate_all("rows => rows.map(r => [...r.cells].slice(0, 6).map(c => c.textContent))")
+
+
+def expect_no_sideways_scrolling(page: Page) -> None:
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"the page scrolls sideways at {width[1]} px: {width[0]} px wide"
+
+
+def photograph(page: Page, name: str) -> None:
+    """Full-page screenshots at 1280 and 320 px; at 320 px the page must not scroll sideways."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for label, viewport in (("1280", WIDE), ("320", NARROW)):
+        page.set_viewport_size(viewport)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
+        expect_no_sideways_scrolling(page)
+    page.set_viewport_size(WIDE)
+
+
+def expect_captions_fit(page: Page) -> None:
+    """At 320 px the tables scroll sideways inside themselves; their captions still name them and wrap within
+    the screen instead of being cut off at its edge."""
+    page.set_viewport_size(NARROW)
+    for name in ("Tränade modeller (nyast först)", "Per intent: ny modell jämförd med modellen i drift"):
+        table = page.get_by_role("table", name=name)
+        expect(table).to_be_visible()
+        right = table.locator("caption").evaluate("c => c.getBoundingClientRect().right")
+        assert right <= NARROW["width"], f"the caption {name!r} reaches {right} px"
+    page.set_viewport_size(WIDE)
+
+
+def run_axe(page: Page) -> list[dict[str, Any]]:
+    """axe-core's violations, axe evaluated through the DevTools protocol, so the page keeps its real CSP (an
+    injected script tag would need bypass_csp)."""
+    if not AXE_JS.exists():
+        pytest.fail("axe-core is not installed: run `npm ci --prefix tests/e2e`")
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;undefined")
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document);
+            return {passes: r.passes.length,
+                    violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                                        nodes: v.nodes.map(n => n.target.join(' '))}))};
+        }"""
+    )
+    assert result["passes"] > 20, result  # axe really looked at the page
+    return result["violations"]
+
+
+# --- the tests ---------------------------------------------------------------------------------------------
+
+def test_deploy_a_candidate_and_roll_back_from_the_history(browser: Browser, site: AdminSite) -> None:
+    with admin_page(browser, site) as page:
+        models = ModelsPage(page, site)
+        models.log_in()
+
+        # Both models, newest first, with their scores; the one Rasa serves is marked.
+        rows = models.models.locator("tbody tr")
+        expect(rows.nth(0).locator("td").nth(0)).to_have_text(f"{CANDIDATE}.tar.gz")
+        expect(rows.nth(1).locator("td").nth(0)).to_have_text(f"{SERVING}.tar.gz")
+        expect(models.model_row(CANDIDATE).locator("td").nth(2)).to_have_text("0.920")
+        expect(models.model_row(SERVING).locator("td").nth(2)).to_have_text("0.900")
+        expect(models.model_row(CANDIDATE).locator("td").nth(3)).to_have_text("100.0 %")
+        models.expect_in_service(SERVING, CANDIDATE)
+        assert models.history_rows() == [["2026-11-30 10:00", "nu", f"{SERVING}.tar.gz", "0.900", "Vid start", "system"]]
+        expect(models.evaluation).to_be_hidden()
+
+        # The candidate's evaluation: scores side by side, the gate, per intent, the confusion matrix.
+        models.open_evaluation(CANDIDATE)
+        summary = page.locator("#evaluation-summary")
+        expect(summary).to_contain_text(f"Ny modell {CANDIDATE}.tar.gz: makro-F1 0.920, akutfall fångade 100.0 %.")
+        expect(summary).to_contain_text(f"I drift {SERVING}.tar.gz: makro-F1 0.900, akutfall fångade 100.0 %.")
+        expect(page.locator("#gate")).to_have_text("Spärren släpper igenom modellen.")
+        expect(page.get_by_label("Motivering för att gå förbi spärren (minst 10 tecken)")).to_be_hidden()
+        intents = page.get_by_role("table", name="Per intent: ny modell jämförd med modellen i drift").locator("tbody tr")
+        expected = realistic_evaluation(site.project, 0.92, worse={WORSE_INTENT})["intents"]
+        expect(intents).to_have_count(len(expected))
+        first = expected[0]
+        expect(intents.first.locator("td")).to_have_text(
+            [first["intent"], f"{first['precision']:.3f}", f"{first['recall']:.3f}", f"{first['f1']:.3f}",
+             re.compile(r"^0\.\d{3}$"), str(first["support"])])
+        expect(intents.and_(page.locator(".worse"))).to_have_count(1)
+        expect(intents.and_(page.locator(".worse")).locator("td").first).to_have_text(WORSE_INTENT)
+        matrix = page.get_by_role("img", name="Förväxlingsmatris för intenten i testuppsättningen")
+        expect(matrix).to_be_visible()
+        page.wait_for_function("() => document.getElementById('confusion-image').naturalWidth > 0")  # it loaded
+        shown, room = page.evaluate("() => [document.getElementById('confusion-image').getBoundingClientRect().width,"
+                                    " document.getElementById('evaluation').clientWidth]")
+        assert 0 < shown <= room, (shown, room)
+
+        # Deploy: while the stand-in starts, the button is disabled and the status line says what happens.
+        expect(models.deploy_button).to_be_enabled()
+        site.hold_swaps()
+        models.deploy_button.click()
+        expect(models.status).to_have_text(SWAPPING)
+        expect(models.deploy_button).to_be_disabled()
+        wait_until(lambda: site.stand_ins.held, what="the deploy to reach the stand-in", page=page)
+        assert site.model_server.loads == []
+        site.release_swaps()
+        expect(models.status).to_have_text(IN_SERVICE)
+        assert site.stand_ins.started == [f"{CANDIDATE}.tar.gz"]
+        assert site.model_server.loads == [site.candidate.path] and site.model_server.serving == site.candidate.path
+        models.expect_in_service(CANDIDATE, SERVING)
+        expect(page.locator("#evaluation-summary p").nth(1)).to_have_text(re.compile(rf"^I drift {re.escape(CANDIDATE)}"))
+        expect(models.history).to_have_count(2)
+        deployed, startup = models.history_rows()
+        assert deployed[1:] == ["nu", f"{CANDIDATE}.tar.gz", "0.920", "Driftsättning", ADMIN], deployed
+        assert startup == ["2026-11-30 10:00", deployed[0], f"{SERVING}.tar.gz", "0.900", "Vid start", "system"], startup
+        assert re.fullmatch(r"2026-11-30 10:0\d", deployed[0]), deployed  # the router's clock, in Stockholm time
+        expect(models.history.nth(0).get_by_role("button")).to_have_count(0)  # the model in service: no rollback
+
+        # axe-core and screenshots with everything shown: the evaluation, the history with a rollback button.
+        violations = run_axe(page)
+        assert violations == [], violations
+        photograph(page, "models-after-deploy")
+        expect_captions_fit(page)
+
+        # Roll back from the history.
+        models.history.nth(1).get_by_role("button", name=f"Återställ till {SERVING}.tar.gz").click()
+        expect(models.status).to_have_text(ROLLED_BACK)
+        assert site.model_server.serving == site.serving.path
+        assert site.model_server.loads == [site.candidate.path, site.serving.path]
+        models.expect_in_service(SERVING, CANDIDATE)
+        expect(models.history).to_have_count(3)
+        history = models.history_rows()
+        assert [row[2:] for row in history] == [
+            [f"{SERVING}.tar.gz", "0.900", "Återställning", ADMIN],
+            [f"{CANDIDATE}.tar.gz", "0.920", "Driftsättning", ADMIN],
+            [f"{SERVING}.tar.gz", "0.900", "Vid start", "system"],
+        ], history
+        assert [row[1] for row in history] == ["nu", history[0][0], history[1][0]], history
+        expect(models.history.nth(1).get_by_role("button", name=f"Återställ till {CANDIDATE}.tar.gz")).to_be_visible()
+        # The model in service is offered no rollback, on any of its rows; the open evaluation compares anew.
+        expect(models.history.nth(2).get_by_role("button")).to_have_count(0)
+        expect(page.locator("#evaluation-summary p").nth(1)).to_have_text(re.compile(rf"^I drift {re.escape(SERVING)}"))
+        photograph(page, "models-after-rollback")
+
+
+def test_a_model_that_does_not_start_leaves_the_model_in_service(browser: Browser, site: AdminSite) -> None:
+    site.stand_ins.fail = True
+    with admin_page(browser, site, failing=((502, f"/api/admin/models/{site.candidate.id}/deploy"),)) as page:
+        models = ModelsPage(page, site)
+        models.log_in()
+        models.open_evaluation(CANDIDATE)
+        models.deploy_button.click()
+        expect(models.status).to_have_text("Modellen gick inte att starta (felkod 1): trasig modell")
+        expect(models.deploy_button).to_be_enabled()  # it may be tried again
+        assert site.stand_ins.started == [] and site.model_server.loads == []
+        assert site.model_server.serving == site.serving.path
+        page.reload()  # what the server says now, not what the page kept
+        expect(page.locator("#models-table tbody tr")).to_have_count(2)
+        models.expect_in_service(SERVING, CANDIDATE)
+        expect(models.history).to_have_count(1)
+        assert models.history_rows() == [["2026-11-30 10:00", "nu", f"{SERVING}.tar.gz", "0.900", "Vid start", "system"]]
+        assert not (site.project / "models" / "in-service").exists()
+
+
+def test_the_deploy_button_is_off_for_the_model_in_service(browser: Browser, site: AdminSite) -> None:
+    with admin_page(browser, site) as page:
+        models = ModelsPage(page, site)
+        models.log_in()
+        models.open_evaluation(SERVING)
+        expect(models.deploy_button).to_be_disabled()  # when the page shows it: off
+        models.open_evaluation(CANDIDATE)
+        models.deploy_button.click()
+        expect(models.status).to_have_text(IN_SERVICE)
+        expect(page.locator("#evaluation-summary p").nth(1)).to_have_text(re.compile(rf"^I drift {re.escape(CANDIDATE)}"))
+        expect(models.deploy_button).to_be_disabled(timeout=2000)
+
+
+def test_the_models_page_passes_axe_at_320_px(browser: Browser, site: AdminSite) -> None:
+    with admin_page(browser, site) as page:
+        models = ModelsPage(page, site)
+        models.log_in()
+        models.open_evaluation(CANDIDATE)
+        page.set_viewport_size(NARROW)
+        assert run_axe(page) == []
