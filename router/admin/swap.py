@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import time
 from collections import deque
@@ -38,7 +39,9 @@ STATUS_TIMEOUT = aiohttp.ClientTimeout(total=10)
 PROBE_TIMEOUT = aiohttp.ClientTimeout(total=5)
 STAND_IN_START_SECONDS = 600
 STAND_IN_STOP_SECONDS = 20
-OUTPUT_LINES = 12
+OUTPUT_LINES = 40
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_FAILURE = re.compile(r"ERROR|Error|error|No valid model|Could not|Traceback")
 PROBE_TEXT = "hej"
 
 
@@ -151,15 +154,16 @@ class RasaProcessLauncher:
 
 
 def _tail(output: deque[str]) -> str:
-    """Rasa's last lines, the error among them."""
-    return (" | ".join(output) or "ingen utskrift")[-1500:]
+    """What Rasa said about the failure: its last error lines, or else its last lines."""
+    errors = [line for line in output if _FAILURE.search(line)]
+    return (" | ".join(errors[-4:] or list(output)[-4:]) or "ingen utskrift")[-1500:]
 
 
 async def _collect(process: asyncio.subprocess.Process, output: deque[str]) -> None:
     assert process.stdout is not None
     while line := await process.stdout.readline():
-        text = line.decode("utf-8", "replace").strip()
-        if text:
+        text = _ANSI.sub("", line.decode("utf-8", "replace")).strip()
+        if text and "DeprecationWarning" not in text:
             output.append(text[:300])
 
 
