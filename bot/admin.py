@@ -17,11 +17,13 @@ import aiohttp
 
 from router.admin.config import load_admin_config, project_dir
 from router.admin.inbox import REASONS
-from router.admin.services import AdminServices, build_services, drain_seconds
+from router.admin.services import AdminServices, build_services
 from router.core.config import Settings
 from router.core.db import create_engine, create_session_maker, migrate
 from router.core.options import RouterOptions
 from router.errors import ClientError
+from router.pubsub import LocalPubSub
+from router.rasa_diversion import Diversion, drain_seconds
 from router.rasa_upstream import RasaUpstream
 
 PROGRESS_SECONDS = 5
@@ -41,10 +43,17 @@ async def admin_services() -> AsyncIterator[AdminServices]:
         async with aiohttp.ClientSession() as http:
             yield build_services(
                 create_session_maker(engine), _now, load_admin_config(settings.settings_dir), project_dir(),
-                http, RasaUpstream(settings.rasa_url), settings.rasa_token, drain_seconds(RouterOptions.from_env()),
+                # Deploys go through the router (`_through_router`): this diversion is never used.
+                http, Diversion(LocalPubSub(), RasaUpstream(settings.rasa_url), http, "cli", _only_cli,
+                                drain_seconds(RouterOptions.from_env())),
+                settings.rasa_token,
             )
     finally:
         await engine.dispose()
+
+
+async def _only_cli() -> set[str]:
+    return {"cli"}
 
 
 def _actor(args: argparse.Namespace) -> str:

@@ -1,6 +1,7 @@
 """The application factory: `create_app(settings)` is used by `python -m router` and by the tests."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from collections.abc import AsyncIterator
@@ -32,6 +33,7 @@ from router.keys import (
     CANNED_ANSWERS_KEY,
     CONVERSATIONS_KEY,
     DB_KEY,
+    DIVERSION_KEY,
     DESK_KEY,
     ENGINE_KEY,
     HANDOFF_CONFIG_KEY,
@@ -49,6 +51,7 @@ from router.presence import LocalSockets, Presence, RedisSockets
 from router.pubsub import LocalPubSub
 from router.queue import Queue
 from router.rasa_client import KEEPALIVE_SECONDS, RasaClient
+from router.rasa_diversion import Diversion, drain_seconds
 from router.rasa_upstream import RasaUpstream
 from router.rate_limit import RateLimiter, RedisRateLimiter
 from router.records import setup_records
@@ -119,7 +122,15 @@ async def services(app: web.Application) -> AsyncIterator[None]:
     presence = Presence(maker, bus, clock, config.agent_offline_after_seconds, sockets)
     app[PRESENCE_KEY] = presence
     await presence.start()
+    diversion = Diversion(
+        bus, rasa.upstream, app[HTTP_KEY], presence.counts.instance_id, presence.counts.live_instances,
+        drain_seconds(app[OPTIONS_KEY]),
+    )
+    app[DIVERSION_KEY] = diversion
+    listener = asyncio.create_task(diversion.listen(), name="rasa-diversion")
     yield
+    listener.cancel()
+    await asyncio.gather(listener, return_exceptions=True)
     await presence.stop()
     await app[BACKGROUND_KEY].cancel_all()
 

@@ -17,6 +17,7 @@ from router.presence import Presence
 from router.pubsub import PubSub
 from router.queue import Queue
 from router.rasa_client import RasaClient
+from router.rasa_diversion import Diversion
 from router.rate_limit import RateLimiter
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
@@ -35,3 +36,4 @@ HANDOFF_KEY = web.AppKey("handoff", Handoff)
 CONVERSATIONS_KEY = web.AppKey("conversations", Conversations)
 DESK_KEY = web.AppKey("desk", Desk)
 PRESENCE_KEY = web.AppKey("presence", Presence)
+DIVERSION_KEY = web.AppKey("diversion", Diversion)

@@ -46,12 +46,23 @@ class SocketCounts(Protocol):
 
     async def agent_sockets(self, agent_id: int) -> int: ...
 
+    instance_id: str
+
+    async def live_instances(self) -> set[str]:
+        """The router processes alive now (this one included)."""
+        ...
+
 
 class LocalSockets:
     """One router process: the local counts are all there is."""
 
+    instance_id = "local"
+
     def __init__(self, agents: Counter[int]) -> None:
         self._agents = agents
+
+    async def live_instances(self) -> set[str]:
+        return {self.instance_id}
 
     async def start(self) -> None:
         return None
@@ -144,6 +155,9 @@ class RedisSockets:
 
     async def _live_instances(self) -> list[str]:
         return await self._client.zrangebyscore(self._instances_key, time.time() - self._ttl, "+inf")
+
+    async def live_instances(self) -> set[str]:
+        return set(await self._live_instances())
 
     async def agent_sockets(self, agent_id: int) -> int:
         instances = await self._live_instances()

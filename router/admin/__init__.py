@@ -9,9 +9,9 @@ from aiohttp import web
 from router.admin.api import routes
 from router.admin.config import load_admin_config, project_dir
 from router.admin.keys import ADMIN_KEY
-from router.admin.services import build_services, drain_seconds
+from router.admin.services import build_services
 from router.core.keys import CLOCK_KEY
-from router.keys import DB_KEY, HTTP_KEY, OPTIONS_KEY, RASA_KEY, SETTINGS_KEY
+from router.keys import DB_KEY, DIVERSION_KEY, HTTP_KEY, SETTINGS_KEY
 
 
 def setup_admin(app: web.Application) -> None:
@@ -21,8 +21,8 @@ def setup_admin(app: web.Application) -> None:
 
     async def services(app: web.Application) -> AsyncIterator[None]:
         app[ADMIN_KEY] = build_services(
-            app[DB_KEY], app[CLOCK_KEY].now, config, project_dir(), app[HTTP_KEY], app[RASA_KEY].upstream,
-            app[SETTINGS_KEY].rasa_token, drain_seconds(app[OPTIONS_KEY]),
+            app[DB_KEY], app[CLOCK_KEY].now, config, project_dir(), app[HTTP_KEY], app[DIVERSION_KEY],
+            app[SETTINGS_KEY].rasa_token,
         )
         yield
         await app[ADMIN_KEY].jobs.cancel()

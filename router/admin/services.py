@@ -20,15 +20,7 @@ from router.admin.rasa_validation import RasaValidator
 from router.admin.swap import ModelSwap, RasaApi, RasaProcessLauncher
 from router.admin.training_data import Project
 from router.core.db import SessionMaker
-from router.core.options import RouterOptions
-from router.rasa_client import API_TIMEOUT
-from router.rasa_upstream import RasaUpstream
-
-
-def drain_seconds(options: RouterOptions) -> float:
-    """How long a Rasa request may still be running after a switch: a resident's message waits at most
-    the Rasa timeout, the other Rasa calls less (router/rasa_client.py)."""
-    return options.rasa_timeout_seconds + API_TIMEOUT.total
+from router.rasa_diversion import Diversion
 
 
 @dataclass
@@ -44,15 +36,15 @@ class AdminServices:
 
 def build_services(
     maker: SessionMaker, now: Callable[[], datetime], config: AdminConfig, project_root: Path,
-    http: aiohttp.ClientSession, upstream: RasaUpstream, rasa_token: str, drain_seconds: float,
+    http: aiohttp.ClientSession, diversion: Diversion, rasa_token: str,
 ) -> AdminServices:
-    """`upstream` is the router's own when the router builds the services: a deploy diverts its residents."""
+    """`diversion` is the router's own when the router builds the services: a deploy diverts its residents."""
     env = rasa_environment()
     project = Project(project_root)
     audit = AuditLog(maker, now)
     editor = Editor(project, RasaValidator(project, paths.RASA_BIN, env), audit)
     jobs = Jobs(now, audit, project_root / "models" / ".admin-job.lock")  # shared by every process on this project
     api = RasaApi(http, rasa_token)
-    swapper = ModelSwap(api, upstream, RasaProcessLauncher(api, paths.RASA_BIN, paths.ROOT, env), drain_seconds)
+    swapper = ModelSwap(api, diversion, RasaProcessLauncher(api, paths.RASA_BIN, paths.ROOT, env))
     lifecycle = Lifecycle(maker, now, config, swapper, jobs, audit, project_root, paths.RASA_BIN, env)
     return AdminServices(config, project, audit, editor, Inbox(maker, now, config, editor, audit), jobs, lifecycle)

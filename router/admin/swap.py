@@ -6,12 +6,13 @@ nothing for 20–40 s. The swap therefore goes:
 1. start a stand-in Rasa on 127.0.0.1 with the new model (same endpoints, so the same tracker store,
    lock store and action server) and wait until it answers a parse. A model that does not load fails
    here, and nothing the residents use has changed;
-2. divert the router's Rasa requests to the stand-in and wait until the main Rasa has none in flight;
+2. divert every router process's Rasa requests to the stand-in and wait until none is left on the main
+   Rasa (router/rasa_diversion.py);
 3. `PUT /model` on the main Rasa;
 4. send the requests back to the main Rasa, wait until the stand-in has none in flight, stop it.
 
-The router serialises each conversation's messages, so one conversation is never served by both Rasa
-processes at once. Only this router process diverts: see docs/deploy.md for several routers.
+A router serialises each conversation's messages, so one conversation is never served by both Rasa
+processes at once.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from typing import Protocol
 import aiohttp
 
 from router.errors import ClientError
-from router.rasa_upstream import RasaUpstream
+from router.rasa_diversion import Diversion
 
 log = logging.getLogger(__name__)
 
@@ -185,15 +186,14 @@ class SwapReport:
 
 
 class ModelSwap:
-    def __init__(self, api: RasaApi, upstream: RasaUpstream, launcher: StandInLauncher, drain_seconds: float) -> None:
+    def __init__(self, api: RasaApi, diversion: Diversion, launcher: StandInLauncher) -> None:
         self._api = api
-        self._upstream = upstream
+        self._diversion = diversion
         self._launcher = launcher
-        self._drain_seconds = drain_seconds
 
     async def serving_file(self) -> str | None:
         """The model that answers residents now."""
-        return await self._api.serving_file(self._upstream.url)
+        return await self._api.serving_file(self._diversion.upstream.url)
 
     async def swap(self, model: Path) -> SwapReport:
         """Put `model` into service on the main Rasa, residents served by a stand-in meanwhile.
@@ -202,18 +202,17 @@ class ModelSwap:
 
     async def _swap(self, model: Path) -> SwapReport:
         started = time.monotonic()
-        main = self._upstream.main_url
         async with self._launcher.serving(model) as stand_in:
             ready = time.monotonic()
-            self._upstream.divert(stand_in)
             try:
-                if not await self._upstream.drained(main, self._drain_seconds):
-                    log.warning("main Rasa still had requests in flight after %.0f s; swapping anyway", self._drain_seconds)
-                await self._api.load(main, model)
+                try:
+                    await self._diversion.everywhere("divert", stand_in)
+                except Exception as error:  # the pub/sub failed: nothing is swapped
+                    raise RasaError("diversion_failed", f"Invånarnas frågor kunde inte flyttas till den nya modellen: {error!r}") from None
+                await self._api.load(self._diversion.upstream.main_url, model)
                 swapped = time.monotonic()
             finally:
-                self._upstream.restore()
-                await self._upstream.drained(stand_in, self._drain_seconds)
+                await self._diversion.restore_everywhere()
         return SwapReport(
             stand_in_seconds=round(ready - started, 1), swap_seconds=round(swapped - ready, 1),
             total_seconds=round(time.monotonic() - started, 1),

@@ -3,6 +3,7 @@ touched), the router app pointed at it, a logged-in admin, messages in the datab
 for Rasa's model API (/status, PUT /model) and for starting a stand-in Rasa during a swap."""
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +23,8 @@ from router.app import create_app
 from router.core.config import PROJECT_ROOT
 from router.keys import BACKGROUND_KEY, DB_KEY, HTTP_KEY
 from router.models import RESIDENT, Conversation, Message
+from router.pubsub import LocalPubSub
+from router.rasa_diversion import Diversion
 from router.rasa_upstream import RasaUpstream
 from tests.router.conftest import MONDAY_10, RASA_TOKEN, add_agent, login
 
@@ -141,12 +144,28 @@ async def model_server(admin_client, aiohttp_server) -> FakeModelServer:
     fake, stand_in = FakeModelServer(), FakeModelServer()
     server = await aiohttp_server(fake.app(), host="127.0.0.1")
     stand_in_server = await aiohttp_server(stand_in.app(), host="127.0.0.1")
-    api = RasaApi(admin_client.app[HTTP_KEY], RASA_TOKEN)
+    http = admin_client.app[HTTP_KEY]
     fake.stand_ins = FakeStandIns(stand_in, str(stand_in_server.make_url("")).rstrip("/"))
-    admin_client.app[ADMIN_KEY].lifecycle.swapper = ModelSwap(
-        api, RasaUpstream(str(server.make_url(""))), fake.stand_ins, drain_seconds=1
-    )
-    return fake
+    async with listening_diversion(http, str(server.make_url(""))) as diversion:
+        admin_client.app[ADMIN_KEY].lifecycle.swapper = ModelSwap(RasaApi(http, RASA_TOKEN), diversion, fake.stand_ins)
+        yield fake
+
+
+@asynccontextmanager
+async def listening_diversion(http, main_url: str) -> AsyncIterator[Diversion]:
+    """One router process's diversion (in-process pub/sub) towards the Rasa at `main_url`, listening."""
+
+    async def only_this() -> set[str]:
+        return {"local"}
+
+    diversion = Diversion(LocalPubSub(), RasaUpstream(main_url), http, "local", only_this, drain_seconds=1)
+    listener = asyncio.create_task(diversion.listen())
+    await asyncio.sleep(0)  # subscribed
+    try:
+        yield diversion
+    finally:
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
 
 
 async def evaluated_model(client, project: Path, name: str, f1: float | None, recall: float | None,

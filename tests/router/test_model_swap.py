@@ -19,7 +19,7 @@ from aiohttp import web
 
 from router.admin.swap import ModelSwap, RasaApi, RasaError, RasaProcessLauncher
 from router.rasa_client import RasaClient
-from router.rasa_upstream import RasaUpstream
+from tests.router.test_admin_fixtures import listening_diversion
 
 pytestmark = pytest.mark.asyncio
 
@@ -86,10 +86,10 @@ async def rig(aiohttp_server):
     main, stand_in = FakeRasa("main"), FakeRasa("stand-in")
     main_server = await aiohttp_server(main.app(), host="127.0.0.1")
     stand_in_server = await aiohttp_server(stand_in.app(), host="127.0.0.1")
-    async with aiohttp.ClientSession() as http:
-        upstream = RasaUpstream(str(main_server.make_url("")))
+    async with aiohttp.ClientSession() as http, listening_diversion(http, str(main_server.make_url(""))) as diversion:
         launcher = Launcher(str(stand_in_server.make_url("")).rstrip("/"))
-        swap = ModelSwap(RasaApi(http, TOKEN), upstream, launcher, drain_seconds=5)
+        swap = ModelSwap(RasaApi(http, TOKEN), diversion, launcher)
+        upstream = diversion.upstream
         yield main, stand_in, RasaClient(http, upstream, TOKEN), swap, launcher, upstream
 
 

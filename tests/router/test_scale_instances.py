@@ -220,3 +220,40 @@ async def test_rate_limits_are_shared_across_instances(redis_url) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_deploy_diverts_the_residents_of_every_router_process(pair, aiohttp_server):
+    """The deploying process (A) publishes the diversion through Redis: B's residents go to the stand-in
+    too, both confirm, and both come back to the main Rasa afterwards."""
+    from aiohttp import web
+
+    from router.keys import DIVERSION_KEY, RASA_KEY
+
+    a, b = pair
+
+    async def stand_in_webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        return web.json_response([{"recipient_id": body["sender"], "text": "svar från reservinstansen"}])
+
+    stand_in_app = web.Application()
+    stand_in_app.router.add_post("/webhooks/rest/webhook", stand_in_webhook)
+    stand_in = str((await aiohttp_server(stand_in_app, host="127.0.0.1")).make_url("")).rstrip("/")
+    conversation, auth = await new_conversation(b)
+
+    async def say(text: str) -> str:
+        response = await b.post(f"/api/conversations/{conversation}/messages", json={"text": text}, headers=auth)
+        assert response.status == 200
+        return (await response.json())["replies"][0]["text"]
+
+    assert await say("före") == "Du skrev: före"
+    diversion = a.app[DIVERSION_KEY]
+    assert await diversion.everywhere("divert", stand_in) == set()  # A and B confirmed
+    assert b.app[RASA_KEY].upstream.url == stand_in == a.app[RASA_KEY].upstream.url
+    assert await say("under bytet") == "svar från reservinstansen"
+    await diversion.restore_everywhere()
+    assert not a.app[RASA_KEY].upstream.diverted and not b.app[RASA_KEY].upstream.diverted
+    assert await say("efter") == "Du skrev: efter"
+
+    # A stand-in that a process cannot reach: it stays on the main Rasa and still confirms.
+    assert await diversion.everywhere("divert", "http://127.0.0.1:9") == set()
+    assert not b.app[RASA_KEY].upstream.diverted and await say("igen") == "Du skrev: igen"
