@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import struct
 import threading
 import zlib
@@ -23,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 from aiohttp import web
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from router.accounts import create_agent
 from router.admin.evaluation import CONFUSION_MATRIX
@@ -34,9 +33,8 @@ from router.app import create_app
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.options import RouterOptions
-from router.keys import BACKGROUND_KEY, DB_KEY, HTTP_KEY
-from router.rasa_upstream import RasaUpstream
-from tests.e2e.widget.conftest import AXE_JS, CHROMIUM_ARGS, PROJECT_ROOT, wait_until
+from router.keys import BACKGROUND_KEY, DB_KEY, DIVERSION_KEY, HTTP_KEY
+from tests.e2e.widget.conftest import AXE_JS, PROJECT_ROOT, debian_chromium, wait_until
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
 from tests.router.test_admin_fixtures import FakeModelServer, FakeStandIns, evaluated_model
 from tests.router.test_admin_fixtures import project  # noqa: F401 - the fixture: a copy of the Rasa project files
@@ -110,25 +108,25 @@ class AdminSite:
         return f"http://127.0.0.1:{runner.addresses[0][1]}"
 
     async def _start(self) -> None:
-        rasa = FakeRasa()  # the webhook and the action server's /health: not used by the models page
+        rasa = FakeRasa()  # the action server's /health: not used by the models page
         rasa.url = await self._serve(rasa.app())
+        # As the `model_server` fixture: the main Rasa's model API, and a stand-in that "serves" on another one.
+        self.model_server, stand_in = FakeModelServer(), FakeModelServer()
+        main_url = await self._serve(self.model_server.app())
+        stand_in_url = await self._serve(stand_in.app())
         settings = Settings(
-            rasa_url=rasa.url, rasa_token=RASA_TOKEN, actions_url=rasa.url, internal_secret=INTERNAL_SECRET,
+            rasa_url=main_url, rasa_token=RASA_TOKEN, actions_url=rasa.url, internal_secret=INTERNAL_SECRET,
             database_url=f"sqlite+aiosqlite:///{self.database}", settings_dir=PROJECT_ROOT / "settings",
         )
         options = RouterOptions(conversation_per_minute=1000, address_per_minute=1000, rasa_timeout_seconds=1)
         self.app = create_app(settings, clock=Clock(start=MONDAY_10), options=options)  # migrates the database
         self.url = await self._serve(self.app)
         rasa.router_url = self.url
-
-        # As the `model_server` fixture: the main Rasa's model API, and a stand-in that "serves" on another one.
-        self.model_server, stand_in = FakeModelServer(), FakeModelServer()
-        main_url = await self._serve(self.model_server.app())
-        stand_in_url = await self._serve(stand_in.app())
         self.stand_ins = HeldStandIns(stand_in, stand_in_url)
         self.model_server.stand_ins = self.stand_ins
+        # The router's own diversion: the deploy sends its (here: no) residents to the stand-in and back.
         api = RasaApi(self.app[HTTP_KEY], RASA_TOKEN)
-        self.app[ADMIN_KEY].lifecycle.swapper = ModelSwap(api, RasaUpstream(main_url), self.stand_ins, drain_seconds=1)
+        self.app[ADMIN_KEY].lifecycle.swapper = ModelSwap(api, self.app[DIVERSION_KEY], self.stand_ins)
 
         async with self.app[DB_KEY]() as session:
             await create_agent(session, ADMIN, PASSWORD, "Ada Admin", "admin")
@@ -223,13 +221,8 @@ def site(project: Path, tmp_path: Path) -> Iterator[AdminSite]:  # noqa: F811 - 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    if not executable:
-        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install -y chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    with debian_chromium() as launched:
         yield launched
-        launched.close()
 
 
 @contextmanager

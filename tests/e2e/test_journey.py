@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
 from bot.training import latest_model
 from tests.e2e import stack as stack_module
 from tests.e2e.stack import AGENT_PASSWORD, RunningStack, start_stack
-from tests.e2e.widget.conftest import AXE_JS, CHROMIUM_ARGS, PROJECT_ROOT, wait_until
+from tests.e2e.widget.conftest import AXE_JS, PROJECT_ROOT, debian_chromium, wait_until
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "journey"
 BOT_TIMEOUT = 60_000  # ms: Rasa on a loaded machine
@@ -49,13 +48,8 @@ def running_stack(tmp_path_factory) -> Iterator[RunningStack]:
 @pytest.fixture(scope="module")
 def browser(running_stack: RunningStack) -> Iterator[Browser]:
     # The stack first: starting it runs asyncio, which cannot happen inside Playwright's event loop.
-    executable = shutil.which("chromium")
-    if not executable:
-        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install -y chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    with debian_chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

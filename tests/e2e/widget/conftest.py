@@ -23,6 +23,18 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "widget"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+@contextmanager
+def debian_chromium() -> Iterator[Browser]:
+    """Debian's chromium driven by Playwright (no browser download), closed afterwards."""
+    executable = shutil.which("chromium")
+    if not executable:
+        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
 class RunningServer:
     """The stand-in router served on its own event loop in a thread."""
 
@@ -91,13 +103,8 @@ def stand_in(server: RunningServer) -> StandInRouter:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    if not executable:
-        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install -y chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    with debian_chromium() as launched:
         yield launched
-        launched.close()
 
 
 @contextmanager
