@@ -5,7 +5,6 @@ import argparse
 import getpass
 import sys
 
-from bot import paths
 from bot.admin import add_admin_commands
 from bot.records import add_records_commands
 
