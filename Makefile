@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RASA_PY := .venv-rasa/bin/python
 MIN_F1 ?= 0.90
 
-.PHONY: run test setup train validate evaluate test-router test-actions test-nlu test-stories test-e2e bench browser agent clean
+.PHONY: run check lint test setup train validate evaluate test-router test-actions test-nlu test-nlu-structure test-browser test-stories test-e2e bench browser agent clean
 
 run: setup
 	$(PY) -m bot run
@@ -35,8 +35,19 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 	@test -d tests/e2e/node_modules/axe-core || npm ci --prefix tests/e2e --no-audit --no-fund
 
+# The everyday tier: everything that needs no Rasa model (lint, types, import contracts, router, actions,
+# held-out set structure, the widget and admin pages in the browser).
+check: $(VENV)/.installed browser
+	$(PY) -m bot setup
+	$(MAKE) lint test-router test-actions test-nlu-structure test-browser
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
 test: setup browser
-	$(MAKE) test-router test-actions test-nlu test-stories test-e2e
+	$(MAKE) lint test-router test-actions test-nlu test-stories test-e2e
 
 test-router:
 	$(PY) -m pytest tests/router -q
@@ -44,8 +55,13 @@ test-router:
 test-actions:
 	$(RASA_PY) -m pytest tests/actions -q -p no:cacheprovider
 
-test-nlu:
+test-nlu-structure:
 	$(PY) -m pytest tests/nlu -q
+
+test-browser:
+	$(PY) -m pytest tests/e2e/widget tests/e2e/test_admin_pages.py -q
+
+test-nlu: test-nlu-structure
 	$(PY) -m bot validate
 	$(PY) -m bot evaluate --folds 0 --min-f1 $(MIN_F1)
 

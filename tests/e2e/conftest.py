@@ -9,3 +9,7 @@ def running_stack(tmp_path_factory) -> RunningStack:
     running = start_stack(tmp_path_factory.mktemp("stack"))
     yield running
     running.stack.stop()
+
+
+# The admin pages test works on a copy of the Rasa project files, like the router's admin tests.
+from tests.router.admin_fixtures import project  # noqa: E402, F401

@@ -1,5 +1,5 @@
 """The administration's "Träna och driftsätt" page (/admin/models) in a real browser, with the real router
-app and admin.js, but no real Rasa: the model API is faked as in tests/router/test_admin_fixtures.py
+app and admin.js, but no real Rasa: the model API is faked as in tests/router/admin_fixtures.py
 (FakeModelServer for the main Rasa's /status and PUT /model, FakeStandIns for the stand-in started during a
 swap). An administrator logs in, opens the candidate model's evaluation, deploys it, rolls back from the
 history, and sees a stand-in that does not start leave the model in service alone. axe-core runs on the
@@ -36,8 +36,7 @@ from router.core.options import RouterOptions
 from router.keys import BACKGROUND_KEY, DB_KEY, DIVERSION_KEY, HTTP_KEY
 from tests.e2e.widget.conftest import AXE_JS, PROJECT_ROOT, debian_chromium, wait_until
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
-from tests.router.test_admin_fixtures import FakeModelServer, FakeStandIns, evaluated_model
-from tests.router.test_admin_fixtures import project  # noqa: F401 - the fixture: a copy of the Rasa project files
+from tests.router.admin_fixtures import FakeModelServer, FakeStandIns, evaluated_model
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "admin"
 WIDE = {"width": 1280, "height": 800}

@@ -22,7 +22,7 @@ from bot import paths
 from bot.rasa_env import rasa_environment
 from bot.training import train
 from tests.e2e.stack import AGENT_PASSWORD, RunningStack, free_port, start_stack
-from tests.e2e.test_faults_scale import drop_shared_database, shared_postgres_database, shared_redis_url
+from tests.e2e.shared_services import drop_shared_database, shared_postgres_database, shared_redis_url
 
 pytestmark = pytest.mark.asyncio
 

@@ -217,3 +217,9 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     from router.core import security
 
     monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+# Fixture modules shared by several test modules. Imported at the end: they import helpers from this file.
+from tests.router.admin_fixtures import admin_client, model_server, project  # noqa: E402, F401
+from tests.router.postgres_fixtures import postgres_database  # noqa: E402, F401
+from tests.router.redis_fixtures import throwaway_redis  # noqa: E402, F401

@@ -17,15 +17,7 @@ from router.admin.training_data import Project, comparable, nlu_intents
 from router.keys import DB_KEY
 from router.models import CHAT, Case, Feedback
 from tests.router.conftest import MONDAY_10, add_agent, login, new_conversation
-from tests.router.test_admin_fixtures import (  # noqa: F401 (fixtures)
-    admin_client,
-    as_admin,
-    evaluated_model,
-    model_server,
-    project,
-    resident_message,
-    snapshot_files,
-)
+from tests.router.admin_fixtures import as_admin, evaluated_model, resident_message, snapshot_files
 
 pytestmark = pytest.mark.asyncio
 
@@ -100,7 +92,7 @@ async def test_pages_are_swedish_accessible_and_have_no_inline_script(admin_clie
         # every form control has a label
         for control_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html):
             if f'id="{control_id}"' in html and 'type="hidden"' not in html.split(f'id="{control_id}"')[0][-80:]:
-                assert f'for="{control_id}"' in html or f'aria-label' in html.split(f'id="{control_id}"')[1][:200], (path, control_id)
+                assert f'for="{control_id}"' in html or 'aria-label' in html.split(f'id="{control_id}"')[1][:200], (path, control_id)
 
 
 # --- inbox --------------------------------------------------------------------------------------------

@@ -14,8 +14,7 @@ import pytest
 from router.admin.jobs import Job, JobFailed, Jobs
 from router.admin.keys import ADMIN_KEY
 from router.errors import Conflict
-from tests.router.test_admin_fixtures import admin_client, as_admin, project  # noqa: F401 (fixtures)
-from tests.router.test_admin_jobs import Audit, _now
+from tests.router.admin_fixtures import Audit, as_admin, job_clock
 
 pytestmark = pytest.mark.asyncio
 
@@ -37,7 +36,7 @@ def lock_path(tmp_path: Path) -> Path:
 
 
 async def test_a_second_process_is_refused_while_a_job_runs_and_may_start_after(lock_path):
-    first, second = Jobs(_now, Audit(), lock_path), Jobs(_now, Audit(), lock_path)
+    first, second = Jobs(job_clock, Audit(), lock_path), Jobs(job_clock, Audit(), lock_path)
     release = asyncio.Event()
 
     async def busy(job: Job) -> None:
@@ -60,7 +59,7 @@ async def test_a_second_process_is_refused_while_a_job_runs_and_may_start_after(
 
 @pytest.mark.parametrize("failure", ["job_failed", "error", "cancelled"])
 async def test_a_job_that_fails_or_is_cancelled_releases_the_lock(lock_path, failure):
-    first, second = Jobs(_now, Audit(), lock_path), Jobs(_now, Audit(), lock_path)
+    first, second = Jobs(job_clock, Audit(), lock_path), Jobs(job_clock, Audit(), lock_path)
     begun, fail = asyncio.Event(), asyncio.Event()
 
     async def fails(job: Job) -> None:

@@ -5,29 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from router.admin.jobs import Job, Jobs, JobFailed, _progress, run_rasa, snapshot, train_model
 from router.errors import Conflict
-
-
-class Audit:
-    def __init__(self) -> None:
-        self.entries: list[tuple] = []
-
-    async def record(self, actor, action, target=None, **details) -> None:
-        self.entries.append((actor, action, target, details))
-
-
-def _now() -> datetime:
-    return datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+from tests.router.admin_fixtures import Audit, job_clock
 
 
 def _job() -> Job:
-    return Job(id=1, kind="train", actor="ada", started_at=_now())
+    return Job(id=1, kind="train", actor="ada", started_at=job_clock())
 
 
 def _script(tmp_path: Path, body: str) -> Path:
@@ -96,7 +84,7 @@ async def test_failed_training_leaves_models_and_project_untouched(tmp_path):
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     # A training that writes rubbish into its working folder and then fails.
     script = _script(tmp_path, "echo broken > data/nlu/basics.yml\necho 'Epochs: 50%| | 5/10'\necho 'Killed' >&2\nexit 137\n")
-    jobs = Jobs(_now, Audit(), tmp_path / "job.lock")
+    jobs = Jobs(job_clock, Audit(), tmp_path / "job.lock")
 
     async def work(job: Job) -> None:
         await train_model(job, root, models, script, dict(os.environ), "admin-test")
@@ -128,7 +116,7 @@ async def test_training_writes_the_named_model_from_a_snapshot(tmp_path):
 @pytest.mark.asyncio
 async def test_one_job_at_a_time_and_the_audit_trail(tmp_path):
     audit = Audit()
-    jobs = Jobs(_now, audit, tmp_path / "job.lock")
+    jobs = Jobs(job_clock, audit, tmp_path / "job.lock")
     release = asyncio.Event()
 
     async def work(job: Job) -> None:

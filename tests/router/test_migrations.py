@@ -3,17 +3,12 @@ and the parts that depend on the database (atomic claim, references) running on 
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from dataclasses import replace
 
-import asyncpg
 import pytest
-import pytest_asyncio
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from router import models  # noqa: F401  (tables on the metadata)
@@ -22,8 +17,6 @@ from router.core.db import alembic_config, create_engine, migrate
 from tests.router.conftest import PASSWORD, add_agent, handoff, new_conversation, queued_case
 
 pytestmark = pytest.mark.asyncio
-
-POSTGRES_URL = os.environ.get("ROUTER_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
 def _schema_differences(connection) -> list:
@@ -57,29 +50,6 @@ async def _check_migrations(database_url: str) -> None:
 
 async def test_migrations_on_sqlite(tmp_path) -> None:
     await _check_migrations(f"sqlite+aiosqlite:///{tmp_path / 'fresh' / 'router.db'}")
-
-
-def _asyncpg_dsn(url: str, database: str | None = None) -> str:
-    parsed = make_url(url)
-    if database:
-        parsed = parsed.set(database=database)
-    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@pytest_asyncio.fixture
-async def postgres_database():
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    try:
-        admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
-    name = f"router_test_{uuid.uuid4().hex[:12]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def test_migrations_on_postgres(postgres_database) -> None:

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from router.admin.swap import ModelSwap, RasaApi, RasaError, RasaProcessLauncher
 from router.rasa_client import RasaClient
-from tests.router.test_admin_fixtures import listening_diversion
+from tests.router.admin_fixtures import listening_diversion
 
 pytestmark = pytest.mark.asyncio
 

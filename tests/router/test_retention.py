@@ -23,8 +23,7 @@ from router.records.retention import Retention
 from router.records.retention_config import RetentionConfig
 from router.transcript import add_message
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, add_agent, agent_online, login, new_conversation
-from tests.router.test_migrations import postgres_database  # noqa: F401  (fixture)
-from tests.router.test_records import NOTE_TEXT, RESIDENT_TEXT, closed_chat, say
+from tests.router.records_fixtures import NOTE_TEXT, RESIDENT_TEXT, closed_chat, say
 
 pytestmark = pytest.mark.asyncio
 

@@ -25,7 +25,6 @@ from router.presence import Presence, RedisSockets
 from router.rate_limit import RedisRateLimiter
 from router.redis_pubsub import RedisPubSub
 from tests.router.conftest import PASSWORD, add_agent, handoff, login, new_conversation
-from tests.router.test_migrations import postgres_database  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.asyncio
 
@@ -52,7 +51,7 @@ async def redis_url():
 
 
 @pytest_asyncio.fixture
-async def pair(aiohttp_client, settings, clock, options, postgres_database, redis_url, rasa):  # noqa: F811
+async def pair(aiohttp_client, settings, clock, options, postgres_database, redis_url, rasa):
     shared = replace(settings, database_url=postgres_database, redis_url=redis_url)
     a = await aiohttp_client(create_app(shared, clock=clock, options=options))
     b = await aiohttp_client(create_app(shared, clock=clock, options=options))

@@ -8,7 +8,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,21 @@ from router.pubsub import LocalPubSub
 from router.rasa_diversion import Diversion
 from router.rasa_upstream import RasaUpstream
 from tests.router.conftest import MONDAY_10, RASA_TOKEN, add_agent, login
+
+
+class Audit:
+    """Collects audit entries in memory, for job tests that need no database."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple] = []
+
+    async def record(self, actor, action, target=None, **details) -> None:
+        self.entries.append((actor, action, target, details))
+
+
+def job_clock() -> datetime:
+    """A fixed time for job tests."""
+    return datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 
 
 class AcceptingValidator:
