@@ -7,41 +7,10 @@ import re
 import aiohttp
 import pytest
 
-from tests.e2e.stack import AGENT_PASSWORD, RunningStack
+from tests.e2e.resident_api import agent_login, open_conversation, say
+from tests.e2e.stack import RunningStack
 
 pytestmark = pytest.mark.asyncio
-
-
-async def _resident(http: aiohttp.ClientSession, base: str) -> tuple[str, dict]:
-    async with http.post(f"{base}/api/conversations") as response:
-        assert response.status == 201
-        created = await response.json()
-    assert "allmän handling" in created["notice"]
-    assert "112" in created["notice"]
-    return created["id"], {"Authorization": f"Bearer {created['token']}"}
-
-
-async def _say(http, base, conversation, auth, text) -> dict:
-    async with http.post(
-        f"{base}/api/conversations/{conversation}/messages", json={"text": text}, headers=auth
-    ) as response:
-        assert response.status == 200, await response.text()
-        return await response.json()
-
-
-async def _agent_login(base: str) -> tuple[aiohttp.ClientSession, dict]:
-    agent = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    async with agent.get(f"{base}/agent/login") as response:
-        form_token = re.search(r'name="csrf_token" value="([^"]+)"', await response.text()).group(1)
-    async with agent.post(
-        f"{base}/agent/login",
-        data={"username": "anna", "password": AGENT_PASSWORD, "csrf_token": form_token},
-        allow_redirects=False,
-    ) as response:
-        assert response.status == 303
-    async with agent.get(f"{base}/api/agent/me") as response:
-        me = await response.json()
-    return agent, {"X-CSRF-Token": me["csrf_token"]}
 
 
 async def test_resident_gets_answers_from_the_real_assistant(running_stack: RunningStack):
@@ -49,24 +18,24 @@ async def test_resident_gets_answers_from_the_real_assistant(running_stack: Runn
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{base}/healthz") as response:
             assert await response.json() == {"status": "ok", "rasa": "ok", "actions": "ok", "db": "ok"}
-        conversation, auth = await _resident(http, base)
-        emergency = await _say(http, base, conversation, auth, "Hjälp, det brinner i trapphuset hos oss!")
+        conversation, auth = await open_conversation(http, base)
+        emergency = await say(http, base, conversation, auth, "Hjälp, det brinner i trapphuset hos oss!")
         assert "112" in emergency["replies"][0]["text"]
-        hours = await _say(http, base, conversation, auth, "Vilka öppettider har kontaktcenter?")
+        hours = await say(http, base, conversation, auth, "Vilka öppettider har kontaktcenter?")
         assert any("08.00" in reply["text"] for reply in hours["replies"]), hours
         assert hours["state"] == "bot"
 
 
 async def test_resident_reaches_an_agent_and_returns_to_the_bot(running_stack: RunningStack):
     base = running_stack.base_url
-    agent, csrf = await _agent_login(base)
+    agent, csrf = await agent_login(base)
     try:
         async with agent.post(f"{base}/api/agent/presence", json={"online": True}, headers=csrf) as response:
             assert response.status == 200
         async with aiohttp.ClientSession() as http:
-            conversation, auth = await _resident(http, base)
-            await _say(http, base, conversation, auth, "Hej!")
-            asked = await _say(http, base, conversation, auth, "Jag vill prata med en människa")
+            conversation, auth = await open_conversation(http, base)
+            await say(http, base, conversation, auth, "Hej!")
+            asked = await say(http, base, conversation, auth, "Jag vill prata med en människa")
             assert asked["state"] == "queued", asked
             reply = " ".join(r["text"] for r in asked["replies"])
             assert re.search(r"HBG-2026-\d{6}", reply), reply
@@ -83,7 +52,7 @@ async def test_resident_reaches_an_agent_and_returns_to_the_bot(running_stack: R
             ) as response:
                 assert response.status == 201
 
-            to_agent = await _say(http, base, conversation, auth, "Det gäller klotter på vår skola")
+            to_agent = await say(http, base, conversation, auth, "Det gäller klotter på vår skola")
             assert to_agent == {"replies": [], "state": "agent"}
             async with http.get(f"{base}/api/conversations/{conversation}", headers=auth) as response:
                 transcript = await response.json()
@@ -98,7 +67,7 @@ async def test_resident_reaches_an_agent_and_returns_to_the_bot(running_stack: R
             ) as response:
                 assert response.status == 200, await response.text()
 
-            back = await _say(http, base, conversation, auth, "Vad är Tryggare Helsingborg?")
+            back = await say(http, base, conversation, auth, "Vad är Tryggare Helsingborg?")
             assert back["state"] == "bot"
             assert back["replies"], "the bot must answer again after the case is closed"
     finally:
