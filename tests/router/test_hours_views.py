@@ -18,6 +18,7 @@ from router.hours.keys import HOURS_KEY
 from router.hours.schedule import OpeningHours
 
 SETTINGS_DIR = Path(__file__).resolve().parents[2] / "settings"
+WEEK = "måndag–onsdag 08.00–17.00, torsdag 08.00–18.00, fredag 08.00–17.00, lördag–söndag stängt"
 
 pytestmark = pytest.mark.asyncio
 
@@ -56,6 +57,9 @@ async def test_closed_friday_evening_opens_monday(client) -> None:
         "closes_at": None,
         "at": "2026-11-27T18:30:00+01:00",
         "timezone": "Europe/Stockholm",
+        "text": "Kontaktcenter har stängt just nu och öppnar igen måndag 30 november kl. 08.00.\n"
+        f"Vanliga öppettider: {WEEK}.",
+        "week": WEEK,
     }
 
 
@@ -68,6 +72,8 @@ async def test_open_gives_closing_time_in_stockholm_offset(client) -> None:
         "closes_at": "2026-07-02T18:00:00+02:00",
         "at": "2026-07-02T08:30:00+02:00",
         "timezone": "Europe/Stockholm",
+        "text": f"Kontaktcenter har öppet nu till kl. 18.00.\nVanliga öppettider: {WEEK}.",
+        "week": WEEK,
     }
 
 
@@ -107,6 +113,11 @@ async def test_default_is_now_from_the_clock(client, clock: Clock) -> None:
         "closes_at": None,
         "at": "2026-12-24T10:00:00+01:00",
         "timezone": "Europe/Stockholm",
+        "text": "Kontaktcenter har stängt just nu och öppnar igen måndag 28 december kl. 08.00.\n"
+        f"Vanliga öppettider: {WEEK}.\n"
+        "Avvikande öppettider de närmaste dagarna: torsdag 24 december stängt (julafton), "
+        "fredag 25 december stängt (juldagen, helgdag).",
+        "week": WEEK,
     }
 
 
@@ -132,11 +143,11 @@ async def test_days_contract(client) -> None:
     assert len(body["days"]) == 7
     assert body["days"][0] == {
         "date": "2026-12-21", "weekday": "måndag", "open": True,
-        "opens": "08:00", "closes": "17:00", "note": None,
+        "opens": "08:00", "closes": "17:00", "note": None, "reason": "weekly", "holiday": None,
     }
     assert body["days"][3] == {
         "date": "2026-12-24", "weekday": "torsdag", "open": False,
-        "opens": None, "closes": None, "note": "julafton",
+        "opens": None, "closes": None, "note": "julafton", "reason": "de_facto_holiday", "holiday": "julafton",
     }
     assert [d["weekday"] for d in body["days"]] == [
         "måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag",
@@ -149,6 +160,7 @@ async def test_days_shows_eves(client) -> None:
     assert days[0] == {
         "date": "2027-01-05", "weekday": "tisdag", "open": True,
         "opens": "08:00", "closes": "15:00", "note": "dag före trettondedag jul",
+        "reason": "eve", "holiday": "trettondedag jul",
     }
     assert days[1]["note"] == "trettondedag jul" and days[1]["open"] is False
 
