@@ -14,7 +14,6 @@ from router.hours.day_phrases import DayPhrase
 from router.hours.schedule import DayHours, DayReason, OpeningHours
 from router.hours.swedish import WEEKDAY_NAMES, format_clock, format_date, format_opens_at_relative, format_span
 
-HOLIDAY_CAVEAT = "Tiderna kan avvika kring helgdagar och dagen före en helgdag."
 LOOKAHEAD_DAYS = 7
 
 
