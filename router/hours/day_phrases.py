@@ -154,7 +154,7 @@ _NAMED_LENGTHS = sorted({len(key) for key in _NAMED}, reverse=True)
 
 _RELATIVE = {
     ("idag",): (0, "i dag"), ("i", "dag"): (0, "i dag"),
-    ("ikvall",): (0, "i kväll"), ("i", "kvall"): (0, "i kväll"),
+    ("ikvall",): (0, "i dag"), ("i", "kvall"): (0, "i dag"),  # the answer gives the whole day's hours
     ("imorgon",): (1, "i morgon"), ("i", "morgon"): (1, "i morgon"),
     ("imorn",): (1, "i morgon"), ("i", "morn"): (1, "i morgon"),
     ("imorrn",): (1, "i morgon"), ("i", "morrn"): (1, "i morgon"),
@@ -294,18 +294,23 @@ def _named(tokens: list[str], index: int, today: date, holidays_in: _HolidayDate
     for length in _NAMED_LENGTHS:
         named = _NAMED.get(tuple(tokens[index : index + length]))
         if named is not None:
-            return length, DayPhrase(_next_named(named, today, holidays_in), named.when)
+            days = _next_named(named, today, holidays_in)
+            return (length, DayPhrase(days, named.when)) if days else None
     return None
 
 
 def _next_named(named: _Named, today: date, holidays_in: _HolidayDates) -> tuple[date, ...]:
-    """This year's days of the named day or period, or next year's once its last day has passed."""
+    """This year's days of the named day or period, or next year's once its last day has passed
+    (last year's for a period that runs into this year, such as "över nyår"). Empty in years the
+    day is no holiday (nationaldagen before 2005)."""
     for year in (today.year - 1, today.year, today.year + 1):
         calendar = holidays_in(year)
+        if any(name not in calendar for name, _ in named.parts):
+            continue
         days = tuple(calendar[name] + timedelta(days=shift) for name, shift in named.parts)
         if days[-1] >= today:
             return tuple(day for day in days if day >= today)
-    raise LookupError(f"{named.when}: no date found around {today.isoformat()}")
+    return ()
 
 
 def _coming(today: date, weekday: int) -> date:

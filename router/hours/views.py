@@ -45,6 +45,7 @@ async def get_hours(request: web.Request) -> web.Response:
         is_open = hours.is_open(moment)
         closes_at = hours.closes_at(moment) if is_open else None
         opens_at = None if is_open else hours.next_open(moment)
+        text = now_answer(hours, moment)
     except _BadQuery as error:
         return _bad_request(str(error))
     except OverflowError:
@@ -58,7 +59,7 @@ async def get_hours(request: web.Request) -> web.Response:
             "closes_at": closes_at.isoformat() if closes_at else None,
             "at": moment.isoformat(),
             "timezone": hours.timezone.key,
-            "text": now_answer(hours, moment),
+            "text": text,
             "week": week_summary(hours.weekly),
         }
     )
