@@ -59,7 +59,7 @@ _WEEKDAY_FORMS = {**_WEEKDAYS, **{f"{name}en": index for name, index in _WEEKDAY
 _WEEKDAY_SHORT = {"tis": 1, "ons": 2, "tor": 3, "tors": 3, "fre": 4, "lor": 5, "son": 6}
 _MONTHS = {fold(name): index + 1 for index, name in enumerate(MONTH_NAMES)}
 _MONTHS.update({name[:3]: number for name, number in _MONTHS.items()})
-_MONTHS.update({"sept": 9, "okt": 10})
+_MONTHS["sept"] = 9
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,11 @@ _name(
     "på alla helgons dag",
     _day("alla helgons dag"),
 )
-_name(("allhelgonahelgen", "alla helgons helg"), "i allhelgonahelgen", (("alla helgons dag", -1), ("alla helgons dag", 0)))
+_name(
+    ("allhelgonahelgen", "alla helgons helg"),
+    "i allhelgonahelgen",
+    (("alla helgons dag", -1), ("alla helgons dag", 0)),
+)
 
 _NAMED_LENGTHS = sorted({len(key) for key in _NAMED}, reverse=True)
 
@@ -191,6 +195,8 @@ def find_days(text: str, today: date, holidays_in: _HolidayDates) -> list[DayPhr
 
 
 def _match(tokens: list[str], index: int, today: date, holidays_in: _HolidayDates) -> _Match:
+    if index > 0 and tokens[index - 1] == "forra":  # "förra veckan", "förra julafton": the past
+        return None
     for rule in (_relative, _weekend, _week, _weekday, _date):
         match = rule(tokens, index, today)
         if match is not None:
@@ -236,20 +242,20 @@ def _week(tokens: list[str], index: int, today: date) -> _Match:
 def _weekday(tokens: list[str], index: int, today: date) -> _Match:
     token = tokens[index]
     following = tokens[index + 1] if index + 1 < len(tokens) else ""
-    if token == "nasta" and following == "veckas" and index + 2 < len(tokens) and tokens[index + 2] in _WEEKDAY_FORMS:
-        return 3, DayPhrase((_monday_of_next_week(today) + timedelta(days=_WEEKDAY_FORMS[tokens[index + 2]]),), None)
-    if token in ("nasta", "kommande") and following in _WEEKDAY_FORMS:
-        weekday = _WEEKDAY_FORMS[following]
-        if token == "nasta":
-            return 2, DayPhrase((_monday_of_next_week(today) + timedelta(days=weekday),), None)
-        return 2, DayPhrase((_coming(today, weekday),), None)
+    third = tokens[index + 2] if index + 2 < len(tokens) else ""
+    if token == "nasta" and following == "veckas" and third in _WEEKDAY_FORMS:  # "nästa veckas fredag"
+        return 3, DayPhrase((_in_next_week(today, _WEEKDAY_FORMS[third]),), None)
+    if token == "nasta" and following in _WEEKDAY_FORMS:
+        return 2, DayPhrase((_in_next_week(today, _WEEKDAY_FORMS[following]),), None)
+    if token == "kommande" and following in _WEEKDAY_FORMS:
+        return 2, DayPhrase((_coming(today, _WEEKDAY_FORMS[following]),), None)
     if token == "pa" and following in _WEEKDAY_SHORT:
         return 2, DayPhrase((_coming(today, _WEEKDAY_SHORT[following]),), None)
     if token not in _WEEKDAY_FORMS:
         return None
     weekday = _WEEKDAY_FORMS[token]
-    if tokens[index + 1 : index + 3] == ["nasta", "vecka"]:
-        return 3, DayPhrase((_monday_of_next_week(today) + timedelta(days=weekday),), None)
+    if (following, third) == ("nasta", "vecka"):  # "fredag nästa vecka"
+        return 3, DayPhrase((_in_next_week(today, weekday),), None)
     return 1, DayPhrase((_coming(today, weekday),), None)
 
 
@@ -315,6 +321,10 @@ def _next_named(named: _Named, today: date, holidays_in: _HolidayDates) -> tuple
 
 def _coming(today: date, weekday: int) -> date:
     return today + timedelta(days=(weekday - today.weekday()) % 7)
+
+
+def _in_next_week(today: date, weekday: int) -> date:
+    return _monday_of_next_week(today) + timedelta(days=weekday)
 
 
 def _monday_of_next_week(today: date) -> date:

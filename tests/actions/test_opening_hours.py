@@ -62,7 +62,10 @@ async def run_action(settings, week: KnownWeek, text: str, slots: dict[str, Any]
             "eftersom det är dagen före en helgdag (långfredagen).",
         ),
         ("öppet 24/12?", "På torsdag 24 december har kontaktcenter stängt eftersom det är julafton."),
-        ("har ni öppet den 6 juni", "På söndag 6 juni har kontaktcenter stängt eftersom det är helgdag (nationaldagen)."),
+        (
+            "har ni öppet den 6 juni",
+            "På söndag 6 juni har kontaktcenter stängt eftersom det är helgdag (nationaldagen).",
+        ),
         ("har ni öppet imorgon", "I morgon, tisdag 1 december, har kontaktcenter öppet 08.00–17.00."),
         ("har ni öppet på lördag", "På lördag 5 december har kontaktcenter stängt, som alla lördagar."),
         ("är ni öppna på onsdag", "På onsdag 2 december har kontaktcenter stängt (personaldag)."),

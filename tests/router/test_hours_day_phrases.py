@@ -241,6 +241,8 @@ def test_dates(text: str, expected: date) -> None:
         "vad har ni för öppettider",
         "har ni öppet på fredagar",  # habitual: the week answers it
         "var ni öppna i fredags",  # the past
+        "hade ni öppet förra veckan",
+        "var det stängt förra julafton",
         "har ni öppet på helgdagar",
         "31/2",
         "30 februari",
