@@ -1,7 +1,7 @@
 """`action_opening_hours`: when is the contact center open?
 
 The router owns opening hours and their wording. The action sends it the resident's own words
-(`GET /api/hours/days?phrase=`): "har ni öppet på julafton?", "i helgen", "5/1" … and passes on
+(`POST /api/hours/days`): "har ni öppet på julafton?", "i helgen", "5/1" … and passes on
 the router's answer for those days, with the reason when they differ (helgdag, afton, dagen före
 en helgdag, an administrator's deviation). When the message names no day, the slot `weekday`
 (the NLU's entity, which also knows short forms such as "fre") is tried; when that names none

@@ -28,7 +28,7 @@ class RouterError(Exception):
 class HoursAnswer:
     """The router's Swedish answer about opening hours, ready for the resident."""
 
-    text: str | None  # None: the resident's message names no day (GET /api/hours/days?phrase=)
+    text: str | None  # None: the resident's message names no day (POST /api/hours/days)
     week: str  # the normal week in one line, kept for when the router cannot be reached
 
 
@@ -56,10 +56,10 @@ class RouterClient:
         return HoursAnswer(text=_text(body, "text"), week=_text(body, "week"))
 
     async def hours_for_phrase(self, phrase: str) -> HoursAnswer:
-        """GET /api/hours/days?phrase=: the hours of the days the resident's message names, worded;
-        `text` is None when it names none."""
-        params = {"phrase": phrase}
-        body = _mapping(await self._request("GET", "/api/hours/days", params=params, expected=(200,)), "response")
+        """POST /api/hours/days {"phrase": …}: the hours of the days the resident's message names,
+        worded; `text` is None when it names none."""
+        payload = {"phrase": phrase}
+        body = _mapping(await self._request("POST", "/api/hours/days", payload=payload, expected=(200,)), "response")
         days = _field(body, "days", list)
         text = _optional(body, "text", str)
         if (text is None) != (not days) or (text is not None and not text.strip()):

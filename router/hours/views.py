@@ -1,14 +1,18 @@
 """Public hours API: GET /api/hours and GET /api/hours/days (see docs/architecture.md).
 
 Both carry ready Swedish texts for residents (router/hours/wording.py), so the action server
-never words hours itself. `/api/hours/days?phrase=` takes a resident's message and answers for
-the days it names (router/hours/day_phrases.py); a message that names no day is not an error:
-the answer has `"days": []` and `"text": null`, and the caller answers with the week instead.
+never words hours itself. `POST /api/hours/days` takes a resident's message and answers for the
+days it names (router/hours/day_phrases.py); a message that names no day is not an error: the
+answer has `"days": []` and `"text": null`, and the caller answers with the week instead. The
+message travels in the body, not the query string, because the access log records query
+strings and what residents write must not end up there.
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -68,8 +72,6 @@ async def get_hours(request: web.Request) -> web.Response:
 @routes.get("/api/hours/days")
 async def get_days(request: web.Request) -> web.Response:
     hours = request.config_dict[HOURS_KEY]
-    if "phrase" in request.query:
-        return _days_for_phrase(request, hours)
     try:
         count = _parse_days(request.query.get("days"))
         if "from" in request.query:
@@ -86,13 +88,18 @@ async def get_days(request: web.Request) -> web.Response:
     return web.json_response({"timezone": hours.timezone.key, "days": [_day_json(day) for day in days]})
 
 
-def _days_for_phrase(request: web.Request, hours: OpeningHours) -> web.Response:
-    if "from" in request.query or "days" in request.query:
-        return _bad_request(
-            "phrase: give either phrase or from/days, not both / ange antingen phrase eller from/days"
-        )
-    phrase = request.query["phrase"]
-    if not phrase.strip() or len(phrase) > MAX_PHRASE_LENGTH:
+@routes.post("/api/hours/days")
+async def post_days(request: web.Request) -> web.Response:
+    """The days a resident's message names: `{"phrase": "har ni öppet på julafton?"}`."""
+    hours = request.config_dict[HOURS_KEY]
+    try:
+        body: Any = json.loads(await request.text())
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict) or set(body) != {"phrase"}:
+        return _bad_request('body: must be the JSON object {"phrase": "…"} / ska vara JSON {"phrase": "…"}')
+    phrase = body["phrase"]
+    if not isinstance(phrase, str) or not phrase.strip() or len(phrase) > MAX_PHRASE_LENGTH:
         return _bad_request(
             f"phrase: must be a text of 1–{MAX_PHRASE_LENGTH} characters "
             f"/ phrase ska vara en text på 1–{MAX_PHRASE_LENGTH} tecken"

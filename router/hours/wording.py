@@ -1,5 +1,5 @@
 """What residents are told about opening hours, in Swedish. The router owns this wording; the
-action server passes it on (GET /api/hours "text" and "week", GET /api/hours/days?phrase= "text").
+action server passes it on (GET /api/hours "text" and "week", POST /api/hours/days "text").
 
 Every answer says the hours and why they differ from the normal week: a public holiday (helgdag)
 with its name, a de-facto holiday (julafton …), the day before a public holiday (shorter hours),

@@ -149,7 +149,7 @@ PHRASE_ANSWER = {
 )
 async def test_an_answer_outside_the_contract_counts_as_router_down(router, settings, week, body: str):
     week.remember(WEEK)
-    router.reply("GET", "/api/hours/days", text=body)
+    router.reply("POST", "/api/hours/days", text=body)
 
     texts, events = await run_action(settings, week, "julafton")
 
@@ -159,22 +159,22 @@ async def test_an_answer_outside_the_contract_counts_as_router_down(router, sett
 
 @pytest.mark.asyncio
 async def test_a_general_answer_without_text_counts_as_router_down(router, settings, week):
-    router.reply("GET", "/api/hours/days", json_body={**PHRASE_ANSWER, "days": [], "text": None})
+    router.reply("POST", "/api/hours/days", json_body={**PHRASE_ANSWER, "days": [], "text": None})
     router.reply("GET", "/api/hours", json_body={"open": True, "week": WEEK})
 
     texts, _ = await run_action(settings, week, "öppettider")
 
     assert texts == [OFFLINE_UNKNOWN_WEEK]
-    assert [(request.path, request.query) for request in router.requests] == [
-        ("/api/hours/days", {"phrase": "öppettider"}),
-        ("/api/hours", {}),
+    assert [(request.method, request.path, request.body) for request in router.requests] == [
+        ("POST", "/api/hours/days", {"phrase": "öppettider"}),
+        ("GET", "/api/hours", None),
     ]
 
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("status", [400, 404, 500])
 async def test_an_error_status_counts_as_router_down(router, settings, week, status: int):
-    router.reply("GET", "/api/hours/days", status=status, json_body={"error": "x"})
+    router.reply("POST", "/api/hours/days", status=status, json_body={"error": "x"})
 
     texts, _ = await run_action(settings, week, "julafton")
 
@@ -183,7 +183,7 @@ async def test_an_error_status_counts_as_router_down(router, settings, week, sta
 
 @pytest.mark.asyncio
 async def test_a_slow_router_counts_as_router_down(router, settings, week):
-    router.reply("GET", "/api/hours/days", json_body=PHRASE_ANSWER, delay=1.0)
+    router.reply("POST", "/api/hours/days", json_body=PHRASE_ANSWER, delay=1.0)
 
     texts, _ = await run_action(settings, week, "julafton")
 

@@ -228,7 +228,7 @@ async def client_with_deviations(aiohttp_client, clock: Clock, tmp_path: Path):
 
 
 async def ask(client, phrase: str) -> dict:
-    response = await client.get("/api/hours/days", params={"phrase": phrase})
+    response = await client.post("/api/hours/days", json={"phrase": phrase})
     assert response.status == 200, await response.text()
     return await response.json()
 
@@ -359,18 +359,34 @@ async def test_a_phrase_without_a_day_is_no_error_but_names_no_days(client, phra
 
 
 @pytest.mark.parametrize(
-    "query",
+    ("sent", "field"),
     [
-        {"phrase": ""},
-        {"phrase": "   "},
-        {"phrase": "x" * 2001},
-        {"phrase": "julafton", "from": "2026-12-01"},
-        {"phrase": "julafton", "days": "3"},
+        ({"phrase": ""}, "phrase"),
+        ({"phrase": "   "}, "phrase"),
+        ({"phrase": "x" * 2001}, "phrase"),
+        ({"phrase": None}, "phrase"),
+        ({"phrase": ["julafton"]}, "phrase"),
+        ({"phrase": "julafton", "from": "2026-12-01"}, "body"),
+        ({}, "body"),
+        (["julafton"], "body"),
+        ("julafton", "body"),
     ],
 )
-async def test_bad_phrase_is_a_400_with_a_message(client, query: dict[str, str]) -> None:
-    response = await client.get("/api/hours/days", params=query)
+async def test_bad_phrase_is_a_400_with_a_message(client, sent, field: str) -> None:
+    response = await client.post("/api/hours/days", json=sent)
     assert response.status == 400
     body = await response.json()
     assert set(body) == {"error"}
-    assert body["error"].startswith("phrase: ")
+    assert body["error"].startswith(f"{field}: ")
+
+
+async def test_a_body_that_is_not_json_is_a_400(client) -> None:
+    response = await client.post("/api/hours/days", data=b"phrase=julafton")
+    assert response.status == 400
+    assert (await response.json())["error"].startswith("body: ")
+
+
+async def test_the_longest_message_a_resident_can_send_is_read(client) -> None:
+    phrase = ("hej " * 500)[:1990] + " julafton"
+    assert len(phrase) <= 2000
+    assert [day["date"] for day in (await ask(client, phrase))["days"]] == ["2026-12-24"]
