@@ -7,6 +7,7 @@ hands over after two misses in a row.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,9 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import ActionSettings
 from actions.contact_center import LEAVE_MESSAGE_BUTTON, ContactCenter, load_contact_center
+from actions.offline_hours import KNOWN_WEEK, KnownWeek, usual_hours
 from actions.router_client import HandoffResult, RouterClient, RouterError
-from actions.swedish_time import format_clock, format_moment
-from actions.weekly_hours import HOLIDAY_CAVEAT, WeeklySchedule, load_weekly_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -42,18 +42,18 @@ async def hand_off(
     settings: ActionSettings,
     reason: str,
     topic: str | None,
+    week: KnownWeek = KNOWN_WEEK,
 ) -> list[EventType]:
     """Ask the router for a handoff and tell the resident what happens next.
 
     Returns `[ConversationPaused()]` when the conversation is in the queue, else no events.
     """
-    schedule = load_weekly_schedule(settings.settings_dir)
     contact = load_contact_center(settings.settings_dir)
     try:
         result = await RouterClient(settings).request_handoff(conversation_id, reason, topic)
     except RouterError as error:
         logger.warning("handoff for %s failed: %s", conversation_id, error)
-        dispatcher.utter_message(text=_unreachable_text(schedule, contact), buttons=[LEAVE_MESSAGE_BUTTON])
+        dispatcher.utter_message(text=_unreachable_text(week, contact), buttons=[LEAVE_MESSAGE_BUTTON])
         return []
 
     if result.outcome in ("queued", "already_queued"):
@@ -61,15 +61,16 @@ async def hand_off(
         dispatcher.utter_message(text=PUBLIC_RECORD_NOTICE)
         return [ConversationPaused()]
     if result.outcome == "closed":
-        dispatcher.utter_message(text=_closed_text(result, schedule), buttons=[LEAVE_MESSAGE_BUTTON])
+        dispatcher.utter_message(text=_closed_text(result), buttons=[LEAVE_MESSAGE_BUTTON])
         return []
-    dispatcher.utter_message(text=_no_chat_text(result, schedule, contact), buttons=[LEAVE_MESSAGE_BUTTON])
+    dispatcher.utter_message(text=_no_chat_text(result, contact), buttons=[LEAVE_MESSAGE_BUTTON])
     return []
 
 
 class ActionHandoff(Action):
-    def __init__(self, settings: ActionSettings | None = None) -> None:
+    def __init__(self, settings: ActionSettings | None = None, week: KnownWeek = KNOWN_WEEK) -> None:
         self._settings = settings or ActionSettings.from_env()
+        self._week = week
 
     def name(self) -> str:
         return "action_handoff"
@@ -79,7 +80,7 @@ class ActionHandoff(Action):
     ) -> list[EventType]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         reason, topic = handoff_reason(intent)
-        return await hand_off(dispatcher, tracker.sender_id, self._settings, reason, topic)
+        return await hand_off(dispatcher, tracker.sender_id, self._settings, reason, topic, self._week)
 
 
 def _queue_text(result: HandoffResult) -> str:
@@ -111,11 +112,11 @@ def _wait_text(minutes: int | None) -> str | None:
     return f"cirka {minutes} minuter"
 
 
-def _closed_text(result: HandoffResult, schedule: WeeklySchedule) -> str:
-    opens = result.opens_at_text or (format_moment(result.opens_at, schedule.timezone) if result.opens_at else None)
+def _closed_text(result: HandoffResult) -> str:
+    """When it opens again comes worded from the router (`opens_at_text`); without it, unsaid."""
     sentences = ["Just nu kan ingen kommunvägledare svara i chatten."]
-    if opens:
-        sentences.append(f"Kontaktcenter öppnar igen {opens}.")
+    if result.opens_at_text:
+        sentences.append(f"Kontaktcenter öppnar igen {result.opens_at_text}.")
     sentences += [
         "Du kan lämna ett meddelande här, så tar en kommunvägledare hand om det när kontaktcenter har öppnat.",
         "Är det akut – ring 112. Polisärenden som inte är akuta: ring 114 14.",
@@ -123,10 +124,10 @@ def _closed_text(result: HandoffResult, schedule: WeeklySchedule) -> str:
     return " ".join(sentences)
 
 
-def _no_chat_text(result: HandoffResult, schedule: WeeklySchedule, contact: ContactCenter) -> str:
+def _no_chat_text(result: HandoffResult, contact: ContactCenter) -> str:
     phone = result.phone or contact.phone
     if result.outcome == "closing_soon":
-        closes = f" (kl. {format_clock(result.closes_at.astimezone(schedule.timezone))})" if result.closes_at else ""
+        closes = f" (kl. {_clock(result.closes_at)})" if result.closes_at else ""
         first = f"Kontaktcenter stänger snart{closes}, så vi hinner inte starta en chatt med en kommunvägledare i dag."
     else:
         first = "Just nu finns ingen kommunvägledare ledig i chatten."
@@ -136,9 +137,15 @@ def _no_chat_text(result: HandoffResult, schedule: WeeklySchedule, contact: Cont
     )
 
 
-def _unreachable_text(schedule: WeeklySchedule, contact: ContactCenter) -> str:
-    return (
+def _clock(moment: datetime) -> str:
+    """'17.00': the router sends times in its own time zone (Europe/Stockholm), shown as they are."""
+    return f"{moment.hour:02d}.{moment.minute:02d}"
+
+
+def _unreachable_text(week: KnownWeek, contact: ContactCenter) -> str:
+    text = (
         "Det går inte att nå en kommunvägledare via chatten just nu. "
-        f"Du kan ringa kontaktcenter på {contact.phone} eller lämna ett meddelande här.\n"
-        f"Vanliga öppettider: {schedule.summary()}. {HOLIDAY_CAVEAT}"
+        f"Du kan ringa kontaktcenter på {contact.phone} eller lämna ett meddelande här."
     )
+    usual = usual_hours(week)
+    return f"{text}\n{usual}" if usual else text

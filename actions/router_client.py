@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -19,7 +18,6 @@ from actions.config import ActionSettings
 
 HANDOFF_OUTCOMES = ("queued", "already_queued", "no_agent", "closing_soon", "closed")
 HANDOFF_REASONS = ("requested", "fallback", "topic")
-_CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
 
 
 class RouterError(Exception):
@@ -27,23 +25,11 @@ class RouterError(Exception):
 
 
 @dataclass(frozen=True)
-class HoursNow:
-    open: bool
-    opens_at: datetime | None
-    closes_at: datetime | None
-    at: datetime | None  # the router's now; None from a router that does not send it
+class HoursAnswer:
+    """The router's Swedish answer about opening hours, ready for the resident."""
 
-
-@dataclass(frozen=True)
-class DayHours:
-    date: date
-    opens: time | None  # both None when closed
-    closes: time | None
-    note: str | None
-
-    @property
-    def is_open(self) -> bool:
-        return self.opens is not None
+    text: str | None  # None: the resident's message names no day (POST /api/hours/days)
+    week: str  # the normal week in one line, kept for when the router cannot be reached
 
 
 @dataclass(frozen=True)
@@ -64,25 +50,21 @@ class RouterClient:
         self._secret = settings.internal_secret
         self._timeout = aiohttp.ClientTimeout(total=settings.timeout_seconds)
 
-    async def hours_now(self) -> HoursNow:
-        """GET /api/hours: is the contact center open now, until or from when, and what "now" is."""
+    async def hours_now(self) -> HoursAnswer:
+        """GET /api/hours: open or closed now, the normal week and the deviating days ahead, worded."""
         body = _mapping(await self._request("GET", "/api/hours", expected=(200,)), "response")
-        is_open = _field(body, "open", bool)
-        return HoursNow(
-            open=is_open,
-            opens_at=_moment(body, "opens_at"),
-            closes_at=_moment(body, "closes_at"),
-            at=_moment(body, "at"),
-        )
+        return HoursAnswer(text=_text(body, "text"), week=_text(body, "week"))
 
-    async def days(self, first: date, count: int) -> list[DayHours]:
-        """GET /api/hours/days: the opening hours of `count` days from `first`."""
-        if not 1 <= count <= 31:
-            raise ValueError(f"count must be 1–31, got {count}")
-        params = {"from": first.isoformat(), "days": str(count)}
-        body = _mapping(await self._request("GET", "/api/hours/days", params=params, expected=(200,)), "response")
-        entries = _field(body, "days", list)
-        return [_day(_mapping(entry, "days[]")) for entry in entries]
+    async def hours_for_phrase(self, phrase: str) -> HoursAnswer:
+        """POST /api/hours/days {"phrase": …}: the hours of the days the resident's message names,
+        worded; `text` is None when it names none."""
+        payload = {"phrase": phrase}
+        body = _mapping(await self._request("POST", "/api/hours/days", payload=payload, expected=(200,)), "response")
+        days = _field(body, "days", list)
+        text = _optional(body, "text", str)
+        if (text is None) != (not days) or (text is not None and not text.strip()):
+            raise RouterError("a text must come with days, and no text without")
+        return HoursAnswer(text=text, week=_text(body, "week"))
 
     async def request_handoff(self, conversation_id: str, reason: str, topic: str | None) -> HandoffResult:
         """POST /internal/handoff. An unknown conversation (404) is a RouterError like any other."""
@@ -192,26 +174,8 @@ def _moment(body: dict[str, Any], key: str) -> datetime | None:
     return moment
 
 
-def _clock(entry: dict[str, Any], key: str) -> time | None:
-    text = _optional(entry, key, str)
-    if text is None:
-        return None
-    match = _CLOCK.match(text)
-    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise RouterError(f"field {key!r}: expected HH:MM, got {text!r}")
-    return time(int(match.group(1)), int(match.group(2)))
-
-
-def _day(entry: dict[str, Any]) -> DayHours:
-    raw_date = _field(entry, "date", str)
-    try:
-        day = date.fromisoformat(raw_date)
-    except ValueError as error:
-        raise RouterError(f"field 'date': not a date: {raw_date!r}") from error
-    is_open = _field(entry, "open", bool)
-    opens, closes = _clock(entry, "opens"), _clock(entry, "closes")
-    if is_open and (opens is None or closes is None):
-        raise RouterError(f"{raw_date}: open without opening hours")
-    if not is_open and (opens is not None or closes is not None):
-        raise RouterError(f"{raw_date}: closed but with opening hours")
-    return DayHours(date=day, opens=opens, closes=closes, note=_optional(entry, "note", str))
+def _text(body: dict[str, Any], key: str) -> str:
+    value = _field(body, key, str)
+    if not value.strip():
+        raise RouterError(f"field {key!r} is empty")
+    return value

@@ -7,14 +7,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 from holidays.constants import DE_FACTO, PUBLIC
 
-from router.hours.config import HoursConfig
+from router.hours.config import DailyHours, HoursConfig
 
 LOOKAHEAD_DAYS = 400
+
+
+class DayReason(StrEnum):
+    """Which rule decided a day's hours; the wording for residents depends on it."""
+
+    WEEKLY = "weekly"  # the normal week (open or closed)
+    PUBLIC_HOLIDAY = "public_holiday"  # allmän helgdag
+    DE_FACTO_HOLIDAY = "de_facto_holiday"  # midsommarafton, julafton, nyårsafton
+    EVE = "eve"  # a working day right before a public holiday
+    DEVIATION = "deviation"  # an administrator's one-off deviation
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,9 @@ class DayHours:
     opens: time | None
     closes: time | None
     note: str | None  # the holiday's Swedish name, the deviation's note, or None
+    reason: DayReason = DayReason.WEEKLY
+    # The holiday that explains the day: its own (holiday, deviation, weekly), or for an eve the next day's.
+    holiday: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -54,13 +69,26 @@ class SwedishHolidays:
     def de_facto(self, day: date) -> str | None:
         return _swedish_names(self._de_facto.get_list(day))
 
+    def by_name(self, year: int) -> dict[str, date]:
+        """Every public and de-facto holiday of `year` by its Swedish name as `public`/`de_facto` write it."""
+        return dict(_holidays_by_name(year))
+
+
+@lru_cache(maxsize=64)
+def _holidays_by_name(year: int) -> tuple[tuple[str, date], ...]:
+    calendar = holidays.country_holidays("SE", years=year, categories=(PUBLIC, DE_FACTO), language="sv")
+    return tuple((_swedish_name(name), day) for day in sorted(calendar) for name in calendar.get_list(day))
+
 
 def _swedish_names(names: list[str]) -> str | None:
-    """Swedish writes holiday names in lower case; 'Kristi' in Kristi himmelsfärdsdag is a proper noun."""
     if not names:
         return None
-    written = [name if name.startswith("Kristi ") else name[:1].lower() + name[1:] for name in names]
-    return " och ".join(written)
+    return " och ".join(_swedish_name(name) for name in names)
+
+
+def _swedish_name(name: str) -> str:
+    """Swedish writes holiday names in lower case; 'Kristi' in Kristi himmelsfärdsdag is a proper noun."""
+    return name if name.startswith("Kristi ") else name[:1].lower() + name[1:]
 
 
 class OpeningHours:
@@ -78,31 +106,42 @@ class OpeningHours:
             raise ValueError(f"{moment.isoformat()} has no UTC offset")
         return moment.astimezone(self._config.timezone)
 
+    @property
+    def weekly(self) -> tuple[DailyHours | None, ...]:
+        """The normal week, Monday first; None: closed."""
+        return self._config.weekly
+
+    @property
+    def calendar(self) -> SwedishHolidays:
+        return self._holidays
+
     def day(self, day: date) -> DayHours:
         """Opening hours of one date, after deviations, holidays and the eve rule."""
         config = self._config
         public = self._holidays.public(day)
         de_facto = self._holidays.de_facto(day)
+        holiday = public or de_facto
         deviation = config.deviations.get(day)
         if deviation is not None:
-            note = deviation.note or public or de_facto
+            note = deviation.note or holiday
             if deviation.hours is None:
-                return DayHours(day, None, None, note)
-            return DayHours(day, deviation.hours.opens, deviation.hours.closes, note)
+                return DayHours(day, None, None, note, DayReason.DEVIATION, holiday)
+            opens, closes = deviation.hours.opens, deviation.hours.closes
+            return DayHours(day, opens, closes, note, DayReason.DEVIATION, holiday)
         if public and config.closed_on_public_holidays:
-            return DayHours(day, None, None, public)
+            return DayHours(day, None, None, public, DayReason.PUBLIC_HOLIDAY, public)
         if de_facto and config.closed_on_de_facto_holidays:
-            return DayHours(day, None, None, de_facto)
-        hours = config.weekly[day.weekday()]
-        if hours is None:
-            return DayHours(day, None, None, public or de_facto)
+            return DayHours(day, None, None, de_facto, DayReason.DE_FACTO_HOLIDAY, de_facto)
+        usual = config.weekly[day.weekday()]
+        if usual is None:
+            return DayHours(day, None, None, holiday, DayReason.WEEKLY, holiday)
         next_public = self._holidays.public(day + timedelta(days=1))
-        if config.eve_closes is not None and next_public and hours.closes > config.eve_closes:
+        if config.eve_closes is not None and next_public and usual.closes > config.eve_closes:
             eve_note = f"dag före {next_public}"
-            if hours.opens >= config.eve_closes:
-                return DayHours(day, None, None, eve_note)
-            return DayHours(day, hours.opens, config.eve_closes, eve_note)
-        return DayHours(day, hours.opens, hours.closes, public or de_facto)
+            if usual.opens >= config.eve_closes:
+                return DayHours(day, None, None, eve_note, DayReason.EVE, next_public)
+            return DayHours(day, usual.opens, config.eve_closes, eve_note, DayReason.EVE, next_public)
+        return DayHours(day, usual.opens, usual.closes, holiday, DayReason.WEEKLY, holiday)
 
     def days(self, from_date: date, n: int) -> list[DayHours]:
         """`n` consecutive days starting with `from_date`."""

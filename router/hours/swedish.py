@@ -23,10 +23,20 @@ def format_clock(moment: time | datetime) -> str:
     return f"{moment.hour:02d}.{moment.minute:02d}"
 
 
+def format_span(opens: time, closes: time) -> str:
+    """'08.00–17.00'."""
+    return f"{format_clock(opens)}–{format_clock(closes)}"
+
+
+def format_date(day: date) -> str:
+    """'torsdag 24 december'."""
+    return f"{weekday_name(day)} {day.day} {MONTH_NAMES[day.month - 1]}"
+
+
 def format_opens_at(moment: datetime, tz: ZoneInfo = STOCKHOLM) -> str:
     """'måndag 30 november kl. 08.00' (the moment is shown in `tz`)."""
     local = _local(moment, tz)
-    return f"{weekday_name(local)} {local.day} {MONTH_NAMES[local.month - 1]} kl. {format_clock(local)}"
+    return f"{format_date(local)} kl. {format_clock(local)}"
 
 
 def format_opens_at_relative(moment: datetime, now: datetime, tz: ZoneInfo = STOCKHOLM) -> str:

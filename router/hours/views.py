@@ -1,18 +1,31 @@
-"""Public hours API: GET /api/hours and GET /api/hours/days (see docs/architecture.md)."""
+"""Public hours API: GET /api/hours and GET /api/hours/days (see docs/architecture.md).
+
+Both carry ready Swedish texts for residents (router/hours/wording.py), so the action server
+never words hours itself. `POST /api/hours/days` takes a resident's message and answers for the
+days it names (router/hours/day_phrases.py); a message that names no day is not an error: the
+answer has `"days": []` and `"text": null`, and the caller answers with the week instead. The
+message travels in the body, not the query string, because the access log records query
+strings and what residents write must not end up there.
+"""
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
+from typing import Any
 
 from aiohttp import web
 
 from router.core.keys import CLOCK_KEY
+from router.hours.day_phrases import find_days
 from router.hours.keys import HOURS_KEY
-from router.hours.schedule import OpeningHours
+from router.hours.schedule import DayHours, OpeningHours
 from router.hours.swedish import weekday_name
+from router.hours.wording import now_answer, phrase_answer, week_summary
 
 MAX_DAYS = 31
 DEFAULT_DAYS = 7
+MAX_PHRASE_LENGTH = 2000  # the longest message a resident can send (router.texts.MAX_TEXT_LENGTH)
 
 # An unencoded "+" in a query string arrives as a space: "…T08:00:00 01:00" means "+01:00".
 _PLUS_SENT_AS_SPACE = re.compile(r"^(.+\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
@@ -36,6 +49,7 @@ async def get_hours(request: web.Request) -> web.Response:
         is_open = hours.is_open(moment)
         closes_at = hours.closes_at(moment) if is_open else None
         opens_at = None if is_open else hours.next_open(moment)
+        text = now_answer(hours, moment)
     except _BadQuery as error:
         return _bad_request(str(error))
     except OverflowError:
@@ -49,6 +63,8 @@ async def get_hours(request: web.Request) -> web.Response:
             "closes_at": closes_at.isoformat() if closes_at else None,
             "at": moment.isoformat(),
             "timezone": hours.timezone.key,
+            "text": text,
+            "week": week_summary(hours.weekly),
         }
     )
 
@@ -69,22 +85,50 @@ async def get_days(request: web.Request) -> web.Response:
         return _bad_request(
             "from: the dates are outside the supported range / datumen ligger utanför det som stöds"
         )
+    return web.json_response({"timezone": hours.timezone.key, "days": [_day_json(day) for day in days]})
+
+
+@routes.post("/api/hours/days")
+async def post_days(request: web.Request) -> web.Response:
+    """The days a resident's message names: `{"phrase": "har ni öppet på julafton?"}`."""
+    hours = request.config_dict[HOURS_KEY]
+    try:
+        body: Any = json.loads(await request.text())
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict) or set(body) != {"phrase"}:
+        return _bad_request('body: must be the JSON object {"phrase": "…"} / ska vara JSON {"phrase": "…"}')
+    phrase = body["phrase"]
+    if not isinstance(phrase, str) or not phrase.strip() or len(phrase) > MAX_PHRASE_LENGTH:
+        return _bad_request(
+            f"phrase: must be a text of 1–{MAX_PHRASE_LENGTH} characters "
+            f"/ phrase ska vara en text på 1–{MAX_PHRASE_LENGTH} tecken"
+        )
+    today = hours.localize(request.config_dict[CLOCK_KEY].now()).date()
+    phrases = find_days(phrase, today, hours.calendar.by_name)
+    dates = sorted({day for found in phrases for day in found.dates})
     return web.json_response(
         {
             "timezone": hours.timezone.key,
-            "days": [
-                {
-                    "date": day.date.isoformat(),
-                    "weekday": weekday_name(day.date),
-                    "open": day.is_open,
-                    "opens": day.opens.strftime("%H:%M") if day.opens else None,
-                    "closes": day.closes.strftime("%H:%M") if day.closes else None,
-                    "note": day.note,
-                }
-                for day in days
-            ],
+            "phrase": phrase,
+            "days": [_day_json(hours.day(day)) for day in dates],
+            "text": phrase_answer(phrases, hours, today) if phrases else None,
+            "week": week_summary(hours.weekly),
         }
     )
+
+
+def _day_json(day: DayHours) -> dict[str, str | bool | None]:
+    return {
+        "date": day.date.isoformat(),
+        "weekday": weekday_name(day.date),
+        "open": day.is_open,
+        "opens": day.opens.strftime("%H:%M") if day.opens else None,
+        "closes": day.closes.strftime("%H:%M") if day.closes else None,
+        "note": day.note,
+        "reason": day.reason.value,
+        "holiday": day.holiday,
+    }
 
 
 def _parse_at(raw: str, hours: OpeningHours) -> datetime:

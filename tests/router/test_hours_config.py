@@ -6,8 +6,10 @@ from datetime import date, time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from router.hours.config import HoursConfigError, load_hours_config, parse_hours_config
+from router.hours.schedule import DayReason, OpeningHours
 
 SETTINGS_FILE = Path(__file__).resolve().parents[2] / "settings" / "hours.yml"
 
@@ -204,3 +206,28 @@ def test_empty_file(tmp_path: Path) -> None:
     path.write_text("# nothing yet\n", encoding="utf-8")
     with pytest.raises(HoursConfigError, match="must be a mapping"):
         load_hours_config(path)
+
+
+def test_the_example_deviations_in_the_shipped_file_agree_with_the_holiday_rule() -> None:
+    """The commented examples are valid deviations for ordinary days: none restates or contradicts
+    the holiday rule (e.g. "dag före julafton" at 15.00, when days before julafton keep normal hours)."""
+    examples = [
+        line.split("- ", 1)[1]
+        for line in SETTINGS_FILE.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#   - {date:")
+    ]
+    assert len(examples) == 2
+    deviations = [yaml.safe_load(example) for example in examples]
+    for deviation in deviations:
+        deviation["date"] = deviation["date"].isoformat()
+    settings = copy.deepcopy(VALID)
+    settings["deviations"] = deviations
+    rule_only = OpeningHours(parse_hours_config(VALID))
+    with_examples = OpeningHours(parse_hours_config(settings))
+    holiday_words = ("afton", "helgdag", "dag före", "jul", "påsk", "midsommar", "nyår")
+    for deviation in deviations:
+        day = date.fromisoformat(deviation["date"])
+        ruled = rule_only.day(day)
+        assert ruled.reason is DayReason.WEEKLY and ruled.holiday is None, deviation
+        assert with_examples.day(day).reason is DayReason.DEVIATION
+        assert not any(word in deviation["note"] for word in holiday_words), deviation

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from router.hours.config import load_hours_config, parse_hours_config
-from router.hours.schedule import LOOKAHEAD_DAYS, OpeningHours
+from router.hours.schedule import LOOKAHEAD_DAYS, DayReason, OpeningHours, SwedishHolidays
 from router.hours.swedish import format_opens_at, format_opens_at_relative
 
 SETTINGS_FILE = Path(__file__).resolve().parents[2] / "settings" / "hours.yml"
@@ -292,3 +292,37 @@ def test_a_time_skipped_by_the_dst_change_moves_forward() -> None:
     assert window.opens.isoformat() == "2026-03-29T03:30:00+02:00"
     assert window.closes.isoformat() == "2026-03-29T04:00:00+02:00"
     assert hours.next_open(local(2026, 3, 28, 12, 0)).isoformat() == "2026-03-29T03:30:00+02:00"
+
+
+@pytest.mark.parametrize(
+    ("day", "reason", "holiday"),
+    [
+        (date(2026, 12, 3), DayReason.WEEKLY, None),
+        (date(2026, 12, 5), DayReason.WEEKLY, None),
+        (date(2026, 12, 24), DayReason.DE_FACTO_HOLIDAY, "julafton"),
+        (date(2026, 12, 25), DayReason.PUBLIC_HOLIDAY, "juldagen"),
+        (date(2026, 12, 26), DayReason.PUBLIC_HOLIDAY, "annandag jul"),  # a Saturday, closed anyway
+        (date(2027, 1, 5), DayReason.EVE, "trettondedag jul"),  # the eve names the holiday after it
+        (date(2026, 12, 23), DayReason.WEEKLY, None),  # the day before julafton keeps normal hours
+        (date(2027, 3, 27), DayReason.WEEKLY, None),  # påskafton is a Saturday
+    ],
+)
+def test_each_day_says_which_rule_decided_it(hours: OpeningHours, day: date, reason: DayReason, holiday) -> None:
+    result = hours.day(day)
+    assert (result.reason, result.holiday) == (reason, holiday)
+
+
+def test_deviation_reason_keeps_the_holiday_name() -> None:
+    settings = shipped_settings()
+    settings["deviations"] = [{"date": "2026-12-24", "opens": "09:00", "closes": "12:00"}]
+    result = OpeningHours(parse_hours_config(settings)).day(date(2026, 12, 24))
+    assert (result.reason, result.holiday, result.note) == (DayReason.DEVIATION, "julafton", "julafton")
+
+
+def test_holidays_by_name_cover_the_legal_list_and_the_three_eves() -> None:
+    names = SwedishHolidays().by_name(2027)
+    assert names["påskdagen"] == date(2027, 3, 28)
+    assert names["Kristi himmelsfärdsdag"] == date(2027, 5, 6)
+    assert names["midsommarafton"] == date(2027, 6, 25)
+    assert names["alla helgons dag"] == date(2027, 11, 6)
+    assert len(names) == 16  # 13 public holidays (Sundays aside) and 3 de-facto ones
