@@ -77,7 +77,7 @@ async def claimed_case(client, csrf: str) -> tuple[int, str, dict[str, str]]:
     return case_id, conversation_id, auth
 
 
-def test_the_danger_messages_of_the_issue_are_emergencies() -> None:
+async def test_the_danger_messages_of_the_issue_are_emergencies() -> None:
     for text in (DANGER, GAS, KNIFE, ENGLISH_DANGER):
         assert is_emergency(text), text
 
