@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from router.keys import DB_KEY
 from router.models import Case, Conversation, Event, Message
 from router.safety import EMERGENCY_REPLY, ENGLISH_EMERGENCY_REPLY, is_emergency
-from tests.router.conftest import agent_online, new_conversation, queued_case, rest_messages
+from tests.router.conftest import add_agent, agent_online, login, new_conversation, queued_case, rest_messages
 
 pytestmark = pytest.mark.asyncio
 
@@ -351,3 +351,24 @@ async def test_clearing_needs_a_logged_in_agent(client, rasa) -> None:
     client.session.cookie_jar.clear()
     assert (await client.post(f"/api/agent/cases/{case_id}/clear-urgent")).status == 401
     assert (await case_of(client, case_id)).urgent_at is not None
+
+
+# ---------------------------------------------------------------- one phone pattern in widget and console
+
+
+async def test_widget_and_console_link_phone_numbers_with_the_same_pattern() -> None:
+    from router.core.config import PROJECT_ROOT
+
+    def pattern(name: str) -> str:
+        source = (PROJECT_ROOT / "router" / "static" / name).read_text(encoding="utf-8")
+        [line] = [line.strip() for line in source.splitlines() if "const PHONE_LINK_RE = " in line]
+        return line
+
+    assert pattern("widget.js") == pattern("agent.js")
+
+
+async def test_console_page_has_the_place_for_the_urgent_badge(client) -> None:
+    await add_agent(client, "anna")
+    await login(client, "anna")
+    page = await (await client.get("/agent")).text()
+    assert 'id="case-urgent"' in page
