@@ -12,7 +12,15 @@ from sqlmodel import col, select
 from router.keys import DB_KEY
 from router.models import Case, Conversation, Event, Message
 from router.safety import EMERGENCY_REPLY, ENGLISH_EMERGENCY_REPLY, is_emergency
-from tests.router.conftest import add_agent, agent_online, login, new_conversation, queued_case, rest_messages
+from tests.router.conftest import (
+    add_agent,
+    agent_online,
+    handoff,
+    login,
+    new_conversation,
+    queued_case,
+    rest_messages,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -275,6 +283,28 @@ async def test_agent_state_danger_gets_the_alarm_and_the_console_sees_it(client,
     assert [(c["id"], c["urgent"]) for c in queue["active"]] == [(case_id, True)]
     await resident.close()
     await agents.close()
+
+
+async def test_danger_that_rasa_hands_to_a_person_queues_the_case_as_urgent(client, rasa) -> None:
+    """The fake Rasa does what the handoff action does (a danger message that also asks for a person):
+    call /internal/handoff, then answer. The case it queued is marked urgent in the same turn."""
+    await agent_online(client)
+    first_id, _, _ = await queued_case(client)
+
+    async def answer(sender: str, text: str):
+        result = await (await handoff(client, sender)).json()
+        return rest_messages(f"Du står i kö. Ärendenummer {result['reference']}.")
+
+    rasa.answer = answer
+    conversation_id, auth = await new_conversation(client)
+    body = await post(client, conversation_id, auth, "jag vill prata med en människa, han slår mig nu")
+    assert body["state"] == "queued"
+    assert body["replies"][0] == ALARM and body["replies"][1]["text"].startswith("Du står i kö")
+    queue = await (await client.get("/api/agent/queue")).json()
+    assert [c["urgent"] for c in queue["queue"]] == [True, False]
+    assert queue["queue"][1]["id"] == first_id
+    [flagged] = await events(client, "emergency_flagged")
+    assert flagged.data["state"] == "queued" and flagged.case_id == queue["queue"][0]["id"]
 
 
 async def test_ordinary_messages_to_a_person_get_no_reply_and_no_mark(client, rasa) -> None:
