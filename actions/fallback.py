@@ -37,6 +37,9 @@ SUGGESTIONS = [
     {"title": "Känner mig otrygg", "payload": "/feeling_unsafe"},
     {"title": "Prata med en kommunvägledare", "payload": "/human_handoff"},
 ]
+# Tells the router this reply is a "did not understand", never to be shown after a 112 alarm
+# (router/rasa_client.py, MARKER_KEY).
+FALLBACK_MARKER = {"answer": "fallback"}
 
 
 def previous_turn_was_miss(tracker: Tracker) -> bool:
@@ -68,7 +71,7 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         if previous_turn_was_miss(tracker):
-            dispatcher.utter_message(text=HANDOVER_TEXT)
+            dispatcher.utter_message(text=HANDOVER_TEXT, json_message=FALLBACK_MARKER)
             return await hand_off(dispatcher, tracker.sender_id, self._settings, "fallback", None)
-        dispatcher.utter_message(text=REPHRASE_TEXT, buttons=SUGGESTIONS)
+        dispatcher.utter_message(text=REPHRASE_TEXT, buttons=SUGGESTIONS, json_message=FALLBACK_MARKER)
         return []

@@ -4,6 +4,12 @@ States: `bot` (Rasa answers), `queued` (waiting for a kommunvägledare), `agent`
 answers), `closed` (an agent ended the chat). A new message in a closed conversation restarts it with
 the bot: the state goes back to `bot` and the message is answered by Rasa (Rasa was resumed on close).
 
+The safety net (`router.safety.is_emergency`) looks at every resident message in every state. With the
+bot, the alarm goes first among Rasa's replies (`router.alarm.compose`). While the resident waits for or
+chats with a kommunvägledare, the router answers at once with the alarm (stored like any reply, so the
+POST answer and the WebSocket carry it), marks the case urgent (first in the queue, a badge and an alert
+in the console) until an agent clears the mark, and logs the event `emergency_flagged`.
+
 Every resident message is stored (and committed) before anything else happens; its result is stored
 with it, so the same `client_message_id` again returns the same result without storing it twice.
 Messages of one conversation are handled one at a time.
@@ -14,12 +20,14 @@ import asyncio
 import logging
 import uuid
 import weakref
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router import texts
+from router.alarm import alarm_reply, compose
 from router.background import BackgroundTasks
 from router.core.clock import Clock
 from router.core.db import SessionMaker
@@ -29,6 +37,7 @@ from router.handoff import ALREADY_QUEUED, CLOSED_OUTCOME, CLOSING_SOON, QUEUED_
 from router.handoff_config import HandoffConfig
 from router.models import (
     AGENT,
+    ALARM,
     BOT,
     BOT_SENDER,
     CASE_CANCELLED,
@@ -50,7 +59,7 @@ from router.queue import Queue
 from router.rasa_client import RasaClient, RasaUnavailable
 from router.rate_limit import RateLimiter
 from router.resume import resume_bot
-from router.safety import EMERGENCY_REPLY, is_emergency
+from router.safety import is_emergency, is_english
 from router.transcript import add_event, add_message, agent_names, message_json, publish_messages
 
 log = logging.getLogger(__name__)
@@ -129,8 +138,8 @@ class Conversations:
                 if conversation is None:
                     raise NotFound("not_found")
                 new = message is None
+                now = self._clock.now()
                 if message is None:
-                    now = self._clock.now()
                     message = await add_message(
                         session, conversation_id, RESIDENT, text, now, client_message_id=client_message_id
                     )
@@ -142,14 +151,58 @@ class Conversations:
                         )
                 state = conversation.state
                 needs_resume = conversation.needs_resume
-                if state in PERSON_STATES:  # a person answers: the result is known now
-                    message.result = {"replies": [], "state": state}
+                alarm: Message | None = None
+                urgent: Case | None = None
+                if state in PERSON_STATES:  # a person answers, but the safety net speaks at once
+                    replies = []
+                    if is_emergency(message.text):
+                        reply = alarm_reply(message.text)
+                        alarm = await add_message(session, conversation_id, BOT_SENDER, reply["text"], now, kind=ALARM)
+                        urgent = await self._flag(session, conversation_id, state, message, now)
+                        replies = [reply]
+                    message.result = {"replies": replies, "state": state}
                 await session.commit()
-            if new:
-                await publish_messages(self._pubsub, [message], to_agents=state in PERSON_STATES)
+            if new or alarm is not None:
+                shown = [message] if new else []
+                await publish_messages(self._pubsub, shown + ([alarm] if alarm else []), to_agents=state in PERSON_STATES)
+            if urgent is not None:
+                await self._announce_urgent(urgent)
             if message.result is not None:
                 return message.result
             return await self._bot_turn(conversation_id, message, needs_resume)
+
+    async def _flag(
+        self, session: AsyncSession, conversation_id: str, state: str, message: Message, now: datetime
+    ) -> Case | None:
+        """Log that the safety net fired; while a person is involved, mark the conversation's chat urgent.
+        Returns the case newly marked, if any."""
+        case = None
+        if state in PERSON_STATES:
+            case = (
+                await session.exec(
+                    select(Case).where(
+                        Case.conversation_id == conversation_id,
+                        Case.kind == CHAT,
+                        col(Case.status).in_((CASE_QUEUED, CASE_CLAIMED)),
+                    )
+                )
+            ).first()
+        newly_urgent = case is not None and case.urgent_at is None
+        if newly_urgent:
+            case.urgent_at = now
+        add_event(
+            session, "emergency_flagged", now, conversation_id=conversation_id, case_id=case.id if case else None,
+            data={"state": state, "message_id": message.id, "language": "en" if is_english(message.text) else "sv"},
+        )
+        return case if newly_urgent else None
+
+    async def _announce_urgent(self, case: Case) -> None:
+        """The consoles raise their urgent alert; the queue (and every waiting resident's place) is new."""
+        await self._pubsub.publish(
+            AGENTS_CHANNEL,
+            {"type": "urgent", "case_id": case.id, "conversation_id": case.conversation_id, "reference": case.reference},
+        )
+        await self._queue.publish()
 
     async def _by_client_id(self, session: AsyncSession, conversation_id: str, client_message_id: str) -> Message | None:
         return (
@@ -179,23 +232,29 @@ class Conversations:
                 replies = [await self._handoff_without_rasa(conversation_id)]
             else:
                 replies = [self._rasa_down_reply()]
-        # The safety net speaks first unless Rasa's own first answer already says 112.
-        if emergency and not (rasa_answered and replies and "112" in replies[0]["text"]):
-            replies.insert(0, {"text": EMERGENCY_REPLY, "buttons": []})
+        replies = compose(message.text, replies, emergency=emergency, phone=self._config.contact_center.phone)
 
+        urgent: Case | None = None
         async with self._maker() as session:
             now = self._clock.now()
             # The handoff action may have changed the state while Rasa was answering.
             conversation = await session.get(Conversation, conversation_id)
             stored = [
-                await add_message(session, conversation_id, BOT_SENDER, reply["text"], now, buttons=reply["buttons"])
+                await add_message(
+                    session, conversation_id, BOT_SENDER, reply["text"], now,
+                    buttons=reply["buttons"], kind=reply.get("kind"),
+                )
                 for reply in replies
             ]
+            if emergency:
+                urgent = await self._flag(session, conversation_id, conversation.state, message, now)
             result = {"replies": replies, "state": conversation.state}
             # In the same transaction as the replies: a retry with the same client_message_id gets this answer.
             (await session.get(Message, message.id)).result = result
             await session.commit()
         await publish_messages(self._pubsub, stored, to_agents=result["state"] in PERSON_STATES)
+        if urgent is not None:
+            await self._announce_urgent(urgent)
         if rasa_answered:
             self._background.spawn(self._store_intent(conversation_id, message.id), name=f"intent-{message.id}")
         return result

@@ -61,6 +61,8 @@ def case_json(case: Case) -> dict[str, Any]:
         "queued_at": case.queued_at.isoformat() if case.queued_at else None,
         "claimed_at": case.claimed_at.isoformat() if case.claimed_at else None,
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "urgent": case.urgent_at is not None,
+        "urgent_at": case.urgent_at.isoformat() if case.urgent_at else None,
     }
 
 
@@ -242,6 +244,27 @@ class Desk:
         if state == CLOSED:
             await self._pubsub.publish(channel, {"type": "closed"})
         await publish_messages(self._pubsub, [notice], to_agents=True)
+        await self._queue.publish()
+        return case_json(case)
+
+    async def clear_urgent(self, case_id: int, agent: Agent) -> dict[str, Any]:
+        """An agent has seen the safety net's mark and clears it: the chat takes its ordinary place again.
+        Any agent may clear it, from the queue too, not only the one holding the chat."""
+        now = self._clock.now()
+        async with self._maker() as session:
+            case = await self._chat(session, case_id)
+            if case.urgent_at is None:
+                raise Conflict("not_urgent", "Chatten är inte markerad som möjlig fara.")
+            flagged_at = case.urgent_at
+            case.urgent_at = None
+            add_event(
+                session, "emergency_cleared", now, conversation_id=case.conversation_id, case_id=case.id,
+                agent_id=agent.id, data={"flagged_at": flagged_at.isoformat()},
+            )
+            await session.commit()
+        await self._pubsub.publish(
+            AGENTS_CHANNEL, {"type": "urgent_cleared", "case_id": case.id, "conversation_id": case.conversation_id}
+        )
         await self._queue.publish()
         return case_json(case)
 

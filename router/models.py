@@ -46,6 +46,8 @@ CASE_QUEUED, CASE_CLAIMED, CASE_CLOSED, CASE_CANCELLED = "queued", "claimed", "c
 FOLLOW_UP_OPEN, FOLLOW_UP_DONE = "open", "done"
 # Message senders
 RESIDENT, BOT_SENDER, AGENT_SENDER, SYSTEM = "resident", "bot", "agent", "system"
+# Message kinds: how a message is shown besides who sent it (None: an ordinary bubble)
+ALARM = "alarm"
 # Agent roles
 ROLE_AGENT, ROLE_ADMIN = "agent", "admin"
 
@@ -75,6 +77,7 @@ class Message(SQLModel, table=True):
     agent_id: Optional[int] = Field(default=None, foreign_key="agents.id")
     client_message_id: Optional[str] = Field(default=None, max_length=100)
     result: Optional[dict[str, Any]] = Field(default=None, sa_type=sa.JSON)
+    kind: Optional[str] = Field(default=None, max_length=16)
     intent: Optional[str] = Field(default=None, max_length=100)
     intent_confidence: Optional[float] = None
     created_at: datetime = _time()
@@ -99,6 +102,8 @@ class Case(SQLModel, table=True):
     claimed_at: Optional[datetime] = _time(default=None)
     closed_at: Optional[datetime] = _time(default=None)
     wait_seconds: Optional[float] = None
+    # Set when the safety net fired while a person was involved; an agent clears it.
+    urgent_at: Optional[datetime] = _time(default=None)
 
 
 class Agent(SQLModel, table=True):

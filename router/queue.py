@@ -3,6 +3,9 @@
 Wait estimate: minutes per place in the queue = the median wait (queued → claimed) of the last
 `wait_sample_size` claimed chats, or `default_handling_minutes` from handoff.yml while there are none;
 a resident at position p waits about p × that, rounded to whole minutes, at least 1.
+
+Order: chats marked urgent (the safety net fired while the resident waited or chatted, see
+router/conversations.py) come first, then the rest; within each group, first queued first.
 """
 from __future__ import annotations
 
@@ -28,11 +31,11 @@ class Queue:
         self._config = config
 
     async def waiting(self, session: AsyncSession) -> list[Case]:
-        """Queued chats, first in line first."""
+        """Queued chats, first in line first: urgent ones ahead of the others."""
         result = await session.exec(
             select(Case)
             .where(Case.kind == CHAT, Case.status == CASE_QUEUED)
-            .order_by(col(Case.queued_at), col(Case.id))
+            .order_by(col(Case.urgent_at).is_(None), col(Case.queued_at), col(Case.id))
         )
         return list(result.all())
 
@@ -115,4 +118,6 @@ def _case_summary(case: Case, now: datetime) -> dict[str, Any]:
         "topic": case.topic,
         "queued_at": since.isoformat(),
         "waited_minutes": max(0, int((now - since).total_seconds() // 60)),
+        "urgent": case.urgent_at is not None,
+        "urgent_at": case.urgent_at.isoformat() if case.urgent_at else None,
     }

@@ -29,6 +29,16 @@ class Intent:
     confidence: float
 
 
+# A response in Rasa's domain (or a custom action) can say what kind of answer it is with
+# `custom: {"answer": "emergency"}` or `custom: {"answer": "fallback"}`. Rasa's REST channel sends that
+# custom payload as a message of its own, right after the response's text (rasa/core/channels/channel.py,
+# OutputChannel.send_response), so a marker belongs to the text reply before it. Marked responses are
+# one paragraph: the REST channel splits a text at blank lines, and only the last part would be marked.
+MARKER_KEY = "answer"
+EMERGENCY_MARKER, FALLBACK_MARKER = "emergency", "fallback"
+MARKERS = (EMERGENCY_MARKER, FALLBACK_MARKER)
+
+
 def _reply(raw: Any) -> dict[str, Any] | None:
     """One bot message as {"text", "buttons"}; messages without text (images, custom JSON) are skipped."""
     if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or not raw["text"].strip():
@@ -41,6 +51,25 @@ def _reply(raw: Any) -> dict[str, Any] | None:
     return {"text": raw["text"], "buttons": buttons}
 
 
+def _marker(raw: Any) -> str | None:
+    custom = raw.get("custom") if isinstance(raw, dict) else None
+    marker = custom.get(MARKER_KEY) if isinstance(custom, dict) else None
+    return marker if marker in MARKERS else None
+
+
+def replies_of(body: list[Any]) -> list[dict[str, Any]]:
+    """The webhook's messages as replies {"text", "buttons"}, with "marker" on a reply Rasa marked."""
+    replies: list[dict[str, Any]] = []
+    for raw in body:
+        reply = _reply(raw)
+        if reply is not None:
+            replies.append(reply)
+        marker = _marker(raw)
+        if marker is not None and replies and "marker" not in replies[-1]:
+            replies[-1]["marker"] = marker
+    return replies
+
+
 class RasaClient:
     def __init__(
         self, http: aiohttp.ClientSession, upstream: RasaUpstream, token: str, webhook_timeout_seconds: float = 10.0
@@ -51,7 +80,7 @@ class RasaClient:
         self._webhook_timeout = aiohttp.ClientTimeout(total=webhook_timeout_seconds)
 
     async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
-        """Send a resident's message through the REST channel; returns the bot's replies."""
+        """Send a resident's message through the REST channel; returns the bot's replies (see `replies_of`)."""
         try:
             async with self.upstream.request() as base, self._http.post(
                 f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=self._webhook_timeout
@@ -63,7 +92,7 @@ class RasaClient:
             raise RasaUnavailable(f"webhook failed: {error!r}") from error
         if not isinstance(body, list):
             raise RasaUnavailable("webhook answered something other than a list")
-        return [reply for reply in map(_reply, body) if reply is not None]
+        return replies_of(body)
 
     async def latest_intent(self, sender: str) -> Intent | None:
         """The intent Rasa predicted for the conversation's latest message, if any."""

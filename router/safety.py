@@ -22,6 +22,9 @@ repeated three times or more cut to two). Then the phrases are weighed in tiers:
   jag om …"), a prevention or statistics question, or general worry ("känner mig otrygg").
 
 Cues of now ("nu", "just nu", "precis", "pågår", "nyss", a cry for help) override every hold-back.
+
+`is_english(text)` picks the alarm's language: a resident who writes English in danger gets
+`ENGLISH_EMERGENCY_REPLY`, everyone else the Swedish one.
 """
 from __future__ import annotations
 
@@ -31,6 +34,11 @@ import unicodedata
 EMERGENCY_REPLY = (
     "Är det akut? Ring 112 nu – om någon är i fara eller allvarligt skadad, om det brinner "
     "eller om ett brott pågår. Den här chatten kan inte skicka hjälp."
+)
+
+ENGLISH_EMERGENCY_REPLY = (
+    "Is this an emergency? Call 112 now – if someone is in danger or badly hurt, if there is a fire "
+    "or if a crime is happening. This chat cannot send help."
 )
 
 # Patterns are written against normalised text: lower case, no diacritics (å, ä → a; ö → o).
@@ -49,6 +57,8 @@ _ACUTE = [
     r"\b(full|fullt|fylld|fyllt|fyllas|fylls) (av|med) rok\b",
     r"\bluktar (\w+ ){0,2}(brant|rok)\b",
     r"\bon fire\b|\bis burning\b",
+    r"\b(not|isn't|isnt|stopped|can't|cant|cannot) breath(e|ing)\b",
+    r"\b(is|are|keeps|keep|started|start) (hitting|beating|kicking|strangling|choking|stabbing|attacking|hurting) (me|us|him|her|my|someone|somebody|a|the|our)\b",
     # Breathing, consciousness, circulation, bleeding.
     r"\bandas (\w+ )?(inte|int|ej|knappt|inge|dalig|daligt|konstigt|tungt|snabbt|rosslande)\b",
     r"\b(inte|int|ej|knappt) (andas|ror sig|vaknar)\b",
@@ -81,6 +91,7 @@ _ACUTE = [
     r"\b(ska|skall|kommer att|kommer|tanker|hotar att|hotade att|hotat att|vill|sa att han ska|sa att hon ska) (att )?(doda|morda|sla ihjal|skjuta|knivhugga|hugga|strypa|ta livet av) " + _PERSON + r"\b",
     r"\b(dodar|mordar|stryper|sla[r]? ihjal|haller pa att doda)\b",
     r"\bkill (me|us|him|her|myself)\b",
+    r"\b(going to|gonna|will|wants to|threatening to|threatens to) (kill|stab|shoot|hurt|rape) (me|us|him|her|my|someone|somebody)\b",
     # Taking someone by force now.
     r"\bforsoker (att )?(dra|tvinga|slita|rycka|knuffa|lura|kidnappa|ta med sig|fora bort|baxa) (in |med |bort |ut )?(ett barn|barnet|en tjej|en kille|en kvinna|en flicka|en pojke|mig|henne|honom|nagon)\b",
     r"\bkidnappar\b",
@@ -181,6 +192,7 @@ _DANGER = [
     r"\w*radd\b|\bpanik\w*|\bfarlig (man|kvinna|person|hund|kille)\b",
     r"\b(star|vantar|bankar|sparkar|hanger|gar runt) (utanfor|pa) (min|mitt|var|vart|dorren|fonstret|porten|huset)\b",
     r"\b(stabbed|shot|gun|robbed|burglar|assault|attacked|fight)\b",
+    r"\b(hitting|beating|kicking|hurting|threaten\w*|knife|weapon|fire|smoke|intruder|break-?in)\b",
 ]
 
 _NOW = [
@@ -194,7 +206,7 @@ _NOW = [
     r"\bfortfarande (kvar|utanfor|har|inne|i huset|i lagenheten|efter mig)\b",
     r"\bfor (en|ett par|nagra|par|\d+|fem|tio|tva|tre|fyra|femton|tjugo) (minut|minuter|min|sekunder) (sedan|sen)\b",
     r"\butanfor (min|mitt|var|vart) (dorr|fonster|port|hus|lagenhet)\b",
-    r"\b(right now|happening now)\b",
+    r"\b(right now|happening now|now)\b",
     r"\b" + _HELP + r"\s*!|^\W*" + _HELP + r"\b|\b(snalla|snala) hjalp\b",
     r"\bakut\b(?! ?\?)",
 ]
@@ -255,6 +267,7 @@ _HYPOTHETICAL = [
     r"\b(far|fa|ar det tillatet att|ar det olagligt att|far jag|far man) (ha|bara|ta med|bara pa|kopa|salja)\b",
     r"\bbrukar\b",
     r"\b(agera|gora|reagera|bete (mig|oss|sig)|tanka pa) (vid|om|nar|i handelse av)\b",
+    r"\bif\b|\bwhat to do\b|\bhow (do|can|should) (i|we|you)\b",
 ]
 
 # General worry about safety, without an event.
@@ -310,3 +323,37 @@ def is_emergency(text: str) -> bool:
     if grave:
         return not _GENERAL_RE.search(message)
     return not _DANGER_HOLD_BACK_RE.search(message)
+
+
+# Common words of one language that are not words of the other (compared before diacritics are folded,
+# so "är", "på", "så" stay Swedish). Danger words are included: a short cry is often all there is.
+_ENGLISH_WORDS = frozenset(
+    "the a an my me mine is are was were am be been being he she they them his him her their our us you your "
+    "someone somebody anyone there here this that what who where has have had with and or but not no don't "
+    "dont can't cant isn't won't it it's its i'm im i've of to on from into out outside inside please now "
+    "right help call need fire burning smoke gun knife hitting beating hurting hurt attacking attacked kill "
+    "killing stabbed shot bleeding breathing drowning house home door street police ambulance child kid "
+    "husband wife boyfriend girlfriend neighbour neighbor man's woman somebody's happening emergency going "
+    "will just".split()
+)
+_SWEDISH_WORDS = frozenset(
+    "jag är det och en ett han hon hen mig mej dig min mitt mina din ditt nu på med som har hade inte int "
+    "hjälp hjälpa snälla någon nån några vi oss de dom den till av för kan ska vill brinner slår sparkar "
+    "huset dörren barn barnet kniv kniven polis polisen ring här där vad hur varför mamma pappa ute efter "
+    "sig sin sitt var inne lägenheten grannen också men eller om så bara från utanför mot".split()
+)
+_WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def is_english(text: str) -> bool:
+    """True when the message has more English than Swedish words; a tie (or neither) counts as Swedish,
+    the language of the service."""
+    words = _WORD_RE.findall(text.casefold().replace("’", "'"))
+    english = sum(word in _ENGLISH_WORDS for word in words)
+    swedish = sum(word in _SWEDISH_WORDS for word in words)
+    return english > swedish
+
+
+def emergency_reply(text: str) -> str:
+    """The alarm in the language of the resident's message."""
+    return ENGLISH_EMERGENCY_REPLY if is_english(text) else EMERGENCY_REPLY

@@ -27,6 +27,25 @@ def rasa_down(phone: str) -> str:
 
 HANDOFF_BUTTON_TITLE = "Chatta med en person"
 
+# After an alarm, instead of "I did not understand": a way to a person, in the message's language.
+AFTER_ALARM_HANDOFF_TITLE = {"sv": "Prata med en kommunvägledare", "en": "Chat with a kommunvägledare"}
+
+
+def after_alarm(phone: str, language: str) -> str:
+    if language == "en":
+        return (
+            "Do you want to talk to someone? You can chat with a kommunvägledare (a guide at the city's "
+            f"contact centre) or call Helsingborg contact centre on {phone}."
+        )
+    return (
+        "Vill du prata med någon? Du kan chatta med en kommunvägledare eller ringa Helsingborg "
+        f"kontaktcenter på {phone}."
+    )
+
+
+def call_button_title(phone: str, language: str) -> str:
+    return f"Call {phone}" if language == "en" else f"Ring {phone}"
+
 
 def queued(reference: str, position: int, wait_minutes: int) -> str:
     place = "först i kön" if position == 1 else f"nummer {position} i kön"

@@ -21,6 +21,7 @@ async def add_message(
     buttons: list[dict[str, str]] | None = None,
     agent_id: int | None = None,
     client_message_id: str | None = None,
+    kind: str | None = None,
 ) -> Message:
     message = Message(
         conversation_id=conversation_id,
@@ -29,6 +30,7 @@ async def add_message(
         buttons=buttons or None,
         agent_id=agent_id,
         client_message_id=client_message_id,
+        kind=kind,
         created_at=at,
     )
     session.add(message)
@@ -69,7 +71,8 @@ async def agent_names(session: AsyncSession, messages: list[Message]) -> dict[in
 
 def message_json(message: Message, names: dict[int, str] | None = None) -> dict[str, Any]:
     """A message as the resident API and the agent console show it. With `names` (from agent_names),
-    an agent's message carries "name": the display name the resident saw when the agent joined."""
+    an agent's message carries "name": the display name the resident saw when the agent joined.
+    "kind" is there only for a message shown in a special way ("alarm": the safety net's 112 message)."""
     shown: dict[str, Any] = {
         "id": message.id,
         "from": message.sender,
@@ -78,6 +81,8 @@ def message_json(message: Message, names: dict[int, str] | None = None) -> dict[
     }
     if message.buttons:
         shown["buttons"] = message.buttons
+    if message.kind:
+        shown["kind"] = message.kind
     if names and message.sender == AGENT_SENDER and message.agent_id in names:
         shown["name"] = names[message.agent_id]
     return shown
@@ -93,6 +98,8 @@ def message_frame(message: Message) -> dict[str, Any]:
         "buttons": message.buttons or [],
         "at": message.created_at.isoformat(),
     }
+    if message.kind:
+        frame["kind"] = message.kind
     if message.sender == RESIDENT and message.client_message_id:
         frame["client_message_id"] = message.client_message_id
     return frame

@@ -113,6 +113,12 @@ async def hand_back(request: web.Request) -> web.Response:
     return web.json_response(await request.app[DESK_KEY].hand_back(_case_id(request), agent))
 
 
+@routes.post("/api/agent/cases/{case_id}/clear-urgent")
+async def clear_urgent(request: web.Request) -> web.Response:
+    agent = await api_agent(request)
+    return web.json_response(await request.app[DESK_KEY].clear_urgent(_case_id(request), agent))
+
+
 @routes.get("/api/agent/follow-ups")
 async def follow_ups(request: web.Request) -> web.Response:
     await api_agent(request)

@@ -15,6 +15,83 @@
   const seen = new Set();
 
   const SENDERS = { resident: "Invånare", bot: "Chattrobot", agent: "Kommunvägledare", system: "System" };
+  const URGENT_BADGE = "Möjlig fara – 112 har visats";
+  const URGENT_TITLE = "⚠ Möjlig fara – ";
+  const baseTitle = document.title;
+
+  // Phone numbers as people write them become tel: links that never break across lines: numbers with an
+  // area code (042-10 50 00, 020-50 50 50, +46 42 10 50 00) and the national short numbers (112, 114 14,
+  // 113 13, 116 006, 116 111, 1177, 90101). The same pattern is in widget.js.
+  const PHONE_LINK_RE = /(^|[^\w+\-\/.:,])((?:\+46[ \u00a0]?\d{1,3}|0\d{1,3})-?[ \u00a0]?\d{2,3}(?:[ \u00a0]\d{2,3}){1,3}|0\d{1,3}-\d{5,8}|112|114[ \u00a0]?14|113[ \u00a0]?13|116[ \u00a0]?\d{3}|1177|90101)(?![\w\-]|[.,:]\w)/g;
+
+  // Appends `text` to `parent` with every phone number in it as a tel: link (class tel, no line break).
+  function appendPhoneLinks(parent, text) {
+    let last = 0;
+    let m;
+    PHONE_LINK_RE.lastIndex = 0;
+    while ((m = PHONE_LINK_RE.exec(text))) {
+      const start = m.index + m[1].length;
+      if (start > last) parent.append(text.slice(last, start));
+      const a = document.createElement("a");
+      a.className = "tel";
+      a.href = "tel:" + m[2].replace(/[^\d+]/g, "");
+      a.textContent = m[2];
+      parent.append(a);
+      last = start + m[2].length;
+    }
+    if (last < text.length) parent.append(text.slice(last));
+  }
+
+  // The urgent alert when the safety net fires in a chat with a person: a short beep (WebAudio), the
+  // tab title, a notification when the agent allowed them, and a line for screen readers.
+  let audio = null;
+  function beep() {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    audio = audio || new Context();
+    if (audio.state === "suspended") audio.resume();
+    for (const start of [0, 0.3, 0.6]) {
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.2;
+      tone.connect(gain).connect(audio.destination);
+      tone.start(audio.currentTime + start);
+      tone.stop(audio.currentTime + start + 0.18);
+    }
+  }
+
+  function urgentAlert(frame) {
+    const text = URGENT_BADGE + " i ärende " + (frame.reference || frame.case_id) + ".";
+    say(text);
+    try { beep(); } catch (e) { /* no sound available: the title and the status line still say it */ }
+    if ("Notification" in window && Notification.permission === "granted") {
+      new Notification("Möjlig fara", { body: text, tag: "urgent-" + frame.case_id, requireInteraction: true });
+    }
+  }
+
+  function showUrgentTitle(data) {
+    const urgent = data.queue.concat(data.active).some((item) => item.urgent);
+    document.title = (urgent ? URGENT_TITLE : "") + baseTitle;
+  }
+
+  // The badge and the one-click "seen" button on an urgent case.
+  function urgentBadge(item, titleId) {
+    const box = document.createElement("div");
+    box.className = "urgent-box";
+    const badge = document.createElement("strong");
+    badge.className = "badge-urgent";
+    badge.textContent = URGENT_BADGE;
+    const clear = button("Markera som hanterad", async () => {
+      await api("POST", "/api/agent/cases/" + item.id + "/clear-urgent");
+      say("Markeringen är borttagen.");
+      await loadQueue();
+      if (selected && selected.case.id === item.id) await openCase(item.id);
+    }, "secondary");
+    if (titleId) clear.setAttribute("aria-describedby", titleId);
+    box.append(badge, clear);
+    return box;
+  }
 
   const api = window.hbgConsoleApi("/agent/login");
 
@@ -71,6 +148,10 @@
       );
       describeButtons(row, title.id);
       li.append(title, info, row);
+      if (item.urgent) {
+        li.classList.add("urgent");
+        li.prepend(urgentBadge(item, title.id));
+      }
       queueList.append(li);
     }
     el("queue-empty").hidden = data.queue.length > 0;
@@ -89,8 +170,13 @@
       row.append(button("Öppna", () => openCase(item.id), "secondary"));
       describeButtons(row, title.id);
       li.append(title, row);
+      if (item.urgent) {
+        li.classList.add("urgent");
+        li.prepend(urgentBadge(item, title.id));
+      }
       activeList.append(li);
     }
+    showUrgentTitle(data);
     if (data.agents_online !== undefined) showOnline(data.agents_online);
   }
 
@@ -135,12 +221,12 @@
     if (seen.has(message.id)) return;
     seen.add(message.id);
     const item = document.createElement("div");
-    item.className = "message " + message.from;
+    item.className = "message " + message.from + (message.kind === "alarm" ? " alarm" : "");
     const meta = document.createElement("span");
     meta.className = "meta";
-    meta.textContent = SENDERS[message.from] + " " + time(message.at);
+    meta.textContent = SENDERS[message.from] + (message.kind === "alarm" ? " – 112-larm till invånaren" : "") + " " + time(message.at);
     const text = document.createElement("span");
-    text.textContent = message.text;
+    appendPhoneLinks(text, message.text);
     item.append(meta, text);
     if (message.intent) {
       const intent = document.createElement("span");
@@ -164,6 +250,7 @@
     el("case-heading").textContent = "Ärende " + c.reference;
     const statusText = { queued: "väntar i kön", claimed: "pågår", closed: "avslutad", cancelled: "invånaren lämnade kön" }[c.status] || c.status;
     el("case-meta").textContent = "Status: " + statusText + (c.category ? " – kategori: " + c.category : "");
+    el("case-urgent").replaceChildren(...(c.urgent ? [urgentBadge(c, "case-heading")] : []));
     showExports("/api/agent/cases/" + c.id + "/export");
     attempt(loadHold);
     transcript.replaceChildren();
@@ -219,6 +306,9 @@
       case "follow_ups":
         attempt(loadFollowUps);
         break;
+      case "urgent":
+        urgentAlert(frame);
+        break;
     }
   }
 
@@ -241,6 +331,10 @@
   }
 
   el("online-toggle").addEventListener("change", (event) => attempt(async () => {
+    // Asked on the agent's own click, as browsers require: urgent alerts can then show as notifications.
+    if (event.target.checked && "Notification" in window && Notification.permission === "default") {
+      Notification.requestPermission();
+    }
     const result = await api("POST", "/api/agent/presence", { online: event.target.checked });
     showOnline(result.agents_online);
     say(result.online ? "Du är tillgänglig för chatt." : "Du är inte tillgänglig för chatt.");

@@ -251,6 +251,8 @@
     return svg;
   }
   const ICON_CHAT = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
+  const ICON_PHONE =
+    "M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z";
   const ICON_CLOSE = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z";
 
   function newMessageId() {
@@ -285,15 +287,40 @@
     ]);
   }
 
-  // Text with [label](url) and bare http(s) addresses turned into links; everything else stays text.
-  // Only http and https become links; any other scheme (javascript:, data: …) is shown as plain text.
+  // Phone numbers as people write them become tel: links that never break across lines: numbers with an
+  // area code (042-10 50 00, 020-50 50 50, 08-123 456 78, +46 42 10 50 00) and the national short numbers
+  // (112, 114 14, 113 13, 116 006, 116 111, 1177, 90101). Digits inside other words, references
+  // (HBG-2026-000112), times and web addresses (1177.se) stay text. The same pattern is in agent.js.
+  const PHONE_LINK_RE = /(^|[^\w+\-\/.:,])((?:\+46[ \u00a0]?\d{1,3}|0\d{1,3})-?[ \u00a0]?\d{2,3}(?:[ \u00a0]\d{2,3}){1,3}|0\d{1,3}-\d{5,8}|112|114[ \u00a0]?14|113[ \u00a0]?13|116[ \u00a0]?\d{3}|1177|90101)(?![\w\-]|[.,:]\w)/g;
+
+  function telHref(number) {
+    return "tel:" + number.replace(/[^\d+]/g, "");
+  }
+
+  // Appends `text` to `parent` with every phone number in it as a tel: link (class hbgc-tel, no line break).
+  function appendPhoneLinks(parent, text) {
+    let last = 0;
+    let m;
+    PHONE_LINK_RE.lastIndex = 0;
+    while ((m = PHONE_LINK_RE.exec(text))) {
+      const start = m.index + m[1].length;
+      if (start > last) parent.appendChild(document.createTextNode(text.slice(last, start)));
+      parent.appendChild(el("a", { href: telHref(m[2]), class: "hbgc-tel", text: m[2] }));
+      last = start + m[2].length;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  // Text with [label](url) and bare http(s) addresses turned into links, phone numbers into tel: links;
+  // everything else stays text. Only http and https become web links; any other scheme (javascript:,
+  // data: …) is shown as plain text.
   const LINK_RE = /\[([^\]\n]{1,300})\]\(([^()\s]{1,2000})\)|\bhttps?:\/\/[^\s<>"']+/gi;
   function appendRichText(parent, text) {
     let last = 0;
     let m;
     LINK_RE.lastIndex = 0;
     while ((m = LINK_RE.exec(text))) {
-      if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+      if (m.index > last) appendPhoneLinks(parent, text.slice(last, m.index));
       if (m[1] !== undefined) {
         const href = safeHttpUrl(m[2]);
         parent.appendChild(href ? externalLink(href, m[1]) : document.createTextNode(m[1] + " (" + m[2] + ")"));
@@ -306,7 +333,7 @@
         LINK_RE.lastIndex = last;
       }
     }
-    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+    if (last < text.length) appendPhoneLinks(parent, text.slice(last));
   }
 
   function timestamp(date) {
@@ -393,7 +420,7 @@
   let chatState = null; // bot | queued | agent | closed
   let reference = null;
   let agentName = null;
-  let entries = []; // shown messages, in order: {from, text, display, name, at, localTime, keyed, alignUntil, el, buttons}
+  let entries = []; // shown messages, in order: {from, kind, text, display, name, at, localTime, keyed, alignUntil, el, buttons}
   let keyIndex = new Map(); // dedupe key -> entry
   let pending = []; // unacknowledged resident messages: {cmid, text, display, via, sentAt, failed, entry, ackTimer}
   let ws = null;
@@ -777,12 +804,16 @@
   function renderEntry(entry, buttons) {
     const previous = log.lastElementChild;
     const label = senderLabel(entry.from, entry.name);
-    const node = el("div", { class: "hbgc-msg hbgc-msg--" + entry.from });
+    const alarm = entry.kind === "alarm";
+    const node = el("div", { class: "hbgc-msg hbgc-msg--" + entry.from + (alarm ? " hbgc-msg--alarm" : "") });
     const showWho = entry.from !== "system" && (!previous || previous.getAttribute("data-who") !== label);
     node.setAttribute("data-who", label);
     if (showWho) node.appendChild(el("p", { class: "hbgc-who", "aria-hidden": "true", text: label }));
-    const bubble = el("div", { class: "hbgc-bubble" }, [el("span", { class: "hbgc-sr", text: label + ": " })]);
-    appendRichText(bubble, entry.display);
+    // The safety net's 112 message: announced at once (role alert), with a phone icon and its own colours.
+    const bubble = el("div", { class: "hbgc-bubble", role: alarm ? "alert" : null }, [alarm ? icon(ICON_PHONE) : null]);
+    const content = alarm ? bubble.appendChild(el("span", { class: "hbgc-alarm-text" })) : bubble;
+    content.appendChild(el("span", { class: "hbgc-sr", text: label + ": " }));
+    appendRichText(content, entry.display);
     node.appendChild(bubble);
     if (buttons && buttons.length) node.appendChild(renderButtons(buttons));
     entry.el = node;
@@ -793,6 +824,10 @@
   function renderButtons(buttons) {
     const group = el("div", { class: "hbgc-choices", role: "group", "aria-label": T.choices });
     for (const b of buttons) {
+      if (typeof b.url === "string") {
+        group.appendChild(el("a", { class: "hbgc-choice hbgc-choice--call", href: b.url }, [icon(ICON_PHONE), document.createTextNode(b.title)]));
+        continue;
+      }
       group.appendChild(
         el("button", {
           type: "button",
@@ -812,12 +847,18 @@
 
   function validButtons(buttons) {
     if (!Array.isArray(buttons)) return [];
-    return buttons.filter((b) => b && typeof b.title === "string" && typeof b.payload === "string" && b.title.trim());
+    // A choice sends its payload; a call choice is a tel: link (no other address is followed).
+    return buttons.filter(
+      (b) =>
+        b && typeof b.title === "string" && b.title.trim() &&
+        (typeof b.payload === "string" || (typeof b.url === "string" && /^tel:\+?\d{3,15}$/.test(b.url)))
+    );
   }
 
   function addEntry(m, keys) {
     const entry = {
       from: m.from,
+      kind: m.kind === "alarm" ? "alarm" : null,
       text: m.text,
       display: m.text,
       name: m.from === "agent" ? agentNameOf(m.name) || agentName : null,
@@ -1066,7 +1107,7 @@
         if (!reply || typeof reply.text !== "string") continue;
         // The same reply may already have arrived over the WebSocket.
         const seen = entries.some((e) => e.from === "bot" && e.text === reply.text && e.localTime.getTime() >= since);
-        if (!seen) addEntry({ from: "bot", text: reply.text, buttons: reply.buttons }, []).alignUntil = Date.now() + ALIGN_WINDOW_MS;
+        if (!seen) addEntry({ from: "bot", kind: reply.kind, text: reply.text, buttons: reply.buttons }, []).alignUntil = Date.now() + ALIGN_WINDOW_MS;
       }
       hideBotTyping();
       if (r.data.state) setState(r.data.state);

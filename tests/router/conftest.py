@@ -115,6 +115,15 @@ class FakeRasa:
         return app
 
 
+def rest_messages(text: str, marker: str | None = None, buttons: list[dict[str, str]] | None = None) -> list[dict]:
+    """One response as Rasa's REST channel sends it: the text (with buttons), then, for a response that
+    carries `custom: {"answer": marker}` in the domain, that payload as a message of its own."""
+    messages: list[dict] = [{"recipient_id": "x", "text": text, **({"buttons": buttons} if buttons else {})}]
+    if marker is not None:
+        messages.append({"recipient_id": "x", "custom": {"answer": marker}})
+    return messages
+
+
 @pytest_asyncio.fixture
 async def rasa(aiohttp_server) -> FakeRasa:
     fake = FakeRasa()

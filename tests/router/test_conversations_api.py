@@ -91,32 +91,6 @@ async def test_predicted_intent_is_stored_on_the_resident_message(client, rasa) 
     assert (message.intent, message.intent_confidence) == ("greet", 0.93)
 
 
-async def test_emergency_reply_is_prepended_when_rasa_does_not_mention_112(client, rasa) -> None:
-    from router.safety import EMERGENCY_REPLY, is_emergency
-
-    text = "Det brinner i trapphuset!"
-    assert is_emergency(text)
-    rasa.answer = lambda sender, text: [{"text": "Jag förstår inte riktigt."}]
-    conversation_id, auth = await new_conversation(client)
-    body = await (
-        await client.post(f"/api/conversations/{conversation_id}/messages", json={"text": text}, headers=auth)
-    ).json()
-    assert [reply["text"] for reply in body["replies"]] == [EMERGENCY_REPLY, "Jag förstår inte riktigt."]
-
-    rasa.answer = lambda sender, text: [{"text": "Ring 112 nu."}]
-    body = await (
-        await client.post(f"/api/conversations/{conversation_id}/messages", json={"text": text}, headers=auth)
-    ).json()
-    assert [reply["text"] for reply in body["replies"]] == ["Ring 112 nu."]
-
-    rasa.mode = "error"
-    body = await (
-        await client.post(f"/api/conversations/{conversation_id}/messages", json={"text": text}, headers=auth)
-    ).json()
-    assert body["replies"][0]["text"] == EMERGENCY_REPLY
-    assert "tekniskt fel" in body["replies"][1]["text"]
-
-
 @pytest.mark.parametrize("mode", ["error", "slow", "drop"])
 async def test_rasa_down_gives_swedish_message_with_phone_and_handoff_button(client, rasa, mode) -> None:
     rasa.mode = mode

@@ -1,12 +1,22 @@
 """The emergency safety net: table tests, and the held-out evaluation set in tests/nlu/emergency_cases.yml."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from router.safety import EMERGENCY_REPLY, is_emergency, normalise
+from router.alarm import tel_url
+from router.rasa_client import replies_of
+from router.safety import (
+    EMERGENCY_REPLY,
+    ENGLISH_EMERGENCY_REPLY,
+    emergency_reply,
+    is_emergency,
+    is_english,
+    normalise,
+)
 
 EMERGENCIES = [
     # Fire and smoke.
@@ -405,3 +415,99 @@ def test_held_out_false_alarm_rate(capsys):
     with capsys.disabled():
         print(f"\nemergency safety net: {len(false_alarms)}/{len(harmless)} false alarms ({rate:.0%}) on not_emergencies")
     assert rate < MAX_FALSE_ALARM_RATE, false_alarms
+
+
+# ---------------------------------------------------------------- the alarm's language
+
+ENGLISH_MESSAGES = [
+    "my husband is hitting me right now",
+    "Help! Someone is breaking in",
+    "help me",
+    "I can't breathe",
+    "There is a fire in my building",
+    "he has a gun",
+    "a man with a knife outside my door",
+]
+SWEDISH_MESSAGES = [
+    "hjälp han slår mig nu",
+    "Det brinner i trapphuset!",
+    "Min man slår mig",
+    "help det brinner i köket",  # more Swedish than English
+    "SOS",  # neither: the service's language
+    "Skottlossning på Söder nu",
+    "jag kan inte andas",
+]
+
+
+@pytest.mark.parametrize("message", ENGLISH_MESSAGES)
+def test_english_messages_get_the_english_alarm(message):
+    assert is_english(message)
+    assert emergency_reply(message) == ENGLISH_EMERGENCY_REPLY
+
+
+@pytest.mark.parametrize("message", SWEDISH_MESSAGES)
+def test_swedish_messages_get_the_swedish_alarm(message):
+    assert not is_english(message)
+    assert emergency_reply(message) == EMERGENCY_REPLY
+
+
+def test_only_the_english_lines_of_the_tables_are_taken_for_english():
+    english = [m for m in EMERGENCIES + NOT_EMERGENCIES if is_english(m)]
+    assert english == ["Help! Someone is breaking in", "my friend is not breathing", "He says he will kill me"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["my husband is hitting me right now", "he is going to kill me", "my friend is not breathing", "someone is breaking in"],
+)
+def test_english_danger_now_is_flagged(message):
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message", ["what should I do if there is a fire", "what are your opening hours now", "I was robbed yesterday"]
+)
+def test_english_questions_and_past_events_are_not_flagged(message):
+    assert not is_emergency(message)
+
+
+def test_both_alarms_say_112_in_their_first_two_sentences():
+    for reply in (EMERGENCY_REPLY, ENGLISH_EMERGENCY_REPLY):
+        assert "112" in ". ".join(re.split(r"(?<=[.?!])\s", reply)[:2])
+    assert ENGLISH_EMERGENCY_REPLY.startswith("Is this an emergency? Call 112 now")
+
+
+# ---------------------------------------------------------------- Rasa's markers and tel: addresses
+
+
+def test_a_marker_belongs_to_the_reply_before_it():
+    body = [
+        {"recipient_id": "x", "text": "Svar ett"},
+        {"recipient_id": "x", "text": "Svar två", "buttons": [{"title": "Ja", "payload": "/affirm"}]},
+        {"recipient_id": "x", "custom": {"answer": "emergency"}},
+        {"recipient_id": "x", "custom": {"answer": "fallback"}},  # the reply is marked already
+        {"recipient_id": "x", "custom": {"answer": "something else"}},
+        {"recipient_id": "x", "text": "Svar tre", "custom": {"answer": "fallback"}},
+    ]
+    assert replies_of(body) == [
+        {"text": "Svar ett", "buttons": []},
+        {"text": "Svar två", "buttons": [{"title": "Ja", "payload": "/affirm"}], "marker": "emergency"},
+        {"text": "Svar tre", "buttons": [], "marker": "fallback"},
+    ]
+
+
+def test_a_marker_before_any_text_marks_nothing():
+    assert replies_of([{"custom": {"answer": "emergency"}}, {"text": "Hej"}]) == [{"text": "Hej", "buttons": []}]
+
+
+@pytest.mark.parametrize(
+    ("phone", "url"),
+    [("042-10 50 00", "tel:042105000"), ("112", "tel:112"), ("114 14", "tel:11414"), ("+46 42 10 50 00", "tel:+4642105000")],
+)
+def test_tel_url(phone, url):
+    assert tel_url(phone) == url
+
+
+def test_tel_url_refuses_what_is_not_a_number():
+    with pytest.raises(ValueError):
+        tel_url("kontaktcenter")

@@ -15,6 +15,8 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 
 from router import texts
+from router.alarm import after_alarm_reply, alarm_reply
+from router.safety import is_emergency
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "router" / "static"
 
@@ -42,6 +44,16 @@ LINK_REPLY = (
     "samt data:text/html,<b>hej</b>"
 )
 CHOICES = [{"title": "Ja tack", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]
+# Every number residents are given, as the answers write them.
+PHONE_NUMBERS = [
+    "112", "114 14", "116 006", "90101", "1177", "113 13", "020-50 50 50", "042-10 50 00", "042-10 64 56", "042-10 68 69",
+]
+PHONES_REPLY = (
+    "Är det akut – ring 112. Tips till polisen: 114 14. Brottsofferjouren: 116 006. Mind självmordslinjen: 90101. "
+    "Sjukvårdsrådgivning: 1177. Vid en större kris: 113 13. Kvinnofridslinjen: 020-50 50 50. "
+    "Kontaktcenter: 042-10 50 00, 042-10 64 56 eller 042-10 68 69. Ärende HBG-2026-000112, läs på 1177.se."
+)
+CONTACT_PHONE = "042-10 50 00"
 
 
 # The system messages the router stores when an agent joins or leaves the chat (router/desk.py).
@@ -54,6 +66,11 @@ def _now() -> str:
 
 
 def bot_replies(text: str) -> list[dict]:
+    # Like the router: the safety net's alarm first, then a way to a person instead of "did not understand".
+    if is_emergency(text):
+        return [alarm_reply(text), after_alarm_reply(CONTACT_PHONE, "sv")]
+    if text == "nummer":
+        return [{"text": PHONES_REPLY, "buttons": []}]
     if text == "html":
         return [{"text": HTML_REPLY, "buttons": []}]
     if text == "länkar":
@@ -141,8 +158,12 @@ class StandInRouter:
             raise web.HTTPUnauthorized(text='{"error": "unauthorized", "message": "Fel nyckel."}', content_type="application/json")
         return conv
 
-    def _store(self, conv: Conversation, sender: str, text: str, buttons=None, cmid: str | None = None) -> dict:
+    def _store(
+        self, conv: Conversation, sender: str, text: str, buttons=None, cmid: str | None = None, kind: str | None = None
+    ) -> dict:
         message = {"id": self.next_message_id, "from": sender, "text": text, "at": _now(), "buttons": buttons or []}
+        if kind:
+            message["kind"] = kind
         if cmid:
             message["client_message_id"] = cmid
         if sender == "agent" and conv.agent_name:
@@ -168,9 +189,12 @@ class StandInRouter:
         resident = self._store(conv, "resident", text, cmid=cmid)
         if via_ws and self.echo_resident:
             await self.broadcast(conv, self._pushed(resident))
-        replies = bot_replies(text) if conv.state == "bot" else []
+        if conv.state == "bot":
+            replies = bot_replies(text)
+        else:  # a person answers; only the safety net speaks at once
+            replies = [alarm_reply(text)] if is_emergency(text) else []
         for reply in replies:
-            stored = self._store(conv, "bot", reply["text"], reply["buttons"])
+            stored = self._store(conv, "bot", reply["text"], reply["buttons"], kind=reply.get("kind"))
             if via_ws:
                 await self.broadcast(conv, self._pushed(stored))
         if cmid:
@@ -198,6 +222,8 @@ class StandInRouter:
             item = {"from": m["from"], "text": m["text"], "at": m["at"]}
             if m["buttons"]:
                 item["buttons"] = m["buttons"]
+            if "kind" in m:
+                item["kind"] = m["kind"]
             if "name" in m:
                 item["name"] = m["name"]
             messages.append(item)

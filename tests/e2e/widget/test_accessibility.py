@@ -8,24 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from .axe import BLOCKING, run_axe
 from .chat_page import ChatPage
 from .conftest import RunningServer, checked_page
 from .stand_in_router import StandInRouter
-
-BLOCKING = {"serious", "critical"}
-
-
-def run_axe(page: Page, axe_path: Path) -> list[dict]:
-    if page.evaluate("typeof window.axe === 'undefined'"):
-        page.add_script_tag(path=str(axe_path))
-    result = page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {resultTypes: ['violations']});
-            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                           nodes: v.nodes.map(n => n.target.join(' '))}));
-        }"""
-    )
-    return result
 
 
 def fill_conversation(chat: ChatPage) -> None:
