@@ -58,8 +58,10 @@ test-actions:
 test-nlu-structure:
 	$(PY) -m pytest tests/nlu -q
 
+# In pytest's own order (as in test-e2e): a module's sync Playwright must be closed before the widget
+# tests' session-wide one starts, since two cannot run in one thread.
 test-browser:
-	$(PY) -m pytest tests/e2e/widget tests/e2e/test_admin_pages.py -q
+	$(PY) -m pytest tests/e2e/test_admin_pages.py tests/e2e/widget -q
 
 test-nlu: test-nlu-structure
 	$(PY) -m bot validate

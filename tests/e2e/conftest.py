@@ -11,5 +11,7 @@ def running_stack(tmp_path_factory) -> RunningStack:
     running.stack.stop()
 
 
-# The admin pages test works on a copy of the Rasa project files, like the router's admin tests.
+# The admin pages test works on a copy of the Rasa project files, like the router's admin tests. The router
+# tests' conftest is imported first: it imports admin_fixtures at its end, which imports helpers from it.
+import tests.router.conftest  # noqa: E402, F401
 from tests.router.admin_fixtures import project  # noqa: E402, F401
