@@ -50,7 +50,7 @@ from router.queue import Queue
 from router.rasa_client import RasaClient, RasaUnavailable
 from router.rate_limit import RateLimiter
 from router.resume import resume_bot
-from router.safety import EMERGENCY_REPLY, is_emergency
+from assistant.safety import EMERGENCY_REPLY, is_emergency
 from router.transcript import add_event, add_message, agent_names, message_json, publish_messages
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from router.safety import EMERGENCY_REPLY, is_emergency, normalise
+from assistant.safety import EMERGENCY_REPLY, is_emergency, normalise
 
 EMERGENCIES = [
     # Fire and smoke.

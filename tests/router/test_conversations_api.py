@@ -92,7 +92,7 @@ async def test_predicted_intent_is_stored_on_the_resident_message(client, rasa) 
 
 
 async def test_emergency_reply_is_prepended_when_rasa_does_not_mention_112(client, rasa) -> None:
-    from router.safety import EMERGENCY_REPLY, is_emergency
+    from assistant.safety import EMERGENCY_REPLY, is_emergency
 
     text = "Det brinner i trapphuset!"
     assert is_emergency(text)
