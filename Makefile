@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RASA_PY := .venv-rasa/bin/python
 MIN_F1 ?= 0.90
 
-.PHONY: run check lint test setup train validate evaluate test-router test-actions test-nlu test-nlu-structure test-browser test-stories test-e2e bench browser agent clean
+.PHONY: run check lint test setup train validate evaluate test-assistant test-router test-actions test-nlu test-nlu-structure test-browser test-stories test-e2e bench browser agent clean
 
 run: setup
 	$(PY) -m bot run
@@ -35,11 +35,11 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 	@test -d tests/e2e/node_modules/axe-core || npm ci --prefix tests/e2e --no-audit --no-fund
 
-# The everyday tier: everything that needs no Rasa model (lint, types, import contracts, router, actions,
-# held-out set structure, the widget and admin pages in the browser).
+# The everyday tier: everything that needs no Rasa model (lint, types, import contracts, the model
+# lifecycle, router, actions, held-out set structure, the widget and admin pages in the browser).
 check: $(VENV)/.installed browser
 	$(PY) -m bot setup
-	$(MAKE) lint test-router test-actions test-nlu-structure test-browser
+	$(MAKE) lint test-assistant test-router test-actions test-nlu-structure test-browser
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -47,7 +47,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
 test: setup browser
-	$(MAKE) lint test-router test-actions test-nlu test-stories test-e2e
+	$(MAKE) lint test-assistant test-router test-actions test-nlu test-stories test-e2e
+
+test-assistant:
+	$(PY) -m pytest tests/assistant -q
 
 test-router:
 	$(PY) -m pytest tests/router -q

@@ -30,7 +30,7 @@ from bench.latency_stats import LoopLag, Summary, percentile  # noqa: E402
 from bench.stack_runner import Usage, bench_workdir, process_group_usage, start_full_stack  # noqa: E402
 from bot.setup_env import setup  # noqa: E402
 from bot.training import train  # noqa: E402
-from router.safety import is_emergency  # noqa: E402
+from assistant.safety import is_emergency  # noqa: E402
 
 # Residents' questions answered by a response (no custom action, no handoff), with the intent the
 # model must give them; the preflight check stops the benchmark if it gives another one.

@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import paths
-from bot.rasa_env import rasa_environment
+from assistant import paths
+from assistant.rasa_env import rasa_environment
 from bot.services import Ports, Stack
 from router.accounts import create_agent
 from router.core.db import create_engine, create_session_maker, migrate

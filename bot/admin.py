@@ -18,13 +18,10 @@ import aiohttp
 from router.admin.config import load_admin_config, project_dir
 from router.admin.inbox import REASONS
 from router.admin.services import AdminServices, build_services
+from router.admin.swap import RasaApi
 from router.core.config import Settings
 from router.core.db import create_engine, create_session_maker, migrate
-from router.core.options import RouterOptions
 from router.errors import ClientError
-from router.pubsub import LocalPubSub
-from router.rasa_diversion import Diversion, drain_seconds
-from router.rasa_upstream import RasaUpstream
 
 PROGRESS_SECONDS = 5
 DEPLOY_TIMEOUT = aiohttp.ClientTimeout(total=1800)
@@ -41,19 +38,13 @@ async def admin_services() -> AsyncIterator[AdminServices]:
     try:
         await migrate(engine)
         async with aiohttp.ClientSession() as http:
+            # No diversion: deploys go through the router (`_through_router`), which diverts its residents.
             yield build_services(
                 create_session_maker(engine), _now, load_admin_config(settings.settings_dir), project_dir(),
-                # Deploys go through the router (`_through_router`): this diversion is never used.
-                http, Diversion(LocalPubSub(), RasaUpstream(settings.rasa_url), http, "cli", _only_cli,
-                                drain_seconds(RouterOptions.from_env())),
-                settings.rasa_token,
+                RasaApi(http, settings.rasa_token), settings.rasa_url,
             )
     finally:
         await engine.dispose()
-
-
-async def _only_cli() -> set[str]:
-    return {"cli"}
 
 
 def _actor(args: argparse.Namespace) -> str:

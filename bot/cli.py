@@ -5,6 +5,7 @@ import argparse
 import getpass
 import sys
 
+from assistant.rasa_run import RasaFailed
 from bot.admin import add_admin_commands
 from bot.records import add_records_commands
 
@@ -33,7 +34,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from bot.evaluation import evaluate
+    from assistant.evaluation import evaluate
     from bot.setup_env import setup
     from bot.training import train
 
@@ -43,7 +44,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_test_stories(args: argparse.Namespace) -> int:
-    from bot.evaluation import test_stories
+    from assistant.evaluation import test_stories
     from bot.setup_env import setup
     from bot.training import train
 
@@ -52,10 +53,11 @@ def _cmd_test_stories(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from assistant.console import step
+    from assistant.in_service import in_service_model
     from bot.services import run
     from bot.setup_env import setup
-    from bot.console import step
-    from bot.training import in_service_model, train
+    from bot.training import train
 
     setup()
     deployed = in_service_model()
@@ -121,4 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except RasaFailed as error:
+        print(f"Failed: {error}", file=sys.stderr)
+        return 1

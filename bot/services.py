@@ -11,9 +11,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import paths
-from bot.console import step
-from bot.rasa_env import rasa_environment
+from assistant import paths
+from assistant.console import step
+from assistant.rasa_env import rasa_environment
 
 
 @dataclass

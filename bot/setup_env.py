@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot import paths
-from bot.console import step
+from assistant import paths
+from assistant.console import step
 
 PYENV_VERSIONS = Path.home() / ".pyenv" / "versions"
 

@@ -18,7 +18,7 @@ from typing import Any
 from router import texts
 from router.models import ALARM
 from router.rasa_client import EMERGENCY_MARKER, FALLBACK_MARKER
-from router.safety import emergency_reply, is_english
+from assistant.safety import emergency_reply, is_english
 
 
 def alarm_reply(message_text: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ States: `bot` (Rasa answers), `queued` (waiting for a kommunvägledare), `agent`
 answers), `closed` (an agent ended the chat). A new message in a closed conversation restarts it with
 the bot: the state goes back to `bot` and the message is answered by Rasa (Rasa was resumed on close).
 
-The safety net (`router.safety.is_emergency`) looks at every resident message in every state. With the
+The safety net (`assistant.safety.is_emergency`) looks at every resident message in every state. With the
 bot, the alarm goes first among Rasa's replies (`router.alarm.compose`). While the resident waits for or
 chats with a kommunvägledare, the router answers at once with the alarm (stored like any reply, so the
 POST answer and the WebSocket carry it), marks the case urgent (first in the queue, a badge and an alert
@@ -59,7 +59,7 @@ from router.queue import Queue
 from router.rasa_client import RasaClient, RasaUnavailable
 from router.rate_limit import RateLimiter
 from router.resume import resume_bot
-from router.safety import is_emergency, is_english
+from assistant.safety import is_emergency, is_english
 from router.transcript import add_event, add_message, agent_names, message_json, publish_messages
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ from router.admin.api import routes
 from router.admin.config import load_admin_config, project_dir
 from router.admin.keys import ADMIN_KEY
 from router.admin.services import build_services
+from router.admin.swap import RasaApi
 from router.core.keys import CLOCK_KEY
 from router.keys import DB_KEY, DIVERSION_KEY, HTTP_KEY, SETTINGS_KEY
 
@@ -20,9 +21,10 @@ def setup_admin(app: web.Application) -> None:
     config = load_admin_config(app[SETTINGS_KEY].settings_dir)
 
     async def services(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS_KEY]
         app[ADMIN_KEY] = build_services(
-            app[DB_KEY], app[CLOCK_KEY].now, config, project_dir(), app[HTTP_KEY], app[DIVERSION_KEY],
-            app[SETTINGS_KEY].rasa_token,
+            app[DB_KEY], app[CLOCK_KEY].now, config, project_dir(), RasaApi(app[HTTP_KEY], settings.rasa_token),
+            settings.rasa_url, app[DIVERSION_KEY],
         )
         yield
         await app[ADMIN_KEY].jobs.cancel()

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from router.core.config import PROJECT_ROOT
+from assistant import paths
 
 # The Rasa project the administration edits and trains (tests point it at a copy).
 PROJECT_DIR_VARIABLE = "ADMIN_PROJECT_DIR"
@@ -57,4 +57,4 @@ def load_admin_config(settings_dir: Path) -> AdminConfig:
 
 def project_dir() -> Path:
     value = os.environ.get(PROJECT_DIR_VARIABLE, "").strip()
-    return Path(value).resolve() if value else PROJECT_ROOT
+    return Path(value).resolve() if value else paths.ROOT

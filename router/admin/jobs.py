@@ -4,10 +4,10 @@ cross-validation. One job at a time (a second request gets 409); the page polls 
 the project (`models/.admin-job.lock`), so the router and `python -m bot admin` (or two routers) sharing
 the project never run two jobs at once. The lock file says who holds it, for the refusal message.
 
-Training runs `rasa train` in a snapshot of the project files (config.yml, domain.yml, data/) in a
-temporary folder, so edits made while it runs neither disturb it nor end up in a model unnoticed, and
-writes into `models/`. The model in service is not touched: only a deploy changes what Rasa serves.
-A failed job leaves everything as it was and keeps the last lines of Rasa's output.
+Training is assistant/training.py's (`rasa train` in a snapshot of the project files) and writes into
+`models/`; a job follows its progress (a `Job` is the assistant's `RasaProgress` with the job's own
+fields). The model in service is not touched: only a deploy changes what Rasa serves. A failed job leaves
+everything as it was and keeps the last lines of Rasa's output.
 """
 from __future__ import annotations
 
@@ -15,27 +15,21 @@ import asyncio
 import fcntl
 import json
 import os
-import re
-import shutil
-import tempfile
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.rasa_run import RasaExited, RasaFailed, RasaProgress, RasaTimedOut, RasaWroteNothing
+from assistant.training import train
 from router.admin.audit import AuditLog
 from router.admin.dashboard import TIMEZONE
 from router.errors import Conflict
 
-PROJECT_FILES = ("config.yml", "domain.yml", "data")
-OUTPUT_LINES = 40
 TRAIN_TIMEOUT_SECONDS = 3600
-_EPOCH = re.compile(r"Epochs:\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)")
-_COMPONENT = re.compile(r"Starting to train component '(\w+)'")
-_NOISE = ("DeprecationWarning", "declare_namespace", "pkg_resources", "MovedIn20Warning")
 
 STAGE_TEXTS = {
     "queued": "Väntar på att starta",
@@ -51,24 +45,21 @@ STAGE_TEXTS = {
 KIND_TEXTS = {"train": "träning", "evaluate": "utvärdering", "cross_validation": "korsvalidering"}
 
 
-@dataclass
-class Job:
+@dataclass(kw_only=True)
+class Job(RasaProgress):
+    """A background job and, inherited, the progress of the Rasa command it runs (stage, component,
+    epoch, peak memory, output tail)."""
+
     id: int
     kind: str  # "train" | "evaluate" | "cross_validation"
     actor: str
     started_at: datetime
     status: str = "running"  # "running" | "succeeded" | "failed"
-    stage: str = "queued"
-    component: str | None = None
-    epoch: int | None = None
-    epochs: int | None = None
     finished_at: datetime | None = None
     seconds: float | None = None
     model: str | None = None
     result: dict[str, Any] | None = None
     error: str | None = None
-    rss_peak_mb: float | None = None
-    output: deque[str] = field(default_factory=lambda: deque(maxlen=OUTPUT_LINES))
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -81,6 +72,28 @@ class Job:
 
 class JobFailed(Exception):
     """A job step failed; the message is shown to the administrator."""
+
+
+def failure_text(error: RasaFailed) -> str:
+    """A failed Rasa run in the administrator's words."""
+    if isinstance(error, RasaTimedOut):
+        return f"Rasa blev inte klar inom {int(error.seconds)} sekunder."
+    if isinstance(error, RasaExited):
+        return f"Rasa avslutades med felkod {error.returncode}: {error.tail}"
+    if isinstance(error, RasaWroteNothing):
+        if error.expected.name.endswith(".tar.gz"):
+            return "Rasa blev klar utan att skriva någon modell."
+        return f"Rasa skrev ingen {error.expected.name}."
+    return f"Rasa misslyckades: {error}"
+
+
+@contextmanager
+def rasa_failures() -> Iterator[None]:
+    """A failed Rasa run inside the block fails the job, in the administrator's words."""
+    try:
+        yield
+    except RasaFailed as error:
+        raise JobFailed(failure_text(error)) from error
 
 
 class Jobs:
@@ -179,105 +192,13 @@ def _held_elsewhere(holder: bytes) -> str:
             "av en annan server. Vänta tills den är klar.")
 
 
-def rss_peak_kb(pid: int) -> int | None:
-    """The process's peak resident set size (VmHWM) from /proc, while it runs."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-async def run_rasa(job: Job, argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> None:
-    """Run a Rasa command, feeding its output (split on newlines and tqdm's carriage returns) into the
-    job's progress, and sampling the process's peak memory. Raises JobFailed when it fails."""
-    process = await asyncio.create_subprocess_exec(
-        *argv, cwd=cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )
-
-    async def sample_memory() -> None:
-        while True:
-            peak = rss_peak_kb(process.pid)
-            if peak is not None:
-                job.rss_peak_mb = round(max(job.rss_peak_mb or 0, peak / 1024), 1)
-            await asyncio.sleep(0.5)
-
-    async def read_output() -> None:
-        buffer = b""
-        assert process.stdout is not None
-        while chunk := await process.stdout.read(4096):
-            buffer += chunk
-            *pieces, buffer = re.split(rb"[\r\n]", buffer)
-            for piece in pieces:
-                _progress(job, piece.decode("utf-8", "replace"))
-        if buffer:
-            _progress(job, buffer.decode("utf-8", "replace"))
-
-    sampler = asyncio.create_task(sample_memory())
-    try:
-        await asyncio.wait_for(asyncio.gather(read_output(), process.wait()), timeout)
-    except (TimeoutError, asyncio.CancelledError) as error:
-        process.kill()
-        await process.wait()
-        if isinstance(error, asyncio.CancelledError):
-            raise
-        raise JobFailed(f"Rasa blev inte klar inom {int(timeout)} sekunder.") from None
-    finally:
-        sampler.cancel()
-    if process.returncode != 0:
-        tail = " | ".join(list(job.output)[-8:])
-        raise JobFailed(f"Rasa avslutades med felkod {process.returncode}: {tail}")
-
-
-def _progress(job: Job, line: str) -> None:
-    line = line.strip()
-    if not line:
-        return
-    epoch = _EPOCH.search(line)
-    if epoch:
-        job.epoch, job.epochs = int(epoch.group(1)), int(epoch.group(2))
-        return  # tqdm redraws: keep them out of the output tail
-    component = _COMPONENT.search(line)
-    if component:
-        job.stage, job.component, job.epoch, job.epochs = "training", component.group(1), None, None
-    elif "Training NLU model" in line or "Training Core model" in line:
-        job.stage = "training"
-    if not any(noise in line for noise in _NOISE):
-        job.output.append(line[:500])
-
-
-def snapshot(project_root: Path, target: Path) -> None:
-    """Copy what a model is trained from into `target`; the spaCy model is linked, not copied."""
-    for name in PROJECT_FILES:
-        source = project_root / name
-        if source.is_dir():
-            shutil.copytree(source, target / name)
-        else:
-            shutil.copy2(source, target / name)
-    spacy = project_root / ".spacy"
-    if spacy.exists():
-        (target / ".spacy").symlink_to(spacy.resolve(), target_is_directory=True)
-
-
 async def train_model(
     job: Job, project_root: Path, models_dir: Path, rasa_bin: Path, env: dict[str, str], name: str
 ) -> Path:
     """Train into `models_dir/<name>.tar.gz` from a snapshot of the project files."""
-    job.stage = "snapshot"
-    models_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="admin-train-") as folder:
-        work = Path(folder)
-        snapshot(project_root, work)
-        job.stage = "loading"
-        await run_rasa(
-            job,
-            [str(rasa_bin), "train", "--out", str(models_dir), "--fixed-model-name", name, "--force"],
-            work, env, TRAIN_TIMEOUT_SECONDS,
+    with rasa_failures():
+        model = await train(
+            job, project_root, models_dir, name, rasa_bin=rasa_bin, env=env, timeout=TRAIN_TIMEOUT_SECONDS
         )
-    model = models_dir / f"{name}.tar.gz"
-    if not model.exists():
-        raise JobFailed("Rasa blev klar utan att skriva någon modell.")
     job.model = str(model)
     return model

@@ -8,7 +8,6 @@ model served when.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from dataclasses import asdict
 from datetime import datetime
@@ -17,29 +16,18 @@ from typing import Any, Callable
 
 from sqlmodel import col, select
 
-from bot import paths
-
+from assistant.in_service import mark_in_service
 from router.admin.audit import AuditLog
 from router.admin.config import AdminConfig
 from router.admin.evaluation import CONFUSION_MATRIX, cross_validate, evaluate_model
 from router.admin.jobs import Job, JobFailed, Jobs, train_model
 from router.admin.models import Deployment, TrainedModel
-from router.admin.swap import ModelSwap, RasaError
+from router.admin.swap import RasaError, ServedModel, Swapper
 from router.core.db import SessionMaker
 from router.errors import BadInput, Conflict, NotFound
 
 MIN_OVERRIDE_REASON = 10
 MAX_FOLDS = 10
-
-
-def mark_in_service(models_dir: Path, model: Path) -> None:
-    """Point `models/in-service` at the deployed model, so a restarted Rasa serves it again
-    (`python -m bot run` and the systemd unit in docs/deploy.md start Rasa with it)."""
-    link = models_dir / paths.IN_SERVICE
-    staged = models_dir / f".{paths.IN_SERVICE}.{os.getpid()}"
-    staged.unlink(missing_ok=True)
-    staged.symlink_to(model.resolve())
-    os.replace(staged, link)
 
 
 def gate_problems(candidate: TrainedModel, serving: TrainedModel | None, config: AdminConfig) -> list[str]:
@@ -78,8 +66,11 @@ def model_json(model: TrainedModel) -> dict[str, Any]:
 
 
 class Lifecycle:
+    """`swapper` says which model Rasa serves; in the router it also swaps models (a `Swapper`), while the
+    command line leaves deploys to the router, the one process that can divert the residents meanwhile."""
+
     def __init__(
-        self, maker: SessionMaker, now: Callable[[], datetime], config: AdminConfig, swapper: ModelSwap, jobs: Jobs,
+        self, maker: SessionMaker, now: Callable[[], datetime], config: AdminConfig, swapper: ServedModel, jobs: Jobs,
         audit: AuditLog, project_root: Path, rasa_bin: Path, env: dict[str, str],
     ) -> None:
         self._maker = maker
@@ -240,6 +231,7 @@ class Lifecycle:
         if override_reason is not None and not isinstance(override_reason, str):
             raise BadInput("bad_reason", "Motiveringen måste vara en text.")
         reason = (override_reason or "").strip() or None
+        self._swapping()
         if self._swap_lock.locked():
             raise Conflict("swap_running", "En driftsättning pågår redan.")
         async with self._swap_lock:
@@ -267,7 +259,7 @@ class Lifecycle:
         previous = serving
         if previous is not None:
             await self._ensure_history(previous)
-        report = await self.swapper.swap(Path(model.path))
+        report = await self._swapping().swap(Path(model.path))
         mark_in_service(self.models_dir, Path(model.path))
         kind = "rollback" if rollback else "deploy"
         async with self._maker() as session:
@@ -281,6 +273,11 @@ class Lifecycle:
             **asdict(report),
         )
         return {"model": model_json(model), "kind": kind, **asdict(report), "gate_problems": problems}
+
+    def _swapping(self) -> Swapper:
+        if not isinstance(self.swapper, Swapper):
+            raise Conflict("deploy_in_router", "Driftsättning görs i routern, som flyttar invånarnas frågor under bytet.")
+        return self.swapper
 
     async def _ensure_history(self, serving: TrainedModel) -> None:
         """The model Rasa was started with has no deployment yet: record it as the first one."""

@@ -4,17 +4,17 @@ the files did not have before (e.g. the same example under two intents)."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
+from assistant.paths import TRAINING_INPUTS
+from assistant.training import training_fingerprint
 from router.admin.training_data import Project
 from router.errors import BadInput
 
 VALIDATE_TIMEOUT_SECONDS = 300
-PROJECT_FILES = ("config.yml", "domain.yml", "data")
 _WARNING = re.compile(r"UserWarning: (.*)$")
 _NOISE = ("DeprecationWarning", "declare_namespace", "pkg_resources", "MovedIn20Warning", "from jax", "Base: ")
 
@@ -27,7 +27,7 @@ class RasaValidator:
         self._baseline: dict[str, set[str]] = {}
 
     def _copy(self, target: Path, changes: dict[str, str]) -> None:
-        for name in PROJECT_FILES:
+        for name in TRAINING_INPUTS:
             source = self._project.root / name
             if source.is_dir():
                 shutil.copytree(source, target / name)
@@ -54,17 +54,8 @@ class RasaValidator:
                 raise BadInput("validation_timeout", "Valideringen tog för lång tid. Försök igen.") from None
             return process.returncode, output.decode("utf-8", "replace")
 
-    def _fingerprint(self) -> str:
-        digest = hashlib.sha256()
-        for name in PROJECT_FILES:
-            source = self._project.root / name
-            for file in sorted(source.rglob("*")) if source.is_dir() else [source]:
-                if file.is_file():
-                    digest.update(str(file).encode() + file.read_bytes())
-        return digest.hexdigest()
-
     async def _baseline_warnings(self) -> set[str]:
-        key = self._fingerprint()
+        key = training_fingerprint(self._project.root)
         if key not in self._baseline:
             _, output = await self._run({})
             self._baseline = {key: warnings(output)}

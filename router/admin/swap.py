@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import aiohttp
 
@@ -91,6 +91,31 @@ class RasaApi:
                 return response.status == 200 and isinstance(body, dict) and isinstance(body.get("intent"), dict)
         except (aiohttp.ClientError, TimeoutError, ValueError):
             return False
+
+
+class ServedModel(Protocol):
+    async def serving_file(self) -> str | None:
+        """The file name of the model that answers residents now (None when Rasa has none)."""
+        ...
+
+
+@runtime_checkable
+class Swapper(ServedModel, Protocol):
+    async def swap(self, model: Path) -> SwapReport:
+        """Put `model` into service."""
+        ...
+
+
+@dataclass(frozen=True)
+class MainRasa:
+    """The model the main Rasa serves, for a process that does not divert residents and so does not swap
+    models itself (the command line)."""
+
+    api: RasaApi
+    url: str
+
+    async def serving_file(self) -> str | None:
+        return await self.api.serving_file(self.url)
 
 
 class StandInLauncher(Protocol):

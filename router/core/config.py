@@ -8,7 +8,10 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from assistant import paths
+
+# The repository: where `.env`, `var/` and `settings/` are (assistant/paths.py defines it once).
+PROJECT_ROOT = paths.ROOT
 
 
 def _env(name: str, default: str) -> str:
@@ -24,7 +27,7 @@ class Settings:
     rasa_token: str = ""
     actions_url: str = "http://127.0.0.1:5055"
     internal_secret: str = ""
-    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'router.db'}"
+    database_url: str = f"sqlite+aiosqlite:///{paths.VAR / 'router.db'}"
     redis_url: str = ""
     settings_dir: Path = field(default=PROJECT_ROOT / "settings")
     fixed_now: datetime | None = None
@@ -32,7 +35,7 @@ class Settings:
     @classmethod
     def from_env(cls, env_file: Path | None = None) -> "Settings":
         """Read settings; `.env` in the project root fills in what the environment lacks."""
-        load_dotenv(env_file or PROJECT_ROOT / ".env", override=False)
+        load_dotenv(env_file or paths.ENV_FILE, override=False)
         defaults = cls()
         fixed = os.environ.get("ROUTER_FIXED_NOW", "").strip()
         settings_dir = Path(_env("SETTINGS_DIR", str(defaults.settings_dir)))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import paths
-from bot.rasa_env import rasa_environment
+from assistant import paths
+from assistant.rasa_env import rasa_environment
 from bot.setup_env import setup
 from router.admin.evaluation import cross_validate
 from router.admin.jobs import Job, JobFailed

@@ -25,7 +25,7 @@ import aiohttp
 import pytest
 import yaml
 
-from bot import paths
+from assistant import paths
 from router import texts
 from tests.e2e.stack import AGENT_PASSWORD, RunningStack, start_stack
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import paths
-from bot.rasa_env import rasa_environment
+from assistant import paths
+from assistant.rasa_env import rasa_environment
 from bot.training import train
 from tests.e2e.stack import AGENT_PASSWORD, RunningStack, free_port, start_stack
 from tests.e2e.shared_services import drop_shared_database, shared_postgres_database, shared_redis_url

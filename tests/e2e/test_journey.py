@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
-from bot.training import latest_model
+from assistant.training import latest_model
 from tests.e2e import stack as stack_module
 from tests.e2e.stack import AGENT_PASSWORD, RunningStack, start_stack
 from tests.e2e.widget.conftest import AXE_JS, PROJECT_ROOT, debian_chromium, wait_until

@@ -9,10 +9,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.admin import admin_services
 from bot.cli import main
 from router.admin.models import AuditEntry, Review
 from router.core.db import create_engine, create_session_maker
+from router.errors import Conflict
 from router.models import RESIDENT, Conversation, Message
+from tests.router.admin_fixtures import FakeModelServer
+from tests.router.conftest import RASA_TOKEN
 
 NOW = datetime.now(timezone.utc)
 
@@ -93,19 +97,21 @@ def test_refusals_exit_with_2_and_say_why(database, capsys):
         main(["admin", "annotate", str(message_id)])  # one of --intent, --out-of-scope, --dismiss
 
 
-def test_run_serves_the_model_the_administration_deployed(tmp_path, monkeypatch):
-    from bot import paths
-    from bot.training import in_service_model
-    from router.admin.lifecycle import mark_in_service
-
-    monkeypatch.setattr(paths, "MODELS", tmp_path)
-    assert in_service_model() is None
-    first, second = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"
-    first.write_bytes(b"a")
-    second.write_bytes(b"b")
-    mark_in_service(tmp_path, first)
-    mark_in_service(tmp_path, second)
-    assert in_service_model() == second.resolve()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.tar.gz", "b.tar.gz", "in-service"]
-    second.unlink()
-    assert in_service_model() is None  # a deleted model is not served: `run` trains instead
+@pytest.mark.asyncio
+async def test_the_cli_asks_the_main_rasa_what_serves_and_leaves_deploys_to_the_router(
+    database, tmp_path, monkeypatch, aiohttp_server
+):
+    models = tmp_path / "project" / "models"
+    models.mkdir()
+    (models / "old.tar.gz").write_bytes(b"old")
+    (models / "new.tar.gz").write_bytes(b"new")
+    rasa = FakeModelServer(serving=str(models / "old.tar.gz"))
+    server = await aiohttp_server(rasa.app(), host="127.0.0.1")
+    monkeypatch.setenv("RASA_URL", str(server.make_url("")).rstrip("/"))
+    monkeypatch.setenv("RASA_TOKEN", RASA_TOKEN)
+    async with admin_services() as services:
+        listed = {model["name"]: model for model in await services.lifecycle.models()}
+        assert {name: model["serving"] for name, model in listed.items()} == {"old.tar.gz": True, "new.tar.gz": False}
+        with pytest.raises(Conflict) as refused:
+            await services.lifecycle.deploy(listed["new.tar.gz"]["id"], "cli:kim", "tested by hand, good enough")
+    assert refused.value.code == "deploy_in_router" and rasa.loads == []

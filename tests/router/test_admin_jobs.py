@@ -1,15 +1,19 @@
-"""Background jobs: progress parsed from Rasa's output (stage, epoch), peak memory, one job at a time,
-and a failed training that leaves the models and the project files as they were, with the reason."""
+"""Background jobs: one job at a time, a failed training that leaves the models and the project files as
+they were, Rasa's failures in the administrator's words, and the cross-validation table. (Following Rasa's progress and training
+itself: tests/assistant/test_rasa_run.py and test_training.py.)"""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from router.admin.jobs import Job, Jobs, JobFailed, _progress, run_rasa, snapshot, train_model
+from assistant.rasa_run import run_rasa
+from router.admin.evaluation import cross_validate
+from router.admin.jobs import Job, Jobs, JobFailed, rasa_failures, train_model
 from router.errors import Conflict
 from tests.router.admin_fixtures import Audit, job_clock
 
@@ -34,44 +38,19 @@ def _project(tmp_path: Path) -> Path:
     return root
 
 
-def test_progress_follows_components_and_tqdm_epochs():
-    job = _job()
-    _progress(job, "2026-11-27 17:00:01 INFO rasa.engine.training.hooks - Starting to train component 'DIETClassifier'.")
-    assert (job.stage, job.component) == ("training", "DIETClassifier")
-    _progress(job, "Epochs:  45%|████▌     | 45/100 [00:10<00:12, 4.50it/s, t_loss=1.2, i_acc=0.9]")
-    assert (job.epoch, job.epochs) == (45, 100)
-    assert list(job.output) == ["2026-11-27 17:00:01 INFO rasa.engine.training.hooks - Starting to train component 'DIETClassifier'."]
-    _progress(job, "/x/pkg_resources/__init__.py:3117: DeprecationWarning: Deprecated call")
-    assert len(job.output) == 1
-
-
 @pytest.mark.asyncio
-async def test_run_rasa_reads_carriage_return_progress_and_samples_memory(tmp_path):
-    script = _script(tmp_path, (
-        "printf 'Starting to train component '\"'\"'DIETClassifier'\"'\"'\\n'\n"
-        "printf 'Epochs:  10%%| | 1/10 [00:01]\\rEpochs:  70%%| | 7/10 [00:02]\\r'\n"
-        "python3 -c 'x = bytearray(60 * 1024 * 1024); import time; time.sleep(1.2)'\n"
-        "exec python3 -c 'x = bytearray(60 * 1024 * 1024); import time; time.sleep(1.2)'\n"
-    ))
-    job = _job()
-    await run_rasa(job, [str(script)], tmp_path, dict(os.environ), timeout=60)
-    assert (job.component, job.epoch, job.epochs) == ("DIETClassifier", 7, 10)
-    assert job.rss_peak_mb is not None and job.rss_peak_mb > 50
-
-
-@pytest.mark.asyncio
-async def test_run_rasa_failure_keeps_the_last_lines(tmp_path):
+async def test_a_failed_rasa_run_fails_the_job_with_the_last_lines(tmp_path):
     script = _script(tmp_path, "echo 'loading data'\necho 'InvalidConfigException: bad pipeline' >&2\nexit 3\n")
     job = _job()
-    with pytest.raises(JobFailed) as failure:
+    with pytest.raises(JobFailed) as failure, rasa_failures():
         await run_rasa(job, [str(script)], tmp_path, dict(os.environ), timeout=60)
     assert "felkod 3" in str(failure.value) and "InvalidConfigException: bad pipeline" in str(failure.value)
 
 
 @pytest.mark.asyncio
-async def test_run_rasa_times_out(tmp_path):
-    script = _script(tmp_path, "sleep 30\n")
-    with pytest.raises(JobFailed, match="inom 1 sekunder"):
+async def test_a_rasa_run_past_its_time_fails_the_job(tmp_path):
+    script = _script(tmp_path, "exec sleep 30\n")
+    with pytest.raises(JobFailed, match="inom 1 sekunder"), rasa_failures():
         await run_rasa(_job(), [str(script)], tmp_path, dict(os.environ), timeout=1)
 
 
@@ -135,10 +114,17 @@ async def test_one_job_at_a_time_and_the_audit_trail(tmp_path):
         "train_started", "train_succeeded", "evaluate_started", "evaluate_succeeded"]
 
 
-def test_snapshot_links_the_spacy_model(tmp_path):
+@pytest.mark.asyncio
+async def test_cross_validation_table_and_a_run_without_a_report(tmp_path):
     root = _project(tmp_path)
-    (root / ".spacy" / "sv_lookup").mkdir(parents=True)
-    target = tmp_path / "work"
-    target.mkdir()
-    snapshot(root, target)
-    assert (target / ".spacy").is_symlink() and (target / "data" / "nlu" / "basics.yml").exists()
+    report = {"greet": {"precision": 1.0, "recall": 0.5, "f1-score": 0.66666, "support": 2,
+                        "confused_with": {"goodbye": 1}},
+              "accuracy": 0.5, "macro avg": {"precision": 1.0, "recall": 0.5, "f1-score": 0.66666, "support": 2}}
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    writes = _script(tmp_path, f'for last; do :; done\nmkdir -p "$last"\ncp {tmp_path / "report.json"} "$last/intent_report.json"\n')
+    result = await cross_validate(_job(), root, 2, tmp_path / "cv", writes, dict(os.environ))
+    assert result == {"folds": 2, "macro_f1": 0.6667, "intents": [
+        {"intent": "greet", "precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2, "confused_with": {"goodbye": 1}}]}
+    silent = _script(tmp_path, "exit 0\n")
+    with pytest.raises(JobFailed, match="Rasa skrev ingen intent_report.json"):
+        await cross_validate(_job(), root, 2, tmp_path / "cv", silent, dict(os.environ))

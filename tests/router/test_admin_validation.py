@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import paths
-from bot.rasa_env import rasa_environment
+from assistant import paths
+from assistant.rasa_env import rasa_environment
 from router.admin.rasa_validation import RasaValidator, problem_lines, warnings
 from router.admin.training_data import Project, with_examples_added
 from router.errors import BadInput

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from router.keys import DB_KEY
 from router.models import Case, Conversation, Event, Message
-from router.safety import EMERGENCY_REPLY, ENGLISH_EMERGENCY_REPLY, is_emergency
+from assistant.safety import EMERGENCY_REPLY, ENGLISH_EMERGENCY_REPLY, is_emergency
 from tests.router.conftest import (
     add_agent,
     agent_online,

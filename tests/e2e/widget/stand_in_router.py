@@ -16,7 +16,7 @@ from aiohttp import WSMsgType, web
 
 from router import texts
 from router.alarm import after_alarm_reply, alarm_reply
-from router.safety import is_emergency
+from assistant.safety import is_emergency
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "router" / "static"
 

@@ -1,19 +1,20 @@
 """Predict intents for a list of texts with a trained model (runs inside .venv-rasa).
 
-Usage: .venv-rasa/bin/python bot/predict_intents.py MODEL < texts.json > predictions.json
+Usage: .venv-rasa/bin/python -m assistant.predict_intents MODEL < texts.json > predictions.json
 Input: a JSON list of strings. Output: a JSON list of {"text", "intent", "confidence"}.
 """
 import asyncio
 import json
 import logging
 import sys
+from typing import Any
 
 import structlog
 
 from rasa.core.agent import Agent
 
 
-async def predict(model: str, texts: list[str]) -> list[dict]:
+async def predict(model: str, texts: list[str]) -> list[dict[str, Any]]:
     agent = Agent.load(model)
     predictions = []
     for text in texts:

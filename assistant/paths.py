@@ -1,4 +1,5 @@
-"""Where things live in the project."""
+"""Where things live in the project: the one definition of the repository root, the Rasa toolchain and
+the files a model is trained and evaluated from."""
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -6,10 +7,10 @@ RASA_VENV = ROOT / ".venv-rasa"
 RASA_PYTHON = RASA_VENV / "bin" / "python"
 RASA_BIN = RASA_VENV / "bin" / "rasa"
 RASA_LOCK = ROOT / "requirements" / "rasa.lock"
-SPACY_MODEL = ROOT / ".spacy" / "sv_lookup"
+# Linked (not copied) into a training snapshot: config.yml names the spaCy model by this relative path.
+SPACY_DIR = ".spacy"
+SPACY_MODEL = ROOT / SPACY_DIR / "sv_lookup"
 MODELS = ROOT / "models"
-# In a models folder: a symlink to the model the administration deployed last (router/admin/lifecycle.py).
-IN_SERVICE = "in-service"
 VAR = ROOT / "var"
 ENV_FILE = ROOT / ".env"
 ENV_EXAMPLE = ROOT / ".env.example"
@@ -17,5 +18,6 @@ TEST_NLU = ROOT / "tests" / "nlu" / "test_nlu.yml"
 EMERGENCY_CASES = ROOT / "tests" / "nlu" / "emergency_cases.yml"
 TEST_STORIES = ROOT / "tests" / "nlu" / "test_stories.yml"
 RESULTS = ROOT / "results"
-# What a trained model depends on: when any of these change, the model is stale.
+# What a trained model depends on: when any of these change, the model is stale. Relative to a project
+# root (the repository, or the copy the administration works on).
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")

@@ -9,7 +9,7 @@ import yaml
 
 from router.alarm import tel_url
 from router.rasa_client import replies_of
-from router.safety import (
+from assistant.safety import (
     EMERGENCY_REPLY,
     ENGLISH_EMERGENCY_REPLY,
     emergency_reply,

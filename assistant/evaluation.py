@@ -1,27 +1,38 @@
 """Evaluate the assistant: intent macro-F1 on the held-out set and by cross-validation,
-and the emergency safety net (model intent or deterministic check) on its own case set."""
+and the emergency safety net (model intent or deterministic check) on its own case set.
+
+The scoring runs are async with progress (`score_held_out`, `score_cross_validation`), for the
+administration's jobs (router/admin/evaluation.py); `held_out`, `cross_validation` and `evaluate` run
+them for the command line and print the report."""
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from bot import paths
-from bot.console import step
-from bot.rasa_env import rasa_environment
-from router.safety import is_emergency
+from assistant import paths
+from assistant.console import ConsoleProgress, step
+from assistant.rasa_env import rasa_environment
+from assistant.rasa_run import RasaProgress, RasaWroteNothing, run_rasa
+from assistant.safety import is_emergency
 
 EMERGENCY_INTENT = "emergency"
+EVALUATE_TIMEOUT_SECONDS = 1800
+# Each fold trains an NLU model: the whole project's 5-fold run takes 25–40 min on 2 cores.
+FOLD_TIMEOUT_SECONDS = 1800
 
 
 @dataclass
 class IntentReport:
     macro_f1: float
-    per_intent: dict[str, dict]
+    per_intent: dict[str, dict[str, Any]]
 
     @classmethod
     def from_file(cls, report_file: Path) -> "IntentReport":
@@ -31,38 +42,68 @@ class IntentReport:
             for name, scores in report.items()
             if isinstance(scores, dict) and name not in ("macro avg", "weighted avg", "micro avg")
         }
-        return cls(macro_f1=report["macro avg"]["f1-score"], per_intent=per_intent)
+        return cls(macro_f1=float(report["macro avg"]["f1-score"]), per_intent=per_intent)
 
     def worst(self, n: int = 5) -> list[tuple[str, float]]:
         ranked = sorted(self.per_intent.items(), key=lambda item: item[1]["f1-score"])
-        return [(name, scores["f1-score"]) for name, scores in ranked[:n]]
+        return [(name, float(scores["f1-score"])) for name, scores in ranked[:n]]
 
 
-def _rasa_test_nlu(args: list[str]) -> None:
-    subprocess.run(
-        [str(paths.RASA_BIN), "test", "nlu", *args], cwd=paths.ROOT, env=rasa_environment(), check=True
+async def _rasa_test_nlu(
+    progress: RasaProgress, args: list[str], out: Path, cwd: Path, rasa_bin: Path, env: dict[str, str] | None,
+    timeout: float,
+) -> IntentReport:
+    """`rasa test nlu` writing into `out` (emptied first, so no earlier report is read by mistake)."""
+    if out.exists():
+        shutil.rmtree(out)
+    await run_rasa(
+        progress, [str(rasa_bin), "test", "nlu", *args, "--out", str(out)], cwd,
+        env if env is not None else rasa_environment(), timeout,
+    )
+    report_file = out / "intent_report.json"
+    if not report_file.exists():
+        raise RasaWroteNothing(report_file)
+    return IntentReport.from_file(report_file)
+
+
+async def score_held_out(
+    progress: RasaProgress, model: Path, out: Path, *, rasa_bin: Path = paths.RASA_BIN,
+    env: dict[str, str] | None = None, timeout: float = EVALUATE_TIMEOUT_SECONDS,
+) -> IntentReport:
+    """Scores of `model` on the held-out set; Rasa's reports and confusion matrix are left in `out`."""
+    return await _rasa_test_nlu(
+        progress, ["--nlu", str(paths.TEST_NLU), "--model", str(model)], out, paths.ROOT, rasa_bin, env, timeout
+    )
+
+
+async def score_cross_validation(
+    progress: RasaProgress, project_root: Path, folds: int, out: Path, *, rasa_bin: Path = paths.RASA_BIN,
+    env: dict[str, str] | None = None, timeout: float | None = None,
+) -> IntentReport:
+    """`folds`-fold cross-validation of the training data of the project at `project_root` (by default
+    within FOLD_TIMEOUT_SECONDS per fold)."""
+    return await _rasa_test_nlu(
+        progress, ["--nlu", "data/nlu", "--config", "config.yml", "--cross-validation", "--folds", str(folds)],
+        out, project_root, rasa_bin, env, timeout if timeout is not None else folds * FOLD_TIMEOUT_SECONDS,
     )
 
 
 def held_out(model: Path) -> IntentReport:
     out = paths.RESULTS / "heldout"
     step(f"Held-out NLU evaluation of {model.name} on {paths.TEST_NLU.relative_to(paths.ROOT)}")
-    _rasa_test_nlu(["--nlu", str(paths.TEST_NLU), "--model", str(model), "--out", str(out)])
-    return IntentReport.from_file(out / "intent_report.json")
+    return asyncio.run(score_held_out(ConsoleProgress(), model, out))
 
 
 def cross_validation(folds: int) -> IntentReport:
     out = paths.RESULTS / "cross-validation"
     step(f"{folds}-fold cross-validation on data/nlu (trains {folds} NLU models)")
-    _rasa_test_nlu(
-        ["--nlu", "data/nlu", "--config", "config.yml", "--cross-validation", "--folds", str(folds), "--out", str(out)]
-    )
-    return IntentReport.from_file(out / "intent_report.json")
+    return asyncio.run(score_cross_validation(ConsoleProgress(), paths.ROOT, folds, out))
 
 
-def predict(model: Path, texts: list[str]) -> list[dict]:
+def predict(model: Path, texts: list[str]) -> list[dict[str, Any]]:
+    """The model's intent for each text, from assistant/predict_intents.py in the Rasa environment."""
     result = subprocess.run(
-        [str(paths.RASA_PYTHON), str(paths.ROOT / "bot" / "predict_intents.py"), str(model)],
+        [str(paths.RASA_PYTHON), "-m", "assistant.predict_intents", str(model)],
         input=json.dumps(texts),
         capture_output=True,
         text=True,
@@ -70,7 +111,8 @@ def predict(model: Path, texts: list[str]) -> list[dict]:
         env=rasa_environment(),
         check=True,
     )
-    return json.loads(result.stdout)
+    predictions: list[dict[str, Any]] = json.loads(result.stdout)
+    return predictions
 
 
 @dataclass

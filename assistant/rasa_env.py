@@ -5,7 +5,7 @@ import os
 
 from dotenv import dotenv_values
 
-from bot import paths
+from assistant import paths
 
 
 # endpoints.yml reads these; Rasa fails on an unset ${VAR}, so a `.env` written before they existed still works.
