@@ -8,13 +8,8 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from router.core.security import (
-    DUMMY_PASSWORD_HASH,
-    hash_password,
-    new_token,
-    password_matches,
-    token_hash,
-)
+from router.core.db import SessionMaker
+from router.core.security import PasswordChecks, hash_password, new_token, token_hash
 from router.models import ROLE_ADMIN, ROLE_AGENT, Agent, AgentSession
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -56,14 +51,17 @@ async def create_agent(
     return agent
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> Agent | None:
-    agent = (
-        await session.exec(select(Agent).where(Agent.username == username.strip().lower(), col(Agent.active)))
-    ).first()
-    if agent is None:
-        password_matches(password, DUMMY_PASSWORD_HASH)
+async def authenticate(maker: SessionMaker, checks: PasswordChecks, username: str, password: str) -> Agent | None:
+    """The active account with this username and password. Unknown and deactivated accounts are checked
+    against a dummy hash, so they take as long as a wrong password. No database connection is held
+    while the check waits for its turn."""
+    async with maker() as session:
+        agent = (
+            await session.exec(select(Agent).where(Agent.username == username.strip().lower(), col(Agent.active)))
+        ).first()
+    if not await checks.matches(password, agent.password_hash if agent is not None else None):
         return None
-    return agent if password_matches(password, agent.password_hash) else None
+    return agent
 
 
 async def start_session(session: AsyncSession, agent: Agent, now: datetime) -> tuple[str, AgentSession]:

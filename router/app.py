@@ -22,6 +22,7 @@ from router.core.config import Settings
 from router.core.db import create_engine, create_session_maker, migrate
 from router.core.keys import CLOCK_KEY
 from router.core.options import RouterOptions
+from router.core.security import PasswordChecks
 from router.desk import Desk
 from router.handoff import Handoff
 from router.handoff_config import load_canned_answers, load_handoff_config
@@ -40,6 +41,7 @@ from router.keys import (
     HANDOFF_KEY,
     HTTP_KEY,
     OPTIONS_KEY,
+    PASSWORD_CHECKS_KEY,
     PRESENCE_KEY,
     PUBSUB_KEY,
     QUEUE_KEY,
@@ -149,6 +151,7 @@ def create_app(
     app[CANNED_ANSWERS_KEY] = load_canned_answers(settings.settings_dir)
     app[BACKGROUND_KEY] = BackgroundTasks()
     app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute)
+    app[PASSWORD_CHECKS_KEY] = PasswordChecks(options.password_checks_at_once)
     app[OPEN_SOCKETS_KEY] = weakref.WeakSet()
     app[pages.TEMPLATES_KEY] = pages.create_templates()
     setup_hours(app, settings.settings_dir)

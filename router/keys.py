@@ -10,6 +10,7 @@ from router.conversations import Conversations
 from router.core.config import Settings
 from router.core.db import SessionMaker
 from router.core.options import RouterOptions
+from router.core.security import PasswordChecks
 from router.desk import Desk
 from router.handoff import Handoff
 from router.handoff_config import CannedAnswer, HandoffConfig
@@ -37,3 +38,4 @@ CONVERSATIONS_KEY = web.AppKey("conversations", Conversations)
 DESK_KEY = web.AppKey("desk", Desk)
 PRESENCE_KEY = web.AppKey("presence", Presence)
 DIVERSION_KEY = web.AppKey("diversion", Diversion)
+PASSWORD_CHECKS_KEY = web.AppKey("password_checks", PasswordChecks)

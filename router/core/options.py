@@ -5,7 +5,10 @@ Read from the environment (next to the variables in `Settings`):
 `RATE_LIMIT_ADDRESS` API requests a minute per client address (default 120),
 `RASA_TIMEOUT_SECONDS` how long a resident's message may wait for Rasa's answer (default 10),
 `COOKIE_SECURE` `true` to mark the agent session cookie Secure (set it behind HTTPS),
-`DB_POOL_SIZE` / `DB_MAX_OVERFLOW` PostgreSQL connections per router process (default 5 + 10 more at peaks).
+`DB_POOL_SIZE` / `DB_MAX_OVERFLOW` PostgreSQL connections per router process (default 5 + 10 more at peaks),
+`PASSWORD_CHECKS_AT_ONCE` argon2 verifications running at the same time, in worker threads (default 2),
+`RESIDENT_TOKEN_HOURS` how long a resident's conversation token stays valid after the last message (default 24),
+`AGENT_SESSION_CHECK_SECONDS` how often an open console WebSocket re-checks its login session (default 30).
 """
 from __future__ import annotations
 
@@ -39,6 +42,9 @@ class RouterOptions:
     cookie_secure: bool = False
     db_pool_size: int = 5
     db_max_overflow: int = 10
+    password_checks_at_once: int = 2
+    resident_token_hours: int = 24
+    agent_session_check_seconds: float = 30.0
 
     @classmethod
     def from_env(cls) -> "RouterOptions":
@@ -49,4 +55,7 @@ class RouterOptions:
             cookie_secure=_flag("COOKIE_SECURE"),
             db_pool_size=_positive_int("DB_POOL_SIZE", cls.db_pool_size),
             db_max_overflow=_positive_int("DB_MAX_OVERFLOW", cls.db_max_overflow),
+            password_checks_at_once=_positive_int("PASSWORD_CHECKS_AT_ONCE", cls.password_checks_at_once),
+            resident_token_hours=_positive_int("RESIDENT_TOKEN_HOURS", cls.resident_token_hours),
+            agent_session_check_seconds=_positive_int("AGENT_SESSION_CHECK_SECONDS", 30),
         )
