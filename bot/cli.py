@@ -5,6 +5,7 @@ import argparse
 import getpass
 import sys
 
+from assistant.private_files import keep_private
 from assistant.rasa_run import RasaFailed
 from bot.admin import add_admin_commands
 from bot.records import add_records_commands
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    keep_private()  # whatever a command writes (.env, models, var/) is the service account's alone
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

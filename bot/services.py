@@ -13,6 +13,7 @@ from pathlib import Path
 
 from assistant import paths
 from assistant.console import step
+from assistant.private_files import PRIVATE_UMASK, append_private, close_readable, private_dir
 from assistant.rasa_env import rasa_environment
 
 
@@ -51,11 +52,19 @@ class Stack:
         env.update(self.extra_env)
         return env
 
+    def keep_var_private(self, env: dict[str, str]) -> None:
+        """`var/` 0700, and the SQLite files an earlier start may have left readable (0644) closed to others."""
+        private_dir(paths.VAR)
+        files = [paths.VAR / "router.db"]
+        if env.get("RASA_TRACKER_DIALECT", "sqlite") == "sqlite" and env.get("RASA_TRACKER_DB"):
+            files.append(paths.ROOT / env["RASA_TRACKER_DB"])
+        close_readable(*files)
+
     def _spawn(self, name: str, argv: list[str]) -> None:
         output = None
         if self.log_dir:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            output = open(self.log_dir / f"{name}.log", "ab")
+            private_dir(self.log_dir)
+            output = append_private(self.log_dir / f"{name}.log")
         self.processes[name] = subprocess.Popen(
             argv,
             cwd=paths.ROOT,
@@ -63,6 +72,7 @@ class Stack:
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
             start_new_session=True,
+            umask=PRIVATE_UMASK,  # trackers, databases and logs it writes are the service account's alone
         )
 
     def start(self, timeout: float = 180.0) -> None:
@@ -70,7 +80,7 @@ class Stack:
         token = env.get("RASA_TOKEN", "")
         if not token:
             raise SystemExit("RASA_TOKEN is empty: run `python -m bot setup` to write .env")
-        paths.VAR.mkdir(exist_ok=True)
+        self.keep_var_private(env)
         step(f"Starting the action server on 127.0.0.1:{self.ports.actions}")
         self._spawn(
             "actions",

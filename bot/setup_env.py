@@ -10,6 +10,7 @@ from pathlib import Path
 
 from assistant import paths
 from assistant.console import step
+from assistant.private_files import private_dir, write_new_private_file
 
 PYENV_VERSIONS = Path.home() / ".pyenv" / "versions"
 
@@ -63,15 +64,14 @@ def ensure_env_file() -> None:
         if line in ("RASA_TOKEN=", "INTERNAL_SECRET="):
             line += secrets.token_urlsafe(32)
         lines.append(line)
-    paths.ENV_FILE.write_text("\n".join(lines) + "\n")
-    paths.ENV_FILE.chmod(0o600)
+    write_new_private_file(paths.ENV_FILE, "\n".join(lines) + "\n")
 
 
 def setup() -> int:
     ensure_env_file()
     ensure_rasa_venv()
     ensure_spacy_model()
-    paths.VAR.mkdir(exist_ok=True)
+    private_dir(paths.VAR)
     step("Setup complete")
     return 0
 

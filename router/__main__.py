@@ -5,12 +5,14 @@ import logging
 
 from aiohttp import web
 
+from assistant.private_files import keep_private
 from router.app import create_app
 from router.core.config import Settings
 from router.privacy.masking import install_masking_filter
 
 
 def main() -> None:
+    keep_private()  # router.db, its WAL and anything else the router writes: readable by this user only
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_masking_filter()  # personnummer, phone numbers and e-mail addresses never reach the log
     settings = Settings.from_env()

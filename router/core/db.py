@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from assistant.private_files import PRIVATE_DIR_MODE, close_readable
 from router.core.config import PROJECT_ROOT
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
@@ -18,13 +19,16 @@ SessionMaker = async_sessionmaker[AsyncSession]
 
 
 def create_engine(database_url: str, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
-    """An async engine; for a SQLite file its folder is created and WAL + foreign keys are switched on.
+    """An async engine; for a SQLite file its folder is created (0700), the file kept 0600, and WAL +
+    foreign keys are switched on.
     `pool_size` and `max_overflow` size a server database's connection pool."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # A new folder is 0700; a file an earlier version created readable (0644) is closed to others.
+        Path(url.database).parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        close_readable(Path(url.database))
     engine = create_async_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")
