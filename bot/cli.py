@@ -67,16 +67,32 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run(deployed or train())
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass(f"Password for {args.username}: ")
+
+
 def _cmd_agents_add(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.accounts import add_agent
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"Password for {args.username}: ")
+    password = _read_password(args)
     return asyncio.run(add_agent(args.username, password, args.name or args.username, args.role))
+
+
+def _cmd_agents(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot import accounts
+
+    if args.agents_command == "list":
+        return asyncio.run(accounts.print_agents())
+    if args.agents_command == "reset-password":
+        return asyncio.run(accounts.new_password(args.username, _read_password(args)))
+    change = {"deactivate": accounts.deactivate, "activate": accounts.activate, "revoke-sessions": accounts.revoke}
+    return asyncio.run(change[args.agents_command](args.username))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,6 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=("agent", "admin"), default="agent")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=_cmd_agents_add)
+    agent_commands.add_parser("list", help="every account: role, active or not, online, live sessions").set_defaults(
+        func=_cmd_agents
+    )
+    for name, help_text in (
+        ("deactivate", "lock an account out: no login, its sessions and open consoles end"),
+        ("activate", "let a deactivated account log in again"),
+        ("revoke-sessions", "log an account out everywhere (its open consoles close)"),
+    ):
+        command = agent_commands.add_parser(name, help=help_text)
+        command.add_argument("username")
+        command.set_defaults(func=_cmd_agents)
+    reset = agent_commands.add_parser("reset-password", help="set a new password (asked for); sessions end")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    reset.set_defaults(func=_cmd_agents)
     add_admin_commands(commands)
     add_records_commands(commands)
     return parser

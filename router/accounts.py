@@ -5,7 +5,7 @@ import re
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.core.db import SessionMaker
@@ -99,4 +99,53 @@ async def session_agent(session: AsyncSession, token: str, now: datetime) -> tup
 
 async def end_session(session: AsyncSession, token: str) -> None:
     await session.exec(delete(AgentSession).where(AgentSession.token_hash == token_hash(token)))
+    await session.commit()
+
+
+async def agent_named(session: AsyncSession, username: str) -> Agent:
+    """The account with this username; raises AccountError when there is none."""
+    agent = (await session.exec(select(Agent).where(Agent.username == username.strip().lower()))).first()
+    if agent is None:
+        raise AccountError(f"no account named {username.strip().lower()!r}")
+    return agent
+
+
+async def list_agents(session: AsyncSession, now: datetime) -> list[tuple[Agent, int]]:
+    """Every account with its number of unexpired login sessions, by username."""
+    agents = (await session.exec(select(Agent).order_by(col(Agent.username)))).all()
+    live = (
+        await session.exec(
+            select(AgentSession.agent_id, func.count()).where(col(AgentSession.expires_at) > now).group_by(
+                col(AgentSession.agent_id)
+            )
+        )
+    ).all()
+    sessions = dict(live)
+    return [(agent, sessions.get(agent.id, 0)) for agent in agents]
+
+
+async def revoke_sessions(session: AsyncSession, agent: Agent) -> int:
+    """End every login session of the account (the caller announces it to open consoles); returns how many."""
+    ended = await session.exec(delete(AgentSession).where(col(AgentSession.agent_id) == agent.id))
+    await session.commit()
+    return ended.rowcount
+
+
+async def set_active(session: AsyncSession, agent: Agent, active: bool) -> None:
+    """Deactivate (no login, no sessions, offline) or reactivate an account."""
+    agent.active = active
+    if not active:
+        agent.online = False
+        await session.exec(delete(AgentSession).where(col(AgentSession.agent_id) == agent.id))
+    session.add(agent)
+    await session.commit()
+
+
+async def reset_password(session: AsyncSession, agent: Agent, password: str) -> None:
+    """A new password; every session of the old one ends."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    agent.password_hash = hash_password(password)
+    session.add(agent)
+    await session.exec(delete(AgentSession).where(col(AgentSession.agent_id) == agent.id))
     await session.commit()

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 log = logging.getLogger(__name__)
 
 AGENTS_CHANNEL = "agents"
+# A frame on the agents channel for the router processes, never sent to a console (router/agent_sessions.py).
+SESSION_ENDED = "session_ended"
 
 
 def conversation_channel(conversation_id: str) -> str:

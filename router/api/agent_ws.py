@@ -1,16 +1,25 @@
 """GET /ws/agent: the console's live feed (queue changes, residents' messages and typing, presence,
 follow-ups). Authenticated by the session cookie; the Origin must be this site. Client frames are not
-needed (actions go through the JSON API) and are ignored."""
+needed (actions go through the JSON API) and are ignored.
+
+The socket lives only as long as its login session: it is closed (code 4401) when the session ends
+(see router/agent_sessions.py), and re-checks the session every `AGENT_SESSION_CHECK_SECONDS` for what is
+not announced (expiry, deactivation from a command line that cannot reach this process)."""
 from __future__ import annotations
 
+import asyncio
+from functools import partial
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from router.api.agent_auth import current_login
+from router.accounts import session_agent
+from router.agent_sessions import close_ended, ends
+from router.api.agent_auth import SESSION_COOKIE, current_login
 from router.api.sockets import open_socket, start_forwarding, stop_forwarding, track
+from router.core.keys import CLOCK_KEY
 from router.errors import Forbidden, Unauthorized
-from router.keys import PRESENCE_KEY, PUBSUB_KEY
+from router.keys import DB_KEY, OPTIONS_KEY, PRESENCE_KEY, PUBSUB_KEY
 from router.pubsub import AGENTS_CHANNEL
 
 routes = web.RouteTableDef()
@@ -21,6 +30,18 @@ def _same_origin(request: web.Request) -> bool:
     return origin is None or urlsplit(origin).netloc == request.host
 
 
+async def _recheck_session(request: web.Request, socket: web.WebSocketResponse, token: str, session_id: int) -> None:
+    """Close the socket once its session is gone, expired or its account deactivated."""
+    interval = request.app[OPTIONS_KEY].agent_session_check_seconds
+    while not socket.closed:
+        await asyncio.sleep(interval)
+        async with request.app[DB_KEY]() as session:
+            login = await session_agent(session, token, request.app[CLOCK_KEY].now())
+        if login is None or login[1].id != session_id:
+            await close_ended(socket)
+            return
+
+
 @routes.get("/ws/agent")
 async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     if not _same_origin(request):
@@ -28,7 +49,7 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     login = await current_login(request)
     if login is None:
         raise Unauthorized("not_logged_in", "Du behöver logga in.")
-    agent, _ = login
+    agent, agent_session = login
     presence = request.app[PRESENCE_KEY]
     socket = open_socket()
     await socket.prepare(request)
@@ -36,12 +57,20 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     presence.socket_opened(agent.id)
     try:
         async with request.app[PUBSUB_KEY].subscribe(AGENTS_CHANNEL) as subscription:
-            forwarding = start_forwarding(socket, subscription)
+            forwarding = start_forwarding(
+                socket, subscription, partial(ends, agent_id=agent.id, session_id=agent_session.id)
+            )
+            rechecking = asyncio.create_task(
+                _recheck_session(request, socket, request.cookies[SESSION_COOKIE], agent_session.id),
+                name="ws-agent-session",
+            )
             try:
                 await socket.send_json({"type": "presence", "agents_online": await presence.online_count()})
                 async for _frame in socket:
                     pass
             finally:
+                rechecking.cancel()
+                await asyncio.gather(rechecking, return_exceptions=True)
                 await stop_forwarding(forwarding)
     finally:
         presence.socket_closed(agent.id)

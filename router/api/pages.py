@@ -15,9 +15,10 @@ import jinja2
 from aiohttp import web
 
 from router.accounts import authenticate, end_session, start_session
+from router.agent_sessions import announce_ended
 from router.api.agent_auth import SESSION_COOKIE, csrf_matches, current_login
 from router.core.keys import CLOCK_KEY
-from router.keys import DB_KEY, OPTIONS_KEY, PASSWORD_CHECKS_KEY
+from router.keys import DB_KEY, OPTIONS_KEY, PASSWORD_CHECKS_KEY, PUBSUB_KEY
 from router.models import ROLE_ADMIN
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -116,6 +117,8 @@ async def logout(request: web.Request) -> web.Response:
             raise web.HTTPForbidden(text="Ogiltig CSRF-token. Ladda om sidan.")
         async with request.app[DB_KEY]() as session:
             await end_session(session, request.cookies[SESSION_COOKIE])
+        # Consoles opened with this session close, in every router process.
+        await announce_ended(request.app[PUBSUB_KEY], session_id=login[1].id)
     response = web.HTTPSeeOther("/agent/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

@@ -323,7 +323,9 @@
     socket.addEventListener("message", (event) => {
       try { onFrame(JSON.parse(event.data)); } catch (e) { /* ignore a frame we cannot read */ }
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
+      // 4401: the login session ended (logout elsewhere, expiry, deactivation): log in again.
+      if (event.code === 4401) { location.href = "/agent/login"; return; }
       say("Anslutningen bröts. Försöker ansluta igen …");
       setTimeout(connect, reconnectDelay);
       reconnectDelay = Math.min(reconnectDelay * 2, 30000);
