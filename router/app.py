@@ -5,6 +5,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -119,6 +120,7 @@ async def services(app: web.Application) -> AsyncIterator[None]:
         limiter, sockets = RateLimiter(per_minute), LocalSockets
     app[CONVERSATIONS_KEY] = Conversations(
         maker, bus, clock, rasa, handoff, queue, config, limiter, app[BACKGROUND_KEY],
+        token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours),
     )
     app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config)
     presence = Presence(maker, bus, clock, config.agent_offline_after_seconds, sockets)

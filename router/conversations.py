@@ -20,10 +20,10 @@ import asyncio
 import logging
 import uuid
 import weakref
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router import texts
@@ -79,6 +79,7 @@ class Conversations:
         config: HandoffConfig,
         limiter: RateLimiter,
         background: BackgroundTasks,
+        token_lifetime: timedelta,
     ) -> None:
         self._maker = maker
         self._pubsub = pubsub
@@ -89,6 +90,7 @@ class Conversations:
         self._config = config
         self._limiter = limiter
         self._background = background
+        self._token_lifetime = token_lifetime
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def notice(self) -> str:
@@ -108,13 +110,23 @@ class Conversations:
         return conversation.id, token
 
     async def authenticate(self, conversation_id: str, token: str | None) -> None:
-        """404 for an unknown conversation, 401 when the token is missing or belongs elsewhere."""
+        """404 for an unknown conversation, 401 when the token is missing or belongs elsewhere, and 401
+        `expired` when nothing was said for `token_lifetime` (a token kept in a shared browser does not
+        open the conversation days later; the resident starts a new one)."""
         async with self._maker() as session:
             conversation = await session.get(Conversation, conversation_id)
-        if conversation is None:
-            raise NotFound("not_found")
-        if not token or not token_matches(token, conversation.token_hash):
-            raise Unauthorized("unauthorized")
+            if conversation is None:
+                raise NotFound("not_found")
+            if not token or not token_matches(token, conversation.token_hash):
+                raise Unauthorized("unauthorized")
+            last_message = (
+                await session.exec(
+                    select(func.max(Message.created_at)).where(Message.conversation_id == conversation_id)
+                )
+            ).one()
+        last = last_message if last_message is not None else conversation.created_at
+        if self._clock.now() - last > self._token_lifetime:
+            raise Unauthorized("expired")
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)

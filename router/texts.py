@@ -97,6 +97,7 @@ ERRORS = {
     "text_too_long": "Meddelandet är för långt. Det får vara högst 2 000 tecken.",
     "invalid_field": "Förfrågan innehåller ett ogiltigt värde.",
     "unauthorized": "Du har inte behörighet till den här konversationen.",
+    "expired": "Chatten har gått ut eftersom det var länge sedan något skrevs i den. Starta en ny chatt om du vill fortsätta.",
     "not_found": "Konversationen finns inte.",
     "rate_limited": "Du skickar för många meddelanden. Vänta en liten stund och försök igen.",
     "not_in_queue": "Du står inte i kö.",

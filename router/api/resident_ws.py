@@ -1,12 +1,18 @@
-"""GET /ws/conversations/{id}?token=…: the resident's live chat.
+"""GET /ws/conversations/{id}: the resident's live chat.
 
-Client frames: {"type": "message", "text", "client_message_id"}, {"type": "typing"}, {"type": "leave_queue"},
+The token is not in the URL (URLs are written to access logs, proxies' included): the client's first frame
+is {"type": "auth", "token": "…"}. A wrong or missing token, an expired one, an unknown conversation or no
+auth frame within AUTH_TIMEOUT_SECONDS get an error frame and the socket is closed with 4000 + the HTTP
+status (4401, 4404, 4400).
+
+Client frames after it: {"type": "message", "text", "client_message_id"}, {"type": "typing"}, {"type": "leave_queue"},
 {"type": "sync", "after_id": N}. Server frames: message, queue, typing, agent_joined, agent_left, state,
 closed, error (see docs). On connect the server sends the current state (and the queue place when queued);
 after a reconnect the client sends sync with the last message id it has and gets what it missed.
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -14,7 +20,7 @@ from aiohttp import WSMsgType, web
 from router.api.body import message_text, optional_text, parse_json_text
 from router.api.sockets import open_socket, start_forwarding, stop_forwarding, track
 from router.conversations import Conversations
-from router.errors import BadInput, ClientError
+from router.errors import BadInput, ClientError, Unauthorized
 from router.keys import CONVERSATIONS_KEY, PUBSUB_KEY
 from router.models import QUEUED
 from router.pubsub import conversation_channel
@@ -23,15 +29,39 @@ from router.transcript import message_frame
 
 routes = web.RouteTableDef()
 
+AUTH_TIMEOUT_SECONDS = 10.0
+
+
+async def _first_frame_token(socket: web.WebSocketResponse) -> str:
+    """The token from the client's first frame; Unauthorized when it is missing or late, BadInput when
+    the frame is not JSON."""
+    try:
+        frame = await socket.receive(timeout=AUTH_TIMEOUT_SECONDS)
+    except asyncio.TimeoutError:
+        raise Unauthorized("unauthorized") from None
+    if frame.type != WSMsgType.TEXT:
+        raise Unauthorized("unauthorized")
+    data = parse_json_text(frame.data)
+    token = data.get("token")
+    if data.get("type") != "auth" or not isinstance(token, str):
+        raise Unauthorized("unauthorized")
+    return token
+
 
 @routes.get("/ws/conversations/{id}")
 async def resident_socket(request: web.Request) -> web.WebSocketResponse:
     conversations = request.app[CONVERSATIONS_KEY]
     conversation_id = request.match_info["id"]
-    await conversations.authenticate(conversation_id, request.query.get("token"))
     socket = open_socket()
     await socket.prepare(request)
     track(request.app, socket)
+    try:
+        await conversations.authenticate(conversation_id, await _first_frame_token(socket))
+    except ClientError as error:
+        if not socket.closed:
+            await socket.send_json({"type": "error", **error.as_json()})
+            await socket.close(code=4000 + error.status, message=error.code.encode())
+        return socket
     async with request.app[PUBSUB_KEY].subscribe(conversation_channel(conversation_id)) as subscription:
         forwarding = start_forwarding(socket, subscription)
         try:

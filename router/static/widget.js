@@ -106,6 +106,8 @@
     closedIdle: "Chatten stängdes eftersom den inte har använts på en stund.",
     closedResident: "Du har avslutat chatten.",
     closedGone: "Den här chatten finns inte längre.",
+    closedExpired:
+      "Chatten har gått ut eftersom det var länge sedan något skrevs i den. Starta en ny chatt om du vill fortsätta.",
     feedbackQuestion: "Fick du hjälp?",
     yes: "Ja",
     no: "Nej",
@@ -655,6 +657,14 @@
     } catch (_) {
       r = null;
     }
+    if (r && isExpired(r)) {
+      // Show why the chat is over, with the button that starts a new one.
+      conv.ended = "expired";
+      saveSession();
+      if (saved.open) openPanel(false);
+      showClosed(T.closedExpired);
+      return;
+    }
     if (r && (r.status === 401 || r.status === 403 || r.status === 404)) {
       conv = null;
       noticeText.textContent = "";
@@ -713,6 +723,7 @@
   }
 
   function endedReason(kind) {
+    if (kind === "expired") return T.closedExpired;
     return kind === "idle" ? T.closedIdle : kind === "gone" ? T.closedGone : T.closedResident;
   }
 
@@ -736,7 +747,7 @@
     for (const b of log.querySelectorAll("button")) b.disabled = true;
     endReason.textContent = reason;
     endReason.hidden = !reason;
-    feedback.hidden = !conv || !!conv.feedbackGiven || conv.ended === "gone";
+    feedback.hidden = !conv || !!conv.feedbackGiven || conv.ended === "gone" || conv.ended === "expired";
     if (conv && conv.feedbackGiven) feedbackStatus.textContent = T.feedbackThanks;
     endSection.hidden = false;
     scrollToEnd();
@@ -751,11 +762,16 @@
     showClosed(endedReason(kind));
   }
 
-  function conversationGone() {
+  // The router refused the token: the conversation is gone, or its token expired (`r`, the refusal, says which).
+  function conversationGone(r) {
     if (!conv) return;
-    conv.ended = "gone";
+    conv.ended = r && isExpired(r) ? "expired" : "gone";
     saveSession();
-    showClosed(T.closedGone);
+    showClosed(endedReason(conv.ended));
+  }
+
+  function isExpired(r) {
+    return r.status === 401 && !!r.data && r.data.error === "expired";
   }
 
   function startNewChat() {
@@ -1118,7 +1134,7 @@
     if (r.status === 413) return refuseTooLong(p, errorText(r, T.tooLong));
     if (r.status === 400) return dropPending(p);
     if (r.status === 429) return markFailed(p, errorText(r, T.rateLimited), true);
-    if (r.status === 401 || r.status === 403 || r.status === 404) return conversationGone();
+    if (r.status === 401 || r.status === 403 || r.status === 404) return conversationGone(r);
     p.via = null; // server trouble: try again later
   }
 
@@ -1376,10 +1392,10 @@
   }
 
   // ------------------------------------------------------------------ WebSocket, reconnect, HTTP fallback
+  // The token never goes in the URL (URLs end up in access logs): it is the socket's first frame.
   function wsUrl() {
     const url = new URL(ROUTER + "/ws/conversations/" + encodeURIComponent(conv.id));
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    url.searchParams.set("token", conv.token);
     return url.href;
   }
 
@@ -1407,6 +1423,7 @@
       // Messages shown from HTTP replies may come again in the sync: let them be recognised.
       const until = Date.now() + ALIGN_WINDOW_MS;
       for (const e of entries) if (!e.keyed && !e.pending && e.from !== "system") e.alignUntil = until;
+      sock.send(JSON.stringify({ type: "auth", token: conv.token }));
       sock.send(JSON.stringify({ type: "sync", after_id: conv.lastId }));
       for (const p of pending) if (p.via === "ws") p.via = null;
       flushOutbox();
@@ -1458,7 +1475,7 @@
     const owner = conv;
     try {
       const r = await api("GET", convPath());
-      if (conv === owner && [401, 403, 404].includes(r.status)) conversationGone();
+      if (conv === owner && [401, 403, 404].includes(r.status)) conversationGone(r);
     } catch (_) {
       /* unreachable router: the reconnect loop keeps trying */
     }
@@ -1495,7 +1512,7 @@
       return;
     }
     if (conv !== owner || conversationOver()) return;
-    if (r.status === 401 || r.status === 403 || r.status === 404) return conversationGone();
+    if (r.status === 401 || r.status === 403 || r.status === 404) return conversationGone(r);
     if (!r.ok || !r.data) return setConnectionProblem(true);
     if (!wsOpen) setConnectionProblem(false);
     if (typeof r.data.reference === "string") reference = r.data.reference;

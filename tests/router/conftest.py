@@ -172,6 +172,13 @@ async def new_conversation(client) -> tuple[str, dict[str, str]]:
     return body["id"], {"Authorization": f"Bearer {body['token']}"}
 
 
+async def open_resident_socket(client, conversation_id: str, auth: dict[str, str]):
+    """The resident's WebSocket, authenticated as the widget does it: the token in the first frame."""
+    socket = await client.ws_connect(f"/ws/conversations/{conversation_id}")
+    await socket.send_json({"type": "auth", "token": auth["Authorization"].split(" ", 1)[1]})
+    return socket
+
+
 async def add_agent(client, username: str, role: str = "agent", name: str | None = None):
     async with client.app[DB_KEY]() as session:
         return await create_agent(session, username, PASSWORD, name or username.title(), role)

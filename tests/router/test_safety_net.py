@@ -18,6 +18,7 @@ from tests.router.conftest import (
     handoff,
     login,
     new_conversation,
+    open_resident_socket,
     queued_case,
     rest_messages,
 )
@@ -48,8 +49,7 @@ async def post(client, conversation_id: str, auth: dict[str, str], text: str, **
 
 
 async def resident_socket(client, conversation_id: str, auth: dict[str, str]):
-    token = auth["Authorization"].split(" ", 1)[1]
-    socket = await client.ws_connect(f"/ws/conversations/{conversation_id}?token={token}")
+    socket = await open_resident_socket(client, conversation_id, auth)
     assert (await socket.receive_json())["type"] == "state"
     return socket
 

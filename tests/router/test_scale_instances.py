@@ -24,7 +24,7 @@ from router.models import Case, Message
 from router.presence import Presence, RedisSockets
 from router.rate_limit import RedisRateLimiter
 from router.redis_pubsub import RedisPubSub
-from tests.router.conftest import PASSWORD, add_agent, handoff, login, new_conversation
+from tests.router.conftest import PASSWORD, add_agent, handoff, login, new_conversation, open_resident_socket
 
 pytestmark = pytest.mark.asyncio
 
@@ -105,8 +105,7 @@ async def test_resident_on_a_and_agent_on_b_talk_live_both_ways(pair) -> None:
     assert (await console.receive_json())["type"] == "presence"
 
     conversation_id, auth = await new_conversation(a)
-    token = auth["Authorization"].split(" ", 1)[1]
-    resident = await a.ws_connect(f"/ws/conversations/{conversation_id}?token={token}")
+    resident = await open_resident_socket(a, conversation_id, auth)
     assert await resident.receive_json() == {"type": "state", "state": "bot"}
     body = await (await handoff(a, conversation_id)).json()
     assert body["outcome"] == "queued", body

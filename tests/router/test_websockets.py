@@ -7,7 +7,16 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.router.conftest import add_agent, agent_online, handoff, login, new_conversation, queued_case
+from router.api import resident_ws
+from tests.router.conftest import (
+    add_agent,
+    agent_online,
+    handoff,
+    login,
+    new_conversation,
+    open_resident_socket,
+    queued_case,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -25,21 +34,59 @@ def of_type(kind: str, **fields: Any):
     return lambda frame: frame.get("type") == kind and all(frame.get(k) == v for k, v in fields.items())
 
 
-async def resident_socket(client, conversation_id: str, auth: dict[str, str]):
-    token = auth["Authorization"].split(" ", 1)[1]
-    return await client.ws_connect(f"/ws/conversations/{conversation_id}?token={token}")
+resident_socket = open_resident_socket
 
 
-async def test_socket_needs_the_right_token(client) -> None:
-    conversation_id, _ = await new_conversation(client)
+async def refusal(socket) -> tuple[dict[str, Any], int]:
+    """The error frame and the close code of a socket the router refuses."""
+    error = await socket.receive_json(timeout=3)
+    closing = await socket.receive(timeout=3)
+    assert closing.type == aiohttp.WSMsgType.CLOSE, closing
+    return error, closing.data
+
+
+async def test_socket_needs_the_right_token_in_its_first_frame(client) -> None:
+    conversation_id, own = await new_conversation(client)
     _, other = await new_conversation(client)
-    for query in ("", "?token=wrong", f"?token={other['Authorization'].split(' ')[1]}"):
-        with pytest.raises(aiohttp.WSServerHandshakeError) as error:
-            await client.ws_connect(f"/ws/conversations/{conversation_id}{query}")
-        assert error.value.status == 401
-    with pytest.raises(aiohttp.WSServerHandshakeError) as error:
-        await client.ws_connect("/ws/conversations/unknown?token=x")
-    assert error.value.status == 404
+    own_token = own["Authorization"].split(" ", 1)[1]
+    for first in (
+        {"type": "auth", "token": "wrong"},
+        {"type": "auth", "token": other["Authorization"].split(" ", 1)[1]},
+        {"type": "auth"},
+        {"type": "sync", "after_id": 0, "token": own_token},
+    ):
+        socket = await client.ws_connect(f"/ws/conversations/{conversation_id}")
+        await socket.send_json(first)
+        error, code = await refusal(socket)
+        assert (error["type"], error["error"], code) == ("error", "unauthorized", 4401)
+    unknown = await open_resident_socket(client, "unknown", own)
+    error, code = await refusal(unknown)
+    assert (error["error"], code) == ("not_found", 4404)
+
+
+async def test_a_token_in_the_url_opens_nothing(client) -> None:
+    conversation_id, auth = await new_conversation(client)
+    token = auth["Authorization"].split(" ", 1)[1]
+    socket = await client.ws_connect(f"/ws/conversations/{conversation_id}?token={token}")
+    await socket.send_json({"type": "sync", "after_id": 0})
+    error, code = await refusal(socket)
+    assert (error["error"], code) == ("unauthorized", 4401)
+
+
+async def test_a_socket_that_never_authenticates_is_closed(client, monkeypatch) -> None:
+    monkeypatch.setattr(resident_ws, "AUTH_TIMEOUT_SECONDS", 0.1)
+    conversation_id, _ = await new_conversation(client)
+    socket = await client.ws_connect(f"/ws/conversations/{conversation_id}")
+    error, code = await refusal(socket)
+    assert (error["error"], code) == ("unauthorized", 4401)
+
+
+async def test_a_first_frame_that_is_not_json_is_refused(client) -> None:
+    conversation_id, _ = await new_conversation(client)
+    socket = await client.ws_connect(f"/ws/conversations/{conversation_id}")
+    await socket.send_str("token=abc")
+    error, code = await refusal(socket)
+    assert (error["error"], code) == ("invalid_json", 4400)
 
 
 async def test_resident_message_over_socket_gets_bot_reply_frames(client, rasa) -> None:
