@@ -7,6 +7,7 @@ Tests drive the agent side through `StandInRouter` methods running on the server
 """
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -34,6 +35,7 @@ NOTICE = (
 TOO_LONG = {"error": "text_too_long", "message": "Meddelandet är för långt. Det får vara högst 2 000 tecken."}
 EMPTY = {"error": "empty_text", "message": "Meddelandet är tomt. Skriv något innan du skickar."}
 RATE_LIMITED = {"error": "rate_limited", "message": "Du skickar meddelanden för snabbt. Vänta en stund."}
+EXPIRED = {"error": "expired", "message": texts.ERRORS["expired"]}
 MAX_CHARS = 2000
 
 # Scripted bot: resident text → (reply text, buttons).
@@ -97,6 +99,8 @@ class Conversation:
     typing_signals: int = 0
     http_posts: int = 0
     ws_syncs: list[int] = field(default_factory=list)
+    ws_query_strings: list[str] = field(default_factory=list)  # what each socket's URL carried after "?"
+    expired: bool = False  # the token outlived RESIDENT_TOKEN_HOURS: refused with 401 "expired"
 
     def resident_texts(self) -> list[str]:
         return [m["text"] for m in self.messages if m["from"] == "resident"]
@@ -156,6 +160,8 @@ class StandInRouter:
             raise web.HTTPNotFound(text='{"error": "not_found", "message": "Okänd konversation."}', content_type="application/json")
         if request.headers.get("Authorization") != f"Bearer {conv.token}":
             raise web.HTTPUnauthorized(text='{"error": "unauthorized", "message": "Fel nyckel."}', content_type="application/json")
+        if conv.expired:
+            raise web.HTTPUnauthorized(text=json.dumps(EXPIRED, ensure_ascii=False), content_type="application/json")
         return conv
 
     def _store(
@@ -266,10 +272,23 @@ class StandInRouter:
         if not self.ws_enabled:
             raise web.HTTPServiceUnavailable()
         conv = self.conversations.get(request.match_info["id"])
-        if conv is None or request.query.get("token") != conv.token:
-            raise web.HTTPForbidden()
+        if conv is None:
+            raise web.HTTPNotFound()
+        conv.ws_query_strings.append(request.query_string)
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+        # As the router: the token comes in the first frame, never in the URL.
+        first = await ws.receive()
+        data = json.loads(first.data) if first.type == WSMsgType.TEXT else {}
+        refusal = None
+        if data.get("type") != "auth" or data.get("token") != conv.token:
+            refusal = {"error": "unauthorized", "message": "Fel nyckel."}
+        elif conv.expired:
+            refusal = EXPIRED
+        if refusal is not None:
+            await ws.send_json({"type": "error", **refusal})
+            await ws.close(code=4401)
+            return ws
         conv.sockets.add(ws)
         try:
             async for msg in ws:

@@ -240,3 +240,49 @@ def test_a_conversation_the_router_no_longer_knows_starts_fresh_after_reload(pag
     expect(chat.bubbles).to_have_count(0)
     assert len(chat.router.conversations) == 1
     assert stored_session(page)["id"] == chat.router.only().id
+
+
+def test_the_token_travels_in_the_first_frame_never_in_the_socket_url(page: Page, chat: ChatPage) -> None:
+    conv = chat.open()
+    chat.send("Hej")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+    wait_until(lambda: conv.sockets, what="an authenticated socket")
+    chat.agent("drop_sockets", conv)  # and once more after a reconnect
+    wait_until(lambda: len(conv.ws_query_strings) >= 2 and conv.sockets, what="a reconnected socket")
+    chat.agent("agent_says", conv, "Är du kvar?")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej", "Kommunvägledaren: Är du kvar?")
+    assert set(conv.ws_query_strings) == {""}
+
+
+EXPIRED_TEXT = "Chatten har gått ut eftersom det var länge sedan något skrevs i den."
+
+
+def test_an_expired_chat_says_so_after_a_reload_and_a_new_one_can_start(page: Page, chat: ChatPage) -> None:
+    conv = chat.open()
+    chat.send("Hej")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+    conv.expired = True
+    page.reload()
+
+    expect(chat.panel.get_by_role("heading", name="Chatten är avslutad")).to_be_visible()
+    expect(chat.panel).to_contain_text(EXPIRED_TEXT)
+    expect(chat.input).to_be_hidden()
+    chat.panel.get_by_role("button", name="Starta en ny chatt").click()
+    expect(chat.input).to_be_enabled()
+    assert len(chat.router.conversations) == 2
+    new = next(c for c in chat.router.conversations.values() if c is not conv)
+    chat.send("Hej igen")
+    wait_until(lambda: new.resident_texts() == ["Hej igen"], what="the new chat's first message")
+    assert stored_session(page)["id"] == new.id
+
+
+def test_a_chat_that_expires_while_open_says_so_when_the_socket_reconnects(page: Page, chat: ChatPage) -> None:
+    conv = chat.open()
+    chat.send("Hej")
+    chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
+    conv.expired = True
+    chat.agent("drop_sockets", conv)
+
+    expect(chat.panel).to_contain_text(EXPIRED_TEXT)
+    expect(chat.panel.get_by_role("button", name="Starta en ny chatt")).to_be_visible()
+    assert stored_session(page)["ended"] == "expired"
