@@ -150,7 +150,8 @@ class Resident:
 
     async def connect(self, http: aiohttp.ClientSession, base: str, pending: Pending, results: Results) -> None:
         self.first_state = asyncio.get_running_loop().create_future()
-        self.socket = await http.ws_connect(f"{base}/ws/conversations/{self.conversation}?token={self.token}")
+        self.socket = await http.ws_connect(f"{base}/ws/conversations/{self.conversation}")
+        await self.socket.send_json({"type": "auth", "token": self.token})  # the token is never in the URL
         self.reader = asyncio.create_task(self._read(pending, results), name=f"resident-{self.number}")
         state = await asyncio.wait_for(self.first_state, 30)
         if state != "agent":

@@ -197,10 +197,11 @@ class Resident:
         self.id, self.token = body["id"], body["token"]
 
     async def connect(self) -> None:
-        url = f"{self.base.replace('http', 'ws', 1)}/ws/conversations/{self.id}?token={self.token}"
+        url = f"{self.base.replace('http', 'ws', 1)}/ws/conversations/{self.id}"
         self.socket = await self.http.ws_connect(url, heartbeat=None)
         self.reader = asyncio.create_task(self._read())
         try:
+            await self.socket.send_json({"type": "auth", "token": self.token})  # the token is never in the URL
             await self.socket.send_json({"type": "sync", "after_id": self.last_id})
             for client_message_id, text in list(self.unacknowledged.items()):
                 await self.socket.send_json({"type": "message", "text": text, "client_message_id": client_message_id})

@@ -225,9 +225,10 @@ class Resident:
         delay = 0.1
         while True:
             for base in self.routers:
-                url = f"{base.replace('http', 'ws', 1)}/ws/conversations/{self.conversation_id}?token={self.token}"
+                url = f"{base.replace('http', 'ws', 1)}/ws/conversations/{self.conversation_id}"
                 try:
                     socket = await self.http.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=2))
+                    await socket.send_json({"type": "auth", "token": self.token})  # never in the URL
                 except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
                     continue
                 self.connected_to.append(base)

@@ -3,13 +3,8 @@ byte, `var/`, the router's database and Rasa's tracker, and whatever the process
 from __future__ import annotations
 
 import os
-import socket
 import stat
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,52 +106,3 @@ def test_close_readable_skips_missing_files(tmp_path):
     close_readable(tmp_path / "missing.db")
     private_dir(tmp_path / "a" / "b")
     assert mode(tmp_path / "a" / "b") == 0o700
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the router exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return  # it answers (e.g. 503 while Rasa is absent)
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer")
-
-
-def test_python_m_router_creates_its_database_private(tmp_path, open_umask):
-    database = tmp_path / "data" / "router.db"
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "ROUTER_HOST": "127.0.0.1",
-        "ROUTER_PORT": str(port),
-        "RASA_URL": f"http://127.0.0.1:{_free_port()}",
-        "RASA_TOKEN": "private-files-test",
-        "INTERNAL_SECRET": "private-files-test",
-        "REDIS_URL": "",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "router"], cwd=paths.ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/healthz", process)
-        files = [path for path in database.parent.iterdir() if path.name.startswith("router.db")]
-        assert database in files
-        assert {path.name: mode(path) for path in files} == {path.name: 0o600 for path in files}
-        assert mode(database.parent) == 0o700
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
