@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from .conftest import RunningServer
+from .conftest import RunningServer, wait_until
 from .stand_in_router import Conversation
 
 
@@ -25,11 +25,15 @@ class ChatPage:
         self.page.goto(self.base_url + "/")
 
     def open(self) -> Conversation:
-        """Load the demo page, open the chat and wait until the resident can write."""
+        """Load the demo page, open the chat and wait until the resident can write and, when the stand-in
+        takes WebSockets, until the socket has authenticated (frames the agent side sends then arrive)."""
         self.goto()
         self.launcher.click()
         expect(self.input).to_be_enabled()
-        return self.router.only()
+        conv = self.router.only()
+        if self.router.ws_enabled:
+            wait_until(lambda: conv.sockets, what="the chat's authenticated socket")
+        return conv
 
     def agent(self, action: str, *args) -> None:
         """Play the router/agent side: run a StandInRouter coroutine such as "agent_says"."""
