@@ -197,6 +197,7 @@ def test_resident_journey_from_question_to_agent_to_feedback(browser: Browser, r
         ask_and_get_answer(resident)
         # The widget's WebSocket passed the router's CSP (connect-src 'self'); a CSP error would fail the test.
         assert any(url.startswith(base.replace("http", "ws", 1) + "/ws/conversations/") for url in sockets), sockets
+        assert not any("token" in url for url in sockets), sockets  # the token goes in the first frame
         resident.send(ASK_FOR_PERSON)
         expect(resident.panel.get_by_role("status").filter(has_text="Du står i kö.")).to_contain_text(
             "Du är nummer 1 i kön.", timeout=BOT_TIMEOUT
