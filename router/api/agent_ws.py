@@ -8,10 +8,12 @@ not announced (expiry, deactivation from a command line that cannot reach this p
 from __future__ import annotations
 
 import asyncio
+import logging
 from functools import partial
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
 
 from router.accounts import session_agent
 from router.agent_sessions import close_ended, ends
@@ -22,6 +24,8 @@ from router.errors import Forbidden, Unauthorized
 from router.keys import DB_KEY, OPTIONS_KEY, PRESENCE_KEY, PUBSUB_KEY
 from router.pubsub import AGENTS_CHANNEL
 
+log = logging.getLogger(__name__)
+
 routes = web.RouteTableDef()
 
 
@@ -30,14 +34,18 @@ def _same_origin(request: web.Request) -> bool:
     return origin is None or urlsplit(origin).netloc == request.host
 
 
-async def _recheck_session(request: web.Request, socket: web.WebSocketResponse, token: str, session_id: int) -> None:
+async def _recheck_session(request: web.Request, socket: web.WebSocketResponse, token: str) -> None:
     """Close the socket once its session is gone, expired or its account deactivated."""
     interval = request.app[OPTIONS_KEY].agent_session_check_seconds
     while not socket.closed:
         await asyncio.sleep(interval)
-        async with request.app[DB_KEY]() as session:
-            login = await session_agent(session, token, request.app[CLOCK_KEY].now())
-        if login is None or login[1].id != session_id:
+        try:
+            async with request.app[DB_KEY]() as session:
+                login = await session_agent(session, token, request.app[CLOCK_KEY].now())
+        except (DBAPIError, OSError) as error:
+            log.warning("could not re-check a console's session (%s); trying again in %g s", error, interval)
+            continue
+        if login is None:
             await close_ended(socket)
             return
 
@@ -61,7 +69,7 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
                 socket, subscription, partial(ends, agent_id=agent.id, session_id=agent_session.id)
             )
             rechecking = asyncio.create_task(
-                _recheck_session(request, socket, request.cookies[SESSION_COOKIE], agent_session.id),
+                _recheck_session(request, socket, request.cookies[SESSION_COOKIE]),
                 name="ws-agent-session",
             )
             try:
