@@ -62,6 +62,15 @@ def _resident_texts(frames: list[dict[str, Any]]) -> list[str]:
     return [f["message"]["text"] for f in frames if f.get("type") == "message" and f["message"]["from"] == "resident"]
 
 
+async def frames_until_message(socket, text: str) -> list[dict[str, Any]]:
+    """Frames until the resident's message `text` has arrived."""
+    frames = []
+    async with asyncio.timeout(5):
+        while text not in _resident_texts(frames):
+            frames.append(await socket.receive_json())
+    return frames
+
+
 @pytest.fixture
 def cli_database(settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line works on the test's database, without Redis unless a test says otherwise."""
@@ -85,14 +94,6 @@ async def test_after_logout_the_old_console_closes_and_gets_no_resident_message(
     assert code == SESSION_ENDED_CLOSE_CODE
     assert _resident_texts(frames) == []
     assert not any(f.get("type") == "session_ended" for f in before + frames)
-
-
-async def frames_until_message(socket, text: str) -> list[dict[str, Any]]:
-    frames = []
-    async with asyncio.timeout(5):
-        while text not in _resident_texts(frames):
-            frames.append(await socket.receive_json())
-    return frames
 
 
 async def test_another_agents_logout_leaves_a_console_open(aiohttp_client, settings, clock, options):
