@@ -4,7 +4,9 @@ and helpers for residents and agents."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -223,6 +225,16 @@ async def agent_online(client, username: str = "anna", role: str = "agent") -> s
     response = await client.post("/api/agent/presence", json={"online": True}, headers={"X-CSRF-Token": csrf})
     assert response.status == 200
     return csrf
+
+
+@pytest.fixture(autouse=True)
+def restore_umask() -> Iterator[None]:
+    """`python -m bot` sets umask 077 for its whole process; tests that call its `main` in-process give the
+    test process its own umask back."""
+    previous = os.umask(0o077)
+    os.umask(previous)
+    yield
+    os.umask(previous)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ import pytest
 from assistant import paths
 from assistant.private_files import close_readable, private_dir, write_new_private_file
 from bot import services, setup_env
+from bot.cli import main as cli_main
 from router.core.db import create_engine, migrate
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -106,3 +107,15 @@ def test_close_readable_skips_missing_files(tmp_path):
     close_readable(tmp_path / "missing.db")
     private_dir(tmp_path / "a" / "b")
     assert mode(tmp_path / "a" / "b") == 0o700
+
+
+def test_the_command_line_creates_private_files(tmp_path, monkeypatch, open_umask):
+    database = tmp_path / "fresh.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    monkeypatch.setenv("REDIS_URL", "")
+
+    assert cli_main(["agents", "list"]) == 0
+
+    created = [path for path in tmp_path.iterdir() if path.name.startswith("fresh.db")]
+    assert database in created
+    assert {path.name: mode(path) for path in created} == {path.name: 0o600 for path in created}
