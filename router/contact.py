@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import yaml
 
 REQUIRED_SERVICES = ("emergency", "police")
-REQUIRED_LINKS = ("city", "police")
+REQUIRED_LINKS = ("city", "police", "accessibility_supervision")
 CENTER_FIELDS = ("name", "phone", "email", "email_answered", "address", "city")
 
 # Digits in groups separated by one space or hyphen, as residents read them: "042-10 50 00", "114 14", "112".
