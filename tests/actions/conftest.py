@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from actions.config import ActionSettings
+from actions.config import PROJECT_ROOT, ActionSettings
 from tests.actions.router_stub import SECRET, RouterStub, closed_port_url
 
 HOURS_YML = """\
@@ -26,12 +26,8 @@ holidays:
   eve_closes: "15:00"
 deviations: []
 """
-HANDOFF_YML = """\
-contact_center:
-  name: Helsingborg kontaktcenter
-  phone: "042-10 50 00"
-  email: kontaktcenter@helsingborg.se
-"""
+# The project's own contact.yml, so the actions are tested with the facts residents are given.
+CONTACT_YML = (PROJECT_ROOT / "settings" / "contact.yml").read_text(encoding="utf-8")
 
 
 @pytest_asyncio.fixture
@@ -45,7 +41,7 @@ async def router() -> RouterStub:
 @pytest.fixture
 def settings_dir(tmp_path: Path) -> Path:
     (tmp_path / "hours.yml").write_text(HOURS_YML, encoding="utf-8")
-    (tmp_path / "handoff.yml").write_text(HANDOFF_YML, encoding="utf-8")
+    (tmp_path / "contact.yml").write_text(CONTACT_YML, encoding="utf-8")
     return tmp_path
 
 
