@@ -1,12 +1,19 @@
 """`action_session_start` puts the contact facts into the slots the bot's answers in domain.yml name."""
 from __future__ import annotations
 
+import re
+
 import pytest
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.config import PROJECT_ROOT
 from actions.contact_center import ContactCenterError, load_contact_center
 from actions.session_start import ActionSessionStart
 from tests.actions.trackers import make_tracker
+
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")  # as Rasa's response interpolation finds them
 
 
 @pytest.mark.asyncio
@@ -34,3 +41,23 @@ def test_a_wrong_contact_file_stops_the_action_server_at_start(settings):
     with pytest.raises(ContactCenterError, match="contact_center.name"):
         ActionSessionStart(settings)
 
+
+def test_every_placeholder_in_the_answers_is_a_slot_and_the_contact_slots_are_set_at_session_start():
+    contact_slots = set(load_contact_center(PROJECT_ROOT / "settings").slots())
+    declared = DOMAIN.get("slots", {})
+    used = {name for _, text in _response_texts() for name in PLACEHOLDER.findall(text)}
+    assert used <= set(declared), f"placeholders without a slot: {sorted(used - set(declared))}"
+    assert {"contact_phone", "contact_email", "contact_address", "public_record_notice"} <= used
+    for name in used & contact_slots:
+        slot = declared[name]
+        # Set only by action_session_start: no mapping fills it from what a resident writes.
+        assert slot["mappings"] == [{"type": "custom"}] and slot.get("influence_conversation") is False
+        assert "initial_value" not in slot, f"{name}: a second copy of the fact; it comes from contact.yml"
+    assert "action_session_start" in DOMAIN["actions"]
+
+
+def _response_texts():
+    for name, variants in DOMAIN["responses"].items():
+        for variant in variants:
+            if "text" in variant:
+                yield name, variant["text"]
