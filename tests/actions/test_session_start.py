@@ -61,3 +61,33 @@ def _response_texts():
         for variant in variants:
             if "text" in variant:
                 yield name, variant["text"]
+
+
+@pytest.mark.asyncio
+async def test_rasa_fills_the_answers_from_the_slots_the_session_start_sets(settings):
+    """Rasa's own domain loading and response rendering, with the events this action returns: every answer
+    that names a contact slot comes out with the facts of settings/contact.yml and no placeholder left."""
+    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    (settings.settings_dir / "contact.yml").write_text(
+        (PROJECT_ROOT / "settings" / "contact.yml").read_text(encoding="utf-8").replace("042-10 50 00", "042-99 99 99"),
+        encoding="utf-8",
+    )
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    events = await ActionSessionStart(settings).run(CollectingDispatcher(), make_tracker("greet"), {})
+    tracker = DialogueStateTracker.from_events("c", [Event.from_parameters(e) for e in events], domain.slots)
+    contact = load_contact_center(settings.settings_dir)
+    generator = TemplatedNaturalLanguageGenerator(domain.responses)
+
+    named = sorted({name for name, text in _response_texts() if set(PLACEHOLDER.findall(text)) & set(contact.slots())})
+    assert "utter_contact_details" in named and "utter_ask_left_message_text" in named
+    for name in named:
+        text = (await generator.generate(name, tracker, "rest"))["text"]
+        assert "{" not in text and "None" not in text, f"{name}: {text}"
+    details = (await generator.generate("utter_contact_details", tracker, "rest"))["text"]
+    assert "042-99 99 99" in details and contact.email in details and contact.address in details
+    ask = (await generator.generate("utter_ask_left_message_text", tracker, "rest"))["text"]
+    assert contact.public_record_notice in ask
