@@ -65,7 +65,7 @@ NGINX_CONF = """
 worker_processes 1;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
-events {{ worker_connections 2048; }}
+events {{ worker_connections 1000; }}
 http {{
     client_body_temp_path {dir}/client_body;
     proxy_temp_path {dir}/proxy;

@@ -13,8 +13,10 @@ import asyncio
 import re
 import ssl
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiohttp
 import pytest
@@ -30,6 +32,7 @@ from tests.e2e.deployment import (
 from tests.e2e.widget.conftest import debian_chromium
 
 RESIDENTS = 200
+T = TypeVar("T")
 NO_VERIFY = ssl.create_default_context()
 NO_VERIFY.check_hostname = False
 NO_VERIFY.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
@@ -38,6 +41,12 @@ NO_VERIFY.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     yield from start_deployment(Path(tmp_path_factory.mktemp("deployment")))
+
+
+def beside_the_browser(work: Coroutine[Any, Any, T]) -> T:
+    """Run the agent's side on an event loop of its own (Playwright's sync API holds this thread's)."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, work).result()
 
 
 def session_from(address: str) -> aiohttp.ClientSession:
@@ -119,7 +128,10 @@ def test_resident_chats_over_https_from_the_city_origin_while_an_agent_works_thr
         page = context.new_page()
         problems: list[str] = []
         page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        page.on("console", lambda message: problems.append(f"{message.text} {message.location}")
+                if message.type == "error" and not message.location["url"].endswith("/favicon.ico") else None)
+        page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
+                if response.status >= 400 else None)
         page.goto(deployment.city_origin + "/")
         page.get_by_role("button", name="Chatta med oss").click()
         field = page.get_by_role("textbox", name="Skriv ditt meddelande")
@@ -130,15 +142,14 @@ def test_resident_chats_over_https_from_the_city_origin_while_an_agent_works_thr
         expect(log).to_contain_text("Du skrev: Hej, jag känner mig otrygg i parken")
         conversation_id = deployment.rasa.received[-1]["sender"]
 
-        console = Console(deployment, "anna", "127.0.0.1")
-
         async def agent_side() -> int:
+            console = Console(deployment, "anna", "127.0.0.1")
             try:
                 return await _claim_and_greet(deployment, console, conversation_id)
             finally:
                 await console.http.close()
 
-        case_id = asyncio.run(agent_side())
+        case_id = beside_the_browser(agent_side())
         expect(log).to_contain_text("Hej, jag heter Anna. Hur kan jag hjälpa dig?")
         field.fill("Tack, det gäller belysningen vid Stadsparken")
         field.press("Enter")
@@ -156,7 +167,7 @@ def test_resident_chats_over_https_from_the_city_origin_while_an_agent_works_thr
             finally:
                 await reader.http.close()
 
-        assert "Tack, det gäller belysningen vid Stadsparken" in asyncio.run(agent_reads())
+        assert "Tack, det gäller belysningen vid Stadsparken" in beside_the_browser(agent_reads())
         assert not problems, problems
 
         # the same page on an origin that is not listed: the browser may not read the router's answers
