@@ -72,6 +72,6 @@ async def forwarded_client(request: web.Request, handler: Handler) -> web.Stream
     peer = request.remote
     remote = client_address(peer, request.headers.getall(hdrs.X_FORWARDED_FOR, []), trusted)
     scheme = forwarded_scheme(peer, request.headers.get(hdrs.X_FORWARDED_PROTO), trusted)
-    if remote == peer and scheme is None:
+    if remote is None or (remote == peer and scheme is None):
         return await handler(request)
     return await handler(request.clone(remote=remote, scheme=scheme or request.scheme))
