@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import argparse
 import html
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from assistant import paths
+from router.api.pages import create_templates
+from router.contact import load_contact_facts
+from router.core.config import Settings
 
 STATIC = paths.ROOT / "router" / "static"
 SAME_ORIGIN_TAG = '<script src="/static/widget.js" data-router="" defer></script>'
@@ -39,18 +43,20 @@ def content_security_policy(router: str) -> str:
     )
 
 
-def city_page(router: str) -> str:
-    page = (STATIC / "demo.html").read_text(encoding="utf-8")
+def city_page(router: str, settings_dir: Path) -> str:
+    """The router's own demo page (router/templates/demo.html, with the contact facts of `settings_dir`),
+    its same-origin widget tag swapped for the CMS's cross-origin one."""
+    page = create_templates().get_template("demo.html").render(contact=load_contact_facts(settings_dir))
     if SAME_ORIGIN_TAG not in page:
-        raise RuntimeError(f"{STATIC / 'demo.html'} no longer has the widget tag {SAME_ORIGIN_TAG!r}")
+        raise RuntimeError(f"router/templates/demo.html no longer has the widget tag {SAME_ORIGIN_TAG!r}")
     return page.replace(SAME_ORIGIN_TAG, embed_tag(router)).replace('href="/integritet"', f'href="{router}/integritet"')
 
 
-def create_app(router: str) -> web.Application:
+def create_app(router: str, settings_dir: Path | None = None) -> web.Application:
     router = router.rstrip("/")
     if urlsplit(router).scheme not in ("http", "https") or not urlsplit(router).netloc:
         raise ValueError(f"--router must be the router's origin like http://localhost:8080, got {router!r}")
-    page = city_page(router)
+    page = city_page(router, settings_dir or Settings.from_env().settings_dir)
     headers = {"Content-Security-Policy": content_security_policy(router), "Cache-Control": "no-cache"}
 
     async def front_page(request: web.Request) -> web.Response:

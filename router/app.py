@@ -12,10 +12,11 @@ import aiohttp
 from aiohttp import web
 
 from router.admin import setup_admin
-from router.api import agent, agent_ws, conversations, health, internal, pages, resident_ws
+from router.api import agent, agent_ws, contact, conversations, health, internal, pages, resident_ws
 from router.api.body import MAX_BODY_BYTES
 from router.api.sockets import OPEN_SOCKETS_KEY, close_all
 from router.background import BackgroundTasks
+from router.contact import load_contact_facts
 from router.conversations import Conversations
 from router.core.clock import Clock
 from router.core.config import Settings
@@ -31,6 +32,7 @@ from router.keys import (
     ADDRESS_LIMITER_KEY,
     BACKGROUND_KEY,
     CANNED_ANSWERS_KEY,
+    CONTACT_KEY,
     CONVERSATIONS_KEY,
     DB_KEY,
     DIVERSION_KEY,
@@ -155,8 +157,9 @@ def create_app(
     app[SETTINGS_KEY] = settings
     app[OPTIONS_KEY] = options
     app[CLOCK_KEY] = clock or Clock(settings.fixed_now)
-    app[HANDOFF_CONFIG_KEY] = load_handoff_config(settings.settings_dir)
-    app[CANNED_ANSWERS_KEY] = load_canned_answers(settings.settings_dir)
+    app[CONTACT_KEY] = load_contact_facts(settings.settings_dir)
+    app[HANDOFF_CONFIG_KEY] = load_handoff_config(settings.settings_dir, app[CONTACT_KEY])
+    app[CANNED_ANSWERS_KEY] = load_canned_answers(settings.settings_dir, app[CONTACT_KEY])
     app[BACKGROUND_KEY] = BackgroundTasks()
     app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute)
     app[LOGIN_LIMITS_KEY] = LoginLimits(
@@ -172,7 +175,7 @@ def create_app(
     app.on_shutdown.append(close_all)
     app.on_response_prepare.extend([security_headers, cors_headers])
 
-    for module in (health, conversations, resident_ws, internal, agent, agent_ws, pages):
+    for module in (health, conversations, resident_ws, internal, agent, agent_ws, contact, pages):
         app.add_routes(module.routes)
     app.router.add_static("/static", STATIC_DIR)
     return app

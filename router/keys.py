@@ -6,6 +6,7 @@ from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from router.background import BackgroundTasks
+from router.contact import ContactFacts
 from router.conversations import Conversations
 from router.core.config import Settings
 from router.core.db import SessionMaker
@@ -23,6 +24,7 @@ from router.rate_limit import RateLimiter
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 OPTIONS_KEY = web.AppKey("options", RouterOptions)
+CONTACT_KEY = web.AppKey("contact", ContactFacts)
 HANDOFF_CONFIG_KEY = web.AppKey("handoff_config", HandoffConfig)
 CANNED_ANSWERS_KEY = web.AppKey("canned_answers", tuple[CannedAnswer, ...])
 ENGINE_KEY = web.AppKey("engine", AsyncEngine)

@@ -1,9 +1,9 @@
 """Cross-origin embedding: the city's own site (another origin) runs the resident widget.
 
-Only the resident API (/api/conversations…) and the opening hours (/api/hours…) are shared with the
-origins in ALLOWED_ORIGINS: methods GET and POST, request headers Authorization and Content-Type, and no
-credentials (the widget authenticates with its bearer token, never with cookies, so the agent console's
-cookies are never exposed to another site). A preflight from a listed origin is answered 204; from any
+Only the resident API (/api/conversations…), the opening hours (/api/hours…) and the contact facts the
+widget shows (/api/contact) are shared with the origins in ALLOWED_ORIGINS: methods GET and POST, request
+headers Authorization and Content-Type, and no credentials (the widget authenticates with its bearer
+token, never with cookies, so the agent console's cookies are never exposed to another site). A preflight from a listed origin is answered 204; from any
 other origin it gets 403 and, like every response to an unlisted origin, no CORS headers at all.
 
 Browsers do not apply CORS to WebSockets, so the resident WebSocket checks `Origin` itself: its own
@@ -13,7 +13,7 @@ could send any Origin it liked).
 
 This is a small middleware rather than aiohttp-cors: aiohttp-cors configures CORS route by route, so a
 route added later under /api/conversations would silently lack it, while the policy here is one rule
-over two path prefixes; the whole of it is the forty lines below, tested in tests/router/test_cors.py.
+over three path prefixes; the whole of it is the forty lines below, tested in tests/router/test_cors.py.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from aiohttp.typedefs import Handler
 from router.errors import Forbidden
 from router.keys import SETTINGS_KEY
 
-SHARED_PREFIXES = ("/api/conversations", "/api/hours")
+SHARED_PREFIXES = ("/api/conversations", "/api/hours", "/api/contact")
 RESIDENT_SOCKET_PREFIX = "/ws/conversations"
 AGENT_SOCKET_PREFIX = "/ws/agent"
 ALLOW_METHODS = "GET, POST"

@@ -61,10 +61,11 @@ async def test_errors_on_the_shared_paths_carry_the_cors_headers(client) -> None
     assert response.headers["Access-Control-Allow-Origin"] == CITY
 
 
-async def test_hours_are_shared_with_a_listed_origin(client) -> None:
-    response = await client.get("/api/hours", headers={"Origin": CITY})
-    assert response.status == 200
-    assert response.headers["Access-Control-Allow-Origin"] == CITY
+async def test_hours_and_contact_facts_are_shared_with_a_listed_origin(client) -> None:
+    for path in ("/api/hours", "/api/contact"):
+        response = await client.get(path, headers={"Origin": CITY})
+        assert response.status == 200, path
+        assert response.headers["Access-Control-Allow-Origin"] == CITY, path
 
 
 async def test_unknown_origin_gets_no_cors_headers(client) -> None:

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from .chat_page import ChatPage
 from .conftest import RunningServer, wait_until
-from .stand_in_router import NOTICE, StandInRouter
+from .stand_in_router import CONTACT, NOTICE, StandInRouter
 
 NBSP = "\u00a0"
 
@@ -67,7 +67,10 @@ def test_router_down_at_start_says_so_and_offers_a_retry(page: Page, chat: ChatP
     page.route("**/api/conversations", lambda route: route.fulfill(status=503, body="{}"))
     chat.goto()
     chat.launcher.click()
-    expect(chat.panel.get_by_text(re.compile("Chatten kan inte startas just nu"))).to_be_visible()
+    failed = chat.panel.get_by_text(re.compile("Chatten kan inte startas just nu"))
+    expect(failed).to_be_visible()
+    # The phone number comes from the router's GET /api/contact (settings/contact.yml), not from widget.js.
+    expect(failed).to_contain_text(f"ring {CONTACT.name} på {CONTACT.phone}.")
     expect(chat.input).to_be_disabled()
     page.unroute("**/api/conversations")
     chat.panel.get_by_role("button", name="Försök igen").click()
@@ -241,3 +244,11 @@ def test_unread_messages_are_counted_on_the_launcher(chat: ChatPage) -> None:
     chat.launcher.click()
     expect(chat.page.get_by_role("button", name="Chatta med oss", exact=True)).to_have_attribute("aria-expanded", "true")
     expect(chat.bubbles.last).to_have_text("Kommunvägledaren: Hej, jag heter Anna.")
+
+
+def test_start_failure_without_contact_details_still_says_what_to_do(page: Page, chat: ChatPage) -> None:
+    page.route("**/api/conversations", lambda route: route.fulfill(status=503, body="{}"))
+    page.route("**/api/contact", lambda route: route.abort())
+    chat.goto()
+    chat.launcher.click()
+    expect(chat.panel.get_by_text("Chatten kan inte startas just nu. Försök igen om en stund.")).to_be_visible()
