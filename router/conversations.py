@@ -232,7 +232,7 @@ class Conversations:
                 replies = [await self._handoff_without_rasa(conversation_id)]
             else:
                 replies = [self._rasa_down_reply()]
-        replies = compose(message.text, replies, emergency=emergency, phone=self._config.contact_center.phone)
+        replies = compose(message.text, replies, emergency=emergency, phone=self._config.contact.phone)
 
         urgent: Case | None = None
         async with self._maker() as session:

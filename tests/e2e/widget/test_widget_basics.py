@@ -191,7 +191,7 @@ def test_keyboard_only_open_send_and_close(page: Page, chat: ChatPage) -> None:
     page.keyboard.type("andra raden")
     page.keyboard.press("Enter")
     chat.expect_bubbles("Du: Skrivet med tangentbordet\nandra raden", "Assistenten: Du skrev: Skrivet med tangentbordet\nandra raden")
-    # Tab order inside the panel: text field → send → tools; backwards: the privacy link in the notice.
+    # Tab order inside the panel: text field → send → tools; backwards: the notice's links.
     page.keyboard.press("Tab")
     expect(chat.send_button).to_be_focused()
     for name in ("Spara chatten", "Skriv ut", "Avsluta chatten"):
@@ -201,12 +201,15 @@ def test_keyboard_only_open_send_and_close(page: Page, chat: ChatPage) -> None:
     page.keyboard.press("Shift+Tab")
     privacy = chat.panel.get_by_role("link", name=re.compile("Så hanterar vi dina uppgifter"))
     expect(privacy).to_be_focused()
+    # The notice's phone numbers are call links: the contact center's, then 112, going backwards.
+    notice = chat.panel.get_by_role("region", name="Innan du skriver")
+    for number in ("042-10 50 00", "112"):
+        page.keyboard.press("Shift+Tab")
+        expect(notice.get_by_role("link", name=number, exact=True)).to_be_focused()
     page.keyboard.press("Shift+Tab")
     expect(chat.panel.get_by_role("region", name="Chattens innehåll")).to_be_focused()
     page.keyboard.press("Shift+Tab")
     expect(chat.panel.get_by_role("button", name="Stäng chattfönstret")).to_be_focused()
-    page.keyboard.press("Tab")
-    page.keyboard.press("Tab")
     expect(privacy).to_have_attribute("href", chat.base_url + "/integritet")
     expect(privacy).to_have_attribute("target", "_blank")
     page.keyboard.press("Escape")
