@@ -41,6 +41,7 @@ from router.keys import (
     HANDOFF_CONFIG_KEY,
     HANDOFF_KEY,
     HTTP_KEY,
+    LOGIN_LIMITS_KEY,
     OPTIONS_KEY,
     PRESENCE_KEY,
     PUBSUB_KEY,
@@ -48,6 +49,7 @@ from router.keys import (
     RASA_KEY,
     SETTINGS_KEY,
 )
+from router.login_limits import LoginLimits
 from router.middlewares import address_rate_limit, error_middleware, security_headers
 from router.presence import LocalSockets, Presence, RedisSockets
 from router.pubsub import LocalPubSub
@@ -58,6 +60,8 @@ from router.rasa_upstream import RasaUpstream
 from router.rate_limit import RateLimiter, RedisRateLimiter
 from router.records import setup_records
 from router.redis_pubsub import RedisPubSub
+from router.web.cors import cors_headers, cors_preflight, websocket_origin
+from router.web.proxies import forwarded_client
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +99,11 @@ async def pubsub(app: web.Application) -> AsyncIterator[None]:
     bus = RedisPubSub(url)
     await bus.start()
     app[PUBSUB_KEY] = bus
-    app[ADDRESS_LIMITER_KEY] = RedisRateLimiter(
-        bus.client, "address", app[OPTIONS_KEY].address_per_minute, prefix=bus.prefix
+    options = app[OPTIONS_KEY]
+    app[ADDRESS_LIMITER_KEY] = RedisRateLimiter(bus.client, "address", options.address_per_minute, prefix=bus.prefix)
+    app[LOGIN_LIMITS_KEY] = LoginLimits(
+        RedisRateLimiter(bus.client, "login-address", options.login_per_address_minute, prefix=bus.prefix),
+        RedisRateLimiter(bus.client, "login-username", options.login_per_username_minute, prefix=bus.prefix),
     )
     try:
         yield
@@ -141,8 +148,11 @@ def create_app(
     settings: Settings, *, clock: Clock | None = None, options: RouterOptions | None = None
 ) -> web.Application:
     options = options or RouterOptions.from_env()
+    # Outermost first: the client's real address and scheme, then JSON errors, then the origin checks
+    # (whose refusals are JSON errors), then the limits per client address.
     app = web.Application(
-        middlewares=[error_middleware, address_rate_limit], client_max_size=MAX_BODY_BYTES
+        middlewares=[forwarded_client, error_middleware, cors_preflight, websocket_origin, address_rate_limit],
+        client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS_KEY] = settings
     app[OPTIONS_KEY] = options
@@ -152,6 +162,9 @@ def create_app(
     app[CANNED_ANSWERS_KEY] = load_canned_answers(settings.settings_dir, app[CONTACT_KEY])
     app[BACKGROUND_KEY] = BackgroundTasks()
     app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute)
+    app[LOGIN_LIMITS_KEY] = LoginLimits(
+        RateLimiter(options.login_per_address_minute), RateLimiter(options.login_per_username_minute)
+    )
     app[OPEN_SOCKETS_KEY] = weakref.WeakSet()
     app[pages.TEMPLATES_KEY] = pages.create_templates()
     setup_hours(app, settings.settings_dir)
@@ -160,7 +173,7 @@ def create_app(
     setup_admin(app)
     setup_records(app, settings.settings_dir)
     app.on_shutdown.append(close_all)
-    app.on_response_prepare.append(security_headers)
+    app.on_response_prepare.extend([security_headers, cors_headers])
 
     for module in (health, conversations, resident_ws, internal, agent, agent_ws, contact, pages):
         app.add_routes(module.routes)

@@ -14,6 +14,7 @@ from router.core.options import RouterOptions
 from router.desk import Desk
 from router.handoff import Handoff
 from router.handoff_config import CannedAnswer, HandoffConfig
+from router.login_limits import LoginLimits
 from router.presence import Presence
 from router.pubsub import PubSub
 from router.queue import Queue
@@ -33,6 +34,7 @@ RASA_KEY = web.AppKey("rasa", RasaClient)
 PUBSUB_KEY = web.AppKey("pubsub", PubSub)
 BACKGROUND_KEY = web.AppKey("background", BackgroundTasks)
 ADDRESS_LIMITER_KEY = web.AppKey("address_limiter", RateLimiter)
+LOGIN_LIMITS_KEY = web.AppKey("login_limits", LoginLimits)
 QUEUE_KEY = web.AppKey("queue", Queue)
 HANDOFF_KEY = web.AppKey("handoff", Handoff)
 CONVERSATIONS_KEY = web.AppKey("conversations", Conversations)

@@ -67,10 +67,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 @web.middleware
 async def address_rate_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Residents' API, WebSocket connections and login attempts: a token bucket per client address."""
-    limited = request.path.startswith(RESIDENT_PREFIXES) or (
-        request.path == "/agent/login" and request.method == "POST"
-    )
+    """Residents' API and WebSocket connections: a token bucket per client address (the resident's own
+    behind TRUSTED_PROXIES, see router.web.proxies). Logins have their own limits (router.login_limits)."""
+    limited = request.path.startswith(RESIDENT_PREFIXES) and request.method != "OPTIONS"
     if limited and not await request.app[ADDRESS_LIMITER_KEY].take(request.remote or "unknown"):
         raise RateLimited("rate_limited")
     return await handler(request)

@@ -19,7 +19,7 @@ from aiohttp import web
 from router.accounts import authenticate, end_session, start_session
 from router.api.agent_auth import SESSION_COOKIE, csrf_matches, current_login
 from router.core.keys import CLOCK_KEY
-from router.keys import CONTACT_KEY, DB_KEY, OPTIONS_KEY
+from router.keys import CONTACT_KEY, DB_KEY, LOGIN_LIMITS_KEY, OPTIONS_KEY
 from router.models import ROLE_ADMIN
 from router.records.keys import RETENTION_CONFIG_KEY
 
@@ -108,8 +108,11 @@ async def login(request: web.Request) -> web.Response:
     form_token = str(form.get("csrf_token", ""))
     if not cookie_token or not secrets.compare_digest(cookie_token.encode(), form_token.encode()):
         return _login_page(request, "Sidan hade gått ut. Försök logga in igen.", status=403)
+    username = str(form.get("username", ""))
+    if not await request.app[LOGIN_LIMITS_KEY].admit(request.remote or "unknown", username):
+        return _login_page(request, "För många inloggningsförsök. Vänta en minut och försök igen.", status=429)
     async with request.app[DB_KEY]() as session:
-        agent = await authenticate(session, str(form.get("username", "")), str(form.get("password", "")))
+        agent = await authenticate(session, username, str(form.get("password", "")))
         if agent is None:
             return _login_page(request, "Fel användarnamn eller lösenord.", status=401)
         token, _ = await start_session(session, agent, request.app[CLOCK_KEY].now())
