@@ -22,6 +22,8 @@ class Ports:
     router: int = 8080
     rasa: int = 5005
     actions: int = 5055
+    # The demo city page on its own origin (bot/demo_site.py); None: not started.
+    city: int | None = None
 
 
 @dataclass
@@ -49,8 +51,15 @@ class Stack:
             }
         )
         env.setdefault("RASA_TRACKER_DB", str(paths.VAR / "rasa-tracker.db"))
+        if self.ports.city is not None and not env.get("ALLOWED_ORIGINS", "").strip():
+            # a `.env` written before ALLOWED_ORIGINS existed: let the demo city page embed the widget
+            env["ALLOWED_ORIGINS"] = self.city_origin
         env.update(self.extra_env)
         return env
+
+    @property
+    def city_origin(self) -> str:
+        return f"http://localhost:{self.ports.city}"
 
     def keep_var_private(self, env: dict[str, str]) -> None:
         """`var/` 0700, and the SQLite files an earlier start may have left readable (0644) closed to others."""
@@ -97,6 +106,13 @@ class Stack:
         )
         step(f"Starting the router on {self.router_host}:{self.ports.router}")
         self._spawn("router", [sys.executable, "-m", "router"])
+        if self.ports.city is not None:
+            step(f"Serving the demo city page on {self.city_origin}/ (the widget from the router's origin)")
+            self._spawn(
+                "city-page",
+                [sys.executable, "-m", "bot.demo_site", "--port", str(self.ports.city),
+                 "--router", f"http://localhost:{self.ports.router}"],
+            )
         self.wait_until_ready(timeout)
 
     def wait_until_ready(self, timeout: float) -> None:
@@ -105,6 +121,8 @@ class Stack:
             "rasa": f"http://127.0.0.1:{self.ports.rasa}/status?token={self.environment()['RASA_TOKEN']}",
             "router": f"http://127.0.0.1:{self.ports.router}/healthz",
         }
+        if self.ports.city is not None:
+            checks["city-page"] = f"http://127.0.0.1:{self.ports.city}/"
         deadline = time.monotonic() + timeout
         pending = dict(checks)
         while pending:
@@ -150,7 +168,7 @@ def _answers(url: str) -> bool:
 
 
 def run(model: Path) -> int:
-    stack = Stack(model=model)
+    stack = Stack(model=model, ports=Ports(city=8081))
 
     def _terminate(signum, frame):
         raise KeyboardInterrupt
@@ -159,6 +177,7 @@ def run(model: Path) -> int:
     try:
         stack.start()
         step(f"Ready: http://localhost:{stack.ports.router}/ (agents: /agent, admin: /admin). Ctrl-C stops all.")
+        step(f"The city's page embedding the widget from another origin: {stack.city_origin}/")
         while True:
             stack.raise_if_exited()
             time.sleep(1)

@@ -13,10 +13,11 @@ import aiohttp
 from aiohttp import web
 
 from router.admin import setup_admin
-from router.api import agent, agent_ws, conversations, health, internal, pages, resident_ws
+from router.api import agent, agent_ws, contact, conversations, health, internal, pages, resident_ws
 from router.api.body import MAX_BODY_BYTES
 from router.api.sockets import OPEN_SOCKETS_KEY, close_all
 from router.background import BackgroundTasks
+from router.contact import load_contact_facts
 from router.conversations import Conversations
 from router.core.clock import Clock
 from router.core.config import Settings
@@ -33,6 +34,7 @@ from router.keys import (
     ADDRESS_LIMITER_KEY,
     BACKGROUND_KEY,
     CANNED_ANSWERS_KEY,
+    CONTACT_KEY,
     CONVERSATIONS_KEY,
     DB_KEY,
     DIVERSION_KEY,
@@ -41,6 +43,7 @@ from router.keys import (
     HANDOFF_CONFIG_KEY,
     HANDOFF_KEY,
     HTTP_KEY,
+    LOGIN_LIMITS_KEY,
     OPTIONS_KEY,
     PASSWORD_CHECKS_KEY,
     PRESENCE_KEY,
@@ -49,6 +52,7 @@ from router.keys import (
     RASA_KEY,
     SETTINGS_KEY,
 )
+from router.login_limits import LoginLimits
 from router.middlewares import address_rate_limit, error_middleware, security_headers
 from router.presence import LocalSockets, Presence, RedisSockets
 from router.pubsub import LocalPubSub
@@ -59,6 +63,8 @@ from router.rasa_upstream import RasaUpstream
 from router.rate_limit import RateLimiter, RedisRateLimiter
 from router.records import setup_records
 from router.redis_pubsub import RedisPubSub
+from router.web.cors import cors_headers, cors_preflight, websocket_origin
+from router.web.proxies import forwarded_client
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +102,11 @@ async def pubsub(app: web.Application) -> AsyncIterator[None]:
     bus = RedisPubSub(url)
     await bus.start()
     app[PUBSUB_KEY] = bus
-    app[ADDRESS_LIMITER_KEY] = RedisRateLimiter(
-        bus.client, "address", app[OPTIONS_KEY].address_per_minute, prefix=bus.prefix
+    options = app[OPTIONS_KEY]
+    app[ADDRESS_LIMITER_KEY] = RedisRateLimiter(bus.client, "address", options.address_per_minute, prefix=bus.prefix)
+    app[LOGIN_LIMITS_KEY] = LoginLimits(
+        RedisRateLimiter(bus.client, "login-address", options.login_per_address_minute, prefix=bus.prefix),
+        RedisRateLimiter(bus.client, "login-username", options.login_per_username_minute, prefix=bus.prefix),
     )
     try:
         yield
@@ -143,17 +152,24 @@ def create_app(
     settings: Settings, *, clock: Clock | None = None, options: RouterOptions | None = None
 ) -> web.Application:
     options = options or RouterOptions.from_env()
+    # Outermost first: the client's real address and scheme, then JSON errors, then the origin checks
+    # (whose refusals are JSON errors), then the limits per client address.
     app = web.Application(
-        middlewares=[error_middleware, address_rate_limit], client_max_size=MAX_BODY_BYTES
+        middlewares=[forwarded_client, error_middleware, cors_preflight, websocket_origin, address_rate_limit],
+        client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS_KEY] = settings
     app[OPTIONS_KEY] = options
     app[CLOCK_KEY] = clock or Clock(settings.fixed_now)
-    app[HANDOFF_CONFIG_KEY] = load_handoff_config(settings.settings_dir)
-    app[CANNED_ANSWERS_KEY] = load_canned_answers(settings.settings_dir)
+    app[CONTACT_KEY] = load_contact_facts(settings.settings_dir)
+    app[HANDOFF_CONFIG_KEY] = load_handoff_config(settings.settings_dir, app[CONTACT_KEY])
+    app[CANNED_ANSWERS_KEY] = load_canned_answers(settings.settings_dir, app[CONTACT_KEY])
     app[BACKGROUND_KEY] = BackgroundTasks()
     app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute)
     app[PASSWORD_CHECKS_KEY] = PasswordChecks(options.password_checks_at_once)
+    app[LOGIN_LIMITS_KEY] = LoginLimits(
+        RateLimiter(options.login_per_address_minute), RateLimiter(options.login_per_username_minute)
+    )
     app[OPEN_SOCKETS_KEY] = weakref.WeakSet()
     app[pages.TEMPLATES_KEY] = pages.create_templates()
     setup_hours(app, settings.settings_dir)
@@ -162,9 +178,9 @@ def create_app(
     setup_admin(app)
     setup_records(app, settings.settings_dir)
     app.on_shutdown.append(close_all)
-    app.on_response_prepare.append(security_headers)
+    app.on_response_prepare.extend([security_headers, cors_headers])
 
-    for module in (health, conversations, resident_ws, internal, agent, agent_ws, pages):
+    for module in (health, conversations, resident_ws, internal, agent, agent_ws, contact, pages):
         app.add_routes(module.routes)
     app.router.add_static("/static", STATIC_DIR)
     return app
