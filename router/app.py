@@ -46,7 +46,7 @@ from router.keys import (
     RASA_KEY,
     SETTINGS_KEY,
 )
-from router.middlewares import address_rate_limit, error_middleware, security_headers
+from router.middlewares import address_rate_limit, credential_headers, error_middleware, security_headers
 from router.presence import LocalSockets, Presence, RedisSockets
 from router.pubsub import LocalPubSub
 from router.queue import Queue
@@ -140,7 +140,7 @@ def create_app(
 ) -> web.Application:
     options = options or RouterOptions.from_env()
     app = web.Application(
-        middlewares=[error_middleware, address_rate_limit], client_max_size=MAX_BODY_BYTES
+        middlewares=[error_middleware, credential_headers, address_rate_limit], client_max_size=MAX_BODY_BYTES
     )
     app[SETTINGS_KEY] = settings
     app[OPTIONS_KEY] = options

@@ -7,7 +7,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from sqlalchemy.exc import DBAPIError
 
-from router.errors import ClientError, RateLimited
+from router.core.unicode import is_text
+from router.errors import BadInput, ClientError, RateLimited
 from router.keys import ADDRESS_LIMITER_KEY
 from router.texts import ERRORS
 
@@ -15,6 +16,9 @@ log = logging.getLogger(__name__)
 
 # Exceptions that mean the database cannot be reached right now (not a bug in the request).
 UNAVAILABLE = (DBAPIError, ConnectionRefusedError, TimeoutError)
+
+# The headers the router compares with secrets or looks up in the database.
+CREDENTIAL_HEADERS = ("Authorization", "Cookie", "X-CSRF-Token", "X-Internal-Secret")
 
 JSON_PREFIXES = ("/api/", "/internal/", "/healthz", "/ws/")
 RESIDENT_PREFIXES = ("/api/conversations", "/ws/conversations")
@@ -62,6 +66,16 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if _wants_json(request):
             return web.json_response({"error": "internal_error", "message": ERRORS["internal_error"]}, status=500)
         raise web.HTTPInternalServerError(text=ERRORS["internal_error"]) from None
+
+
+@web.middleware
+async def credential_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """400 for a credential header with bytes that are not UTF-8 (aiohttp hands them over as surrogate
+    escapes, which no comparison or database lookup can take)."""
+    for name in CREDENTIAL_HEADERS:
+        if not all(is_text(value) for value in request.headers.getall(name, ())):
+            raise BadInput("bad_header")
+    return await handler(request)
 
 
 @web.middleware

@@ -93,6 +93,8 @@ LEFT_QUEUE = "Du har lämnat kön. Nu svarar chattroboten igen."
 # Error messages for bad requests (API and WebSocket).
 ERRORS = {
     "invalid_json": "Förfrågan kunde inte läsas (ogiltig JSON).",
+    "bad_header": "Förfrågan kunde inte läsas (ogiltiga tecken i ett huvudfält).",
+    "bad_frame": "Meddelandet kunde inte läsas. Skicka text i JSON-format.",
     "empty_text": "Meddelandet är tomt. Skriv något innan du skickar.",
     "text_too_long": "Meddelandet är för långt. Det får vara högst 2 000 tecken.",
     "invalid_field": "Förfrågan innehåller ett ogiltigt värde.",
