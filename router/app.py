@@ -46,6 +46,7 @@ from router.keys import (
     RASA_KEY,
     SETTINGS_KEY,
 )
+from router.malformed_requests import quiet_malformed_requests
 from router.middlewares import address_rate_limit, credential_headers, error_middleware, security_headers
 from router.presence import LocalSockets, Presence, RedisSockets
 from router.pubsub import LocalPubSub
@@ -139,6 +140,7 @@ def create_app(
     settings: Settings, *, clock: Clock | None = None, options: RouterOptions | None = None
 ) -> web.Application:
     options = options or RouterOptions.from_env()
+    quiet_malformed_requests()
     app = web.Application(
         middlewares=[error_middleware, credential_headers, address_rate_limit], client_max_size=MAX_BODY_BYTES
     )

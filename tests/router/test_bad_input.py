@@ -9,6 +9,7 @@ import logging
 import pytest
 from aiohttp import WSMsgType
 
+from tests.router import raw_http
 from tests.router.admin_fixtures import as_admin
 from tests.router.conftest import INTERNAL_SECRET, add_agent, agent_online, login, new_conversation, queued_case
 
@@ -41,17 +42,7 @@ async def assert_json_error(response, status: int, code: str | None = None) -> d
 
 
 async def raw_request(client, head: bytes, body: bytes = b"") -> tuple[int, bytes]:
-    """Send bytes aiohttp's client will not produce (non-UTF-8 header values); returns status and body."""
-    reader, writer = await asyncio.open_connection(client.host, client.port)
-    try:
-        length = f"Content-Length: {len(body)}\r\n".encode() if body else b""
-        writer.write(head + b"\r\nHost: localhost\r\nConnection: close\r\n" + length + b"\r\n" + body)
-        await writer.drain()
-        response = await asyncio.wait_for(reader.read(), 5)
-    finally:
-        writer.close()
-    status_line, _, rest = response.partition(b"\r\n")
-    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+    return await raw_http.raw_request(client.host, client.port, head, body)
 
 
 # --- bodies ---------------------------------------------------------------------------------------------
