@@ -29,7 +29,7 @@ class Stack:
 
     model: Path
     ports: Ports = field(default_factory=Ports)
-    router_host: str = "0.0.0.0"
+    router_host: str | None = None  # None: ROUTER_HOST from the environment or .env, else 127.0.0.1
     extra_env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
@@ -41,13 +41,15 @@ class Stack:
                 "RASA_URL": f"http://127.0.0.1:{self.ports.rasa}",
                 "ACTIONS_URL": f"http://127.0.0.1:{self.ports.actions}",
                 "ROUTER_URL": f"http://127.0.0.1:{self.ports.router}",
-                "ROUTER_HOST": self.router_host,
                 "ROUTER_PORT": str(self.ports.router),
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.ports.actions}/webhook",
                 "SANIC_HOST": "127.0.0.1",
             }
         )
         env.setdefault("RASA_TRACKER_DB", str(paths.VAR / "rasa-tracker.db"))
+        if self.router_host:
+            env["ROUTER_HOST"] = self.router_host
+        env.setdefault("ROUTER_HOST", "127.0.0.1")
         env.update(self.extra_env)
         return env
 
@@ -85,7 +87,7 @@ class Stack:
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
             ],
         )
-        step(f"Starting the router on {self.router_host}:{self.ports.router}")
+        step(f"Starting the router on {self.environment()['ROUTER_HOST']}:{self.ports.router}")
         self._spawn("router", [sys.executable, "-m", "router"])
         self.wait_until_ready(timeout)
 

@@ -14,7 +14,7 @@ from aiohttp import web
 from router.admin import setup_admin
 from router.api import agent, agent_ws, conversations, health, internal, pages, resident_ws
 from router.api.body import MAX_BODY_BYTES
-from router.api.sockets import OPEN_SOCKETS_KEY, close_all
+from router.api.sockets import CONVERSATION_SOCKETS_KEY, OPEN_SOCKETS_KEY, ConversationSockets, close_all
 from router.background import BackgroundTasks
 from router.conversations import Conversations
 from router.core.clock import Clock
@@ -152,6 +152,7 @@ def create_app(
     app[BACKGROUND_KEY] = BackgroundTasks()
     app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute)
     app[OPEN_SOCKETS_KEY] = weakref.WeakSet()
+    app[CONVERSATION_SOCKETS_KEY] = ConversationSockets(options.sockets_per_conversation)
     app[pages.TEMPLATES_KEY] = pages.create_templates()
     setup_hours(app, settings.settings_dir)
 

@@ -22,6 +22,7 @@ CREDENTIAL_HEADERS = ("Authorization", "Cookie", "X-CSRF-Token", "X-Internal-Sec
 
 JSON_PREFIXES = ("/api/", "/internal/", "/healthz", "/ws/")
 RESIDENT_PREFIXES = ("/api/conversations", "/ws/conversations")
+PRIVATE_PREFIXES = ("/api/conversations", "/api/agent/", "/api/admin/", "/internal/", "/ws/")
 
 _HTTP_MESSAGES = {
     400: ("bad_request", "Förfrågan kunde inte läsas."),
@@ -90,6 +91,12 @@ async def address_rate_limit(request: web.Request, handler: Handler) -> web.Stre
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Every response: the browser's protections, and no `Server` header (aiohttp's names its version,
+    which only helps someone looking for a known flaw). Personal data — transcripts, cases, the console
+    and admin APIs — is never kept by a browser or proxy cache."""
+    response.headers.popall("Server", None)
+    if request.path.startswith(PRIVATE_PREFIXES):
+        response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")

@@ -100,6 +100,7 @@ ERRORS = {
     "invalid_field": "Förfrågan innehåller ett ogiltigt värde.",
     "unauthorized": "Du har inte behörighet till den här konversationen.",
     "not_found": "Konversationen finns inte.",
+    "too_many_sockets": "Chatten är redan öppen i för många fönster. Stäng något av dem och försök igen.",
     "rate_limited": "Du skickar för många meddelanden. Vänta en liten stund och försök igen.",
     "not_in_queue": "Du står inte i kö.",
     "internal_error": "Något gick fel hos oss. Försök igen om en stund.",

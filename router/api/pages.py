@@ -45,7 +45,8 @@ def render(request: web.Request, name: str, status: int = 200, **context: Any) -
 
 
 def _cookie_options(request: web.Request) -> dict[str, Any]:
-    return {"httponly": True, "samesite": "Strict", "secure": request.app[OPTIONS_KEY].cookie_secure, "path": "/"}
+    secure = request.app[OPTIONS_KEY].secure_cookies_for(request.host)
+    return {"httponly": True, "samesite": "Strict", "secure": secure, "path": "/"}
 
 
 def _static_page(name: str) -> web.FileResponse:

@@ -35,8 +35,8 @@ async def resident_socket(request: web.Request) -> web.WebSocketResponse:
     conversation_id = request.match_info["id"]
     await conversations.authenticate(conversation_id, request.query.get("token"))
     socket = open_socket()
+    track(request.app, socket, conversation_id)
     await socket.prepare(request)
-    track(request.app, socket)
     async with request.app[PUBSUB_KEY].subscribe(conversation_channel(conversation_id)) as subscription:
         forwarding = start_forwarding(socket, subscription)
         try:

@@ -4,13 +4,18 @@ Read from the environment (next to the variables in `Settings`):
 `RATE_LIMIT_CONVERSATION` messages a minute per conversation (default 20),
 `RATE_LIMIT_ADDRESS` API requests a minute per client address (default 120),
 `RASA_TIMEOUT_SECONDS` how long a resident's message may wait for Rasa's answer (default 10),
-`COOKIE_SECURE` `true` to mark the agent session cookie Secure (set it behind HTTPS),
+`COOKIE_SECURE` `true`/`false` to mark the agent session cookie Secure or not; empty (the default): Secure
+unless the site is reached as localhost (`make run`), so a deployment cannot forget it,
+`MAX_SOCKETS_PER_CONVERSATION` open resident WebSockets per conversation in one router process (default 8:
+a few tabs and reconnects, not a flood that holds the process's memory),
 `DB_POOL_SIZE` / `DB_MAX_OVERFLOW` PostgreSQL connections per router process (default 5 + 10 more at peaks).
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -22,9 +27,12 @@ def _positive_int(name: str, default: int) -> int:
     return int(raw)
 
 
-def _flag(name: str) -> bool:
+def _flag(name: str) -> bool | None:
+    """True or False when set, None when empty."""
     raw = os.environ.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no"):
+    if not raw:
+        return None
+    if raw in ("0", "false", "no"):
         return False
     if raw in ("1", "true", "yes"):
         return True
@@ -36,7 +44,8 @@ class RouterOptions:
     conversation_per_minute: int = 20
     address_per_minute: int = 120
     rasa_timeout_seconds: float = 10.0
-    cookie_secure: bool = False
+    cookie_secure: bool | None = None  # None: Secure unless the site is localhost (see secure_cookies_for)
+    sockets_per_conversation: int = 8
     db_pool_size: int = 5
     db_max_overflow: int = 10
 
@@ -49,4 +58,22 @@ class RouterOptions:
             cookie_secure=_flag("COOKIE_SECURE"),
             db_pool_size=_positive_int("DB_POOL_SIZE", cls.db_pool_size),
             db_max_overflow=_positive_int("DB_MAX_OVERFLOW", cls.db_max_overflow),
+            sockets_per_conversation=_positive_int("MAX_SOCKETS_PER_CONVERSATION", cls.sockets_per_conversation),
         )
+
+    def secure_cookies_for(self, host: str) -> bool:
+        """Whether cookies set for a request with this Host header are marked Secure. Automatic: yes,
+        unless the host is localhost or a loopback address (plain http on the developer's machine, where
+        a Secure cookie would not come back in every client); a Host that is no host name gets Secure."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        try:
+            name = urlsplit(f"//{host}").hostname or ""
+        except ValueError:
+            return True
+        if name == "localhost" or name.endswith(".localhost"):
+            return False
+        try:
+            return not ipaddress.ip_address(name).is_loopback
+        except ValueError:
+            return True

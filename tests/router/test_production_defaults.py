@@ -6,12 +6,9 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from router.core.config import Settings
+from router.core.config import PROJECT_ROOT, Settings
 from router.core.options import RouterOptions
 from tests.router.conftest import add_agent, agent_online, login, new_conversation, queued_case
-
-pytestmark = pytest.mark.asyncio
-
 
 def test_the_router_binds_loopback_unless_told_otherwise(monkeypatch, tmp_path):
     monkeypatch.delenv("ROUTER_HOST", raising=False)
@@ -23,8 +20,6 @@ def test_the_router_binds_loopback_unless_told_otherwise(monkeypatch, tmp_path):
 
 
 def test_the_shipped_env_example_binds_loopback_and_leaves_cookie_secure_automatic():
-    from router.core.config import PROJECT_ROOT
-
     lines = (PROJECT_ROOT / ".env.example").read_text().splitlines()
     assert "ROUTER_HOST=127.0.0.1" in lines
     assert "COOKIE_SECURE=" in lines
@@ -46,6 +41,7 @@ def options() -> RouterOptions:
                          sockets_per_conversation=2)
 
 
+@pytest.mark.asyncio
 async def test_at_most_n_sockets_per_conversation(client):
     conversation_id, auth = await new_conversation(client)
     other_id, other_auth = await new_conversation(client)
@@ -63,6 +59,7 @@ async def test_at_most_n_sockets_per_conversation(client):
         await socket.close()
 
 
+@pytest.mark.asyncio
 async def test_transcripts_and_cases_are_not_stored_by_caches(client):
     await agent_online(client)
     case_id, conversation_id, auth = await queued_case(client)
@@ -79,6 +76,7 @@ async def test_transcripts_and_cases_are_not_stored_by_caches(client):
         assert response.headers.get("Cache-Control") == "no-store", (response.url, response.status)
 
 
+@pytest.mark.asyncio
 async def test_session_cookie_is_secure_unless_the_site_is_localhost(client):
     await add_agent(client, "anna")
 
@@ -100,7 +98,7 @@ async def test_session_cookie_is_secure_unless_the_site_is_localhost(client):
         assert "Secure" in await session_cookie(public), public
 
 
-async def test_cookie_secure_can_be_forced_either_way(monkeypatch):
+def test_cookie_secure_can_be_forced_either_way(monkeypatch):
     monkeypatch.setenv("COOKIE_SECURE", "true")
     forced = RouterOptions.from_env()
     assert forced.secure_cookies_for("localhost:8080") and forced.secure_cookies_for("example.org")
@@ -113,6 +111,7 @@ async def test_cookie_secure_can_be_forced_either_way(monkeypatch):
     assert automatic.secure_cookies_for("[broken")  # a Host header that is no host name: Secure
 
 
+@pytest.mark.asyncio
 async def test_no_software_version_in_the_server_header(client):
     conversation_id, _ = await new_conversation(client)
     await add_agent(client, "anna")
