@@ -67,28 +67,33 @@ class Stack:
             start_new_session=True,
         )
 
-    def start(self, timeout: float = 180.0) -> None:
-        env = self.environment()
-        token = env.get("RASA_TOKEN", "")
-        if not token:
-            raise SystemExit("RASA_TOKEN is empty: run `python -m bot setup` to write .env")
-        paths.VAR.mkdir(exist_ok=True)
-        step(f"Starting the action server on 127.0.0.1:{self.ports.actions}")
-        self._spawn(
-            "actions",
-            [str(paths.RASA_BIN), "run", "actions", "--port", str(self.ports.actions), "--actions", "actions"],
-        )
-        step(f"Starting Rasa on 127.0.0.1:{self.ports.rasa} with {self.model.name}")
-        self._spawn(
-            "rasa",
-            [
-                str(paths.RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1",
-                "--port", str(self.ports.rasa), "--auth-token", token, "--model", str(self.model),
+    def commands(self) -> dict[str, list[str]]:
+        """The command line of each process. No secret is on one (`ps` shows them to every local user):
+        Rasa reads its API token and the REST channel's from RASA_TOKEN, the action server its secret from
+        INTERNAL_SECRET, both in the environment (see doors/)."""
+        return {
+            "actions": [*paths.ACTION_SERVER, "--port", str(self.ports.actions), "--actions", "actions"],
+            "rasa": [
+                *paths.RASA_SERVER, "run", "--enable-api", "--interface", "127.0.0.1",
+                "--port", str(self.ports.rasa), "--model", str(self.model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
             ],
-        )
-        step(f"Starting the router on {self.environment()['ROUTER_HOST']}:{self.ports.router}")
-        self._spawn("router", [sys.executable, "-m", "router"])
+            "router": [sys.executable, "-m", "router"],
+        }
+
+    def start(self, timeout: float = 180.0) -> None:
+        env = self.environment()
+        for secret in ("RASA_TOKEN", "INTERNAL_SECRET"):
+            if not env.get(secret, "").strip():
+                raise SystemExit(f"{secret} is empty: run `python -m bot setup` to write .env")
+        paths.VAR.mkdir(exist_ok=True)
+        commands = self.commands()
+        step(f"Starting the action server on 127.0.0.1:{self.ports.actions}")
+        self._spawn("actions", commands["actions"])
+        step(f"Starting Rasa on 127.0.0.1:{self.ports.rasa} with {self.model.name}")
+        self._spawn("rasa", commands["rasa"])
+        step(f"Starting the router on {env['ROUTER_HOST']}:{self.ports.router}")
+        self._spawn("router", commands["router"])
         self.wait_until_ready(timeout)
 
     def wait_until_ready(self, timeout: float) -> None:

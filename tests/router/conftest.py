@@ -55,6 +55,7 @@ class FakeRasa:
     mode: str = "ok"
     answer: Callable[[str, str], Any] | None = None
     received: list[dict[str, Any]] = field(default_factory=list)
+    refused: int = 0  # webhook calls without the channel's token (doors/rest_channel.py)
     resumed: list[str] = field(default_factory=list)
     intents: dict[str, tuple[str, float]] = field(default_factory=dict)
     url: str = ""
@@ -73,6 +74,9 @@ class FakeRasa:
 
         @routes.post("/webhooks/rest/webhook")
         async def webhook(request: web.Request) -> web.Response:
+            if request.headers.get("X-Rasa-Token") != RASA_TOKEN:  # as the locked REST channel does
+                self.refused += 1
+                return web.json_response({"error": "unauthorized"}, status=401)
             body = await request.json()
             self.received.append(body)
             if self.mode == "error":
