@@ -224,3 +224,10 @@ async def test_queued_resident_socket_survives_bad_frames(client):
     await socket.send_str(NESTED[:8000] + NESTED[-8000:])
     assert (await next_error(socket))["error"] == "invalid_json"
     await socket.close()
+
+
+@pytest.mark.parametrize("origin", ["http://[", "http://[::1", "https://exa mple.org:99999"])
+async def test_an_origin_that_is_no_url_is_refused_on_the_agent_socket(client, origin):
+    await add_agent(client, "anna")
+    await login(client, "anna")
+    await assert_json_error(await client.get("/ws/agent", headers={"Origin": origin}), 403)
