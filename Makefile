@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RASA_PY := .venv-rasa/bin/python
 MIN_F1 ?= 0.90
 
-.PHONY: run check lint test setup train validate evaluate test-assistant test-router test-actions test-nlu test-nlu-structure test-browser test-stories test-e2e bench browser agent clean
+.PHONY: run check lint test setup train validate evaluate test-assistant test-router test-actions test-nlu test-nlu-structure test-browser test-stories test-e2e bench browser nginx agent clean
 
 run: setup
 	$(PY) -m bot run
@@ -35,6 +35,11 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 	@test -d tests/e2e/node_modules/axe-core || npm ci --prefix tests/e2e --no-audit --no-fund
 
+# Debian's nginx for the deployment test (tests/e2e/test_deployment.py runs it as a child process with
+# its own configuration; the system service is never used).
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx; }
+
 # The everyday tier: everything that needs no Rasa model (lint, types, import contracts, the model
 # lifecycle, router, actions, held-out set structure, the widget and admin pages in the browser).
 check: $(VENV)/.installed browser
@@ -46,7 +51,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-test: setup browser
+test: setup browser nginx
 	$(MAKE) lint test-assistant test-router test-actions test-nlu test-stories test-e2e
 
 test-assistant:

@@ -23,12 +23,6 @@ logger = logging.getLogger(__name__)
 
 TOPIC_INTENTS = ("welfare_crime_tip", "complaint_safety_work")
 
-PUBLIC_RECORD_NOTICE = (
-    "Tänk på att det du skriver sparas och blir en allmän handling som andra kan begära att få läsa. "
-    "Skriv därför inte personnummer, uppgifter om hälsa eller andra personers namn. Är det akut – ring 112."
-)
-
-
 def handoff_reason(intent: str | None) -> tuple[str, str | None]:
     """The contract's (reason, topic) for the intent that asked for a person."""
     if intent in TOPIC_INTENTS:
@@ -58,7 +52,7 @@ async def hand_off(
 
     if result.outcome in ("queued", "already_queued"):
         dispatcher.utter_message(text=_queue_text(result))
-        dispatcher.utter_message(text=PUBLIC_RECORD_NOTICE)
+        dispatcher.utter_message(text=f"{contact.public_record_notice} Är det akut – ring 112.")
         return [ConversationPaused()]
     if result.outcome == "closed":
         dispatcher.utter_message(text=_closed_text(result), buttons=[LEAVE_MESSAGE_BUTTON])

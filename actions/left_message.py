@@ -30,7 +30,7 @@ NO_CONTACT_ANSWERS = frozenset(
 def _other_ways(contact: ContactCenter) -> str:
     return (
         f"Du kan i stället ringa kontaktcenter på {contact.phone} eller mejla {contact.email} "
-        "– mejl besvaras inom 24 timmar på arbetsdagar."
+        f"– mejl besvaras {contact.email_answered}."
     )
 
 
@@ -68,7 +68,9 @@ class ActionSubmitLeftMessage(Action):
             )
             return reset
         if contact:
-            follow_up = "En kommunvägledare hör av sig till dig nästa arbetsdag."
+            # No promise of when: only e-mail has a checked answer time; a left message is a case the
+            # contact center follows up while it is open.
+            follow_up = "En kommunvägledare läser det när kontaktcenter har öppet och hör av sig till dig."
         else:
             follow_up = (
                 "Du lämnade ingen kontaktuppgift, så vi kan inte svara dig. "

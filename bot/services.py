@@ -21,6 +21,8 @@ class Ports:
     router: int = 8080
     rasa: int = 5005
     actions: int = 5055
+    # The demo city page on its own origin (bot/demo_site.py); None: not started.
+    city: int | None = None
 
 
 @dataclass
@@ -50,8 +52,15 @@ class Stack:
         if self.router_host:
             env["ROUTER_HOST"] = self.router_host
         env.setdefault("ROUTER_HOST", "127.0.0.1")
+        if self.ports.city is not None and not env.get("ALLOWED_ORIGINS", "").strip():
+            # a `.env` written before ALLOWED_ORIGINS existed: let the demo city page embed the widget
+            env["ALLOWED_ORIGINS"] = self.city_origin
         env.update(self.extra_env)
         return env
+
+    @property
+    def city_origin(self) -> str:
+        return f"http://localhost:{self.ports.city}"
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         output = None
@@ -71,7 +80,7 @@ class Stack:
         """The command line of each process. No secret is on one (`ps` shows them to every local user):
         Rasa reads its API token and the REST channel's from RASA_TOKEN, the action server its secret from
         INTERNAL_SECRET, both in the environment (see doors/)."""
-        return {
+        commands = {
             "actions": [*paths.ACTION_SERVER, "--port", str(self.ports.actions), "--actions", "actions"],
             "rasa": [
                 *paths.RASA_SERVER, "run", "--enable-api", "--interface", "127.0.0.1",
@@ -80,6 +89,12 @@ class Stack:
             ],
             "router": [sys.executable, "-m", "router"],
         }
+        if self.ports.city is not None:
+            commands["city-page"] = [
+                sys.executable, "-m", "bot.demo_site", "--port", str(self.ports.city),
+                "--router", f"http://localhost:{self.ports.router}",
+            ]
+        return commands
 
     def start(self, timeout: float = 180.0) -> None:
         env = self.environment()
@@ -94,6 +109,9 @@ class Stack:
         self._spawn("rasa", commands["rasa"])
         step(f"Starting the router on {env['ROUTER_HOST']}:{self.ports.router}")
         self._spawn("router", commands["router"])
+        if "city-page" in commands:
+            step(f"Serving the demo city page on {self.city_origin}/ (the widget from the router's origin)")
+            self._spawn("city-page", commands["city-page"])
         self.wait_until_ready(timeout)
 
     def wait_until_ready(self, timeout: float) -> None:
@@ -102,6 +120,8 @@ class Stack:
             "rasa": f"http://127.0.0.1:{self.ports.rasa}/status?token={self.environment()['RASA_TOKEN']}",
             "router": f"http://127.0.0.1:{self.ports.router}/healthz",
         }
+        if self.ports.city is not None:
+            checks["city-page"] = f"http://127.0.0.1:{self.ports.city}/"
         deadline = time.monotonic() + timeout
         pending = dict(checks)
         while pending:
@@ -147,7 +167,7 @@ def _answers(url: str) -> bool:
 
 
 def run(model: Path) -> int:
-    stack = Stack(model=model)
+    stack = Stack(model=model, ports=Ports(city=8081))
 
     def _terminate(signum, frame):
         raise KeyboardInterrupt
@@ -156,6 +176,7 @@ def run(model: Path) -> int:
     try:
         stack.start()
         step(f"Ready: http://localhost:{stack.ports.router}/ (agents: /agent, admin: /admin). Ctrl-C stops all.")
+        step(f"The city's page embedding the widget from another origin: {stack.city_origin}/")
         while True:
             stack.raise_if_exited()
             time.sleep(1)

@@ -12,10 +12,11 @@ import aiohttp
 from aiohttp import web
 
 from router.admin import setup_admin
-from router.api import agent, agent_ws, conversations, health, internal, pages, resident_ws
+from router.api import agent, agent_ws, contact, conversations, health, internal, pages, resident_ws
 from router.api.body import MAX_BODY_BYTES
 from router.api.sockets import CONVERSATION_SOCKETS_KEY, OPEN_SOCKETS_KEY, ConversationSockets, close_all
 from router.background import BackgroundTasks
+from router.contact import load_contact_facts
 from router.conversations import Conversations
 from router.core.clock import Clock
 from router.core.config import Settings
@@ -31,6 +32,7 @@ from router.keys import (
     ADDRESS_LIMITER_KEY,
     BACKGROUND_KEY,
     CANNED_ANSWERS_KEY,
+    CONTACT_KEY,
     CONVERSATIONS_KEY,
     DB_KEY,
     DIVERSION_KEY,
@@ -39,6 +41,7 @@ from router.keys import (
     HANDOFF_CONFIG_KEY,
     HANDOFF_KEY,
     HTTP_KEY,
+    LOGIN_LIMITS_KEY,
     OPTIONS_KEY,
     PRESENCE_KEY,
     PUBSUB_KEY,
@@ -46,6 +49,7 @@ from router.keys import (
     RASA_KEY,
     SETTINGS_KEY,
 )
+from router.login_limits import LoginLimits
 from router.malformed_requests import quiet_malformed_requests
 from router.middlewares import address_rate_limit, credential_headers, error_middleware, security_headers
 from router.presence import LocalSockets, Presence, RedisSockets
@@ -57,6 +61,8 @@ from router.rasa_upstream import RasaUpstream
 from router.rate_limit import RateLimiter, RedisRateLimiter
 from router.records import setup_records
 from router.redis_pubsub import RedisPubSub
+from router.web.cors import cors_headers, cors_preflight, websocket_origin
+from router.web.proxies import forwarded_client
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +100,11 @@ async def pubsub(app: web.Application) -> AsyncIterator[None]:
     bus = RedisPubSub(url)
     await bus.start()
     app[PUBSUB_KEY] = bus
-    app[ADDRESS_LIMITER_KEY] = RedisRateLimiter(
-        bus.client, "address", app[OPTIONS_KEY].address_per_minute, prefix=bus.prefix
+    options = app[OPTIONS_KEY]
+    app[ADDRESS_LIMITER_KEY] = RedisRateLimiter(bus.client, "address", options.address_per_minute, prefix=bus.prefix)
+    app[LOGIN_LIMITS_KEY] = LoginLimits(
+        RedisRateLimiter(bus.client, "login-address", options.login_per_address_minute, prefix=bus.prefix),
+        RedisRateLimiter(bus.client, "login-username", options.login_per_username_minute, prefix=bus.prefix),
     )
     try:
         yield
@@ -141,16 +150,27 @@ def create_app(
 ) -> web.Application:
     options = options or RouterOptions.from_env()
     quiet_malformed_requests()
+    # Outermost first: the client's real address and scheme, then JSON errors, then credential headers
+    # that are no text and the origin checks (whose refusals are JSON errors), then the limits per client
+    # address.
     app = web.Application(
-        middlewares=[error_middleware, credential_headers, address_rate_limit], client_max_size=MAX_BODY_BYTES
+        middlewares=[
+            forwarded_client, error_middleware, credential_headers, cors_preflight, websocket_origin,
+            address_rate_limit,
+        ],
+        client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS_KEY] = settings
     app[OPTIONS_KEY] = options
     app[CLOCK_KEY] = clock or Clock(settings.fixed_now)
-    app[HANDOFF_CONFIG_KEY] = load_handoff_config(settings.settings_dir)
-    app[CANNED_ANSWERS_KEY] = load_canned_answers(settings.settings_dir)
+    app[CONTACT_KEY] = load_contact_facts(settings.settings_dir)
+    app[HANDOFF_CONFIG_KEY] = load_handoff_config(settings.settings_dir, app[CONTACT_KEY])
+    app[CANNED_ANSWERS_KEY] = load_canned_answers(settings.settings_dir, app[CONTACT_KEY])
     app[BACKGROUND_KEY] = BackgroundTasks()
     app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute)
+    app[LOGIN_LIMITS_KEY] = LoginLimits(
+        RateLimiter(options.login_per_address_minute), RateLimiter(options.login_per_username_minute)
+    )
     app[OPEN_SOCKETS_KEY] = weakref.WeakSet()
     app[CONVERSATION_SOCKETS_KEY] = ConversationSockets(options.sockets_per_conversation)
     app[pages.TEMPLATES_KEY] = pages.create_templates()
@@ -160,9 +180,9 @@ def create_app(
     setup_admin(app)
     setup_records(app, settings.settings_dir)
     app.on_shutdown.append(close_all)
-    app.on_response_prepare.append(security_headers)
+    app.on_response_prepare.extend([security_headers, cors_headers])
 
-    for module in (health, conversations, resident_ws, internal, agent, agent_ws, pages):
+    for module in (health, conversations, resident_ws, internal, agent, agent_ws, contact, pages):
         app.add_routes(module.routes)
     app.router.add_static("/static", STATIC_DIR)
     return app

@@ -92,7 +92,7 @@ class Conversations:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def notice(self) -> str:
-        return texts.notice(self._config.contact_center.phone)
+        return texts.notice(self._config.contact)
 
     async def create(self) -> tuple[str, str]:
         """A new conversation; returns (id, token). Only a hash of the token is kept."""
@@ -232,7 +232,7 @@ class Conversations:
                 replies = [await self._handoff_without_rasa(conversation_id)]
             else:
                 replies = [self._rasa_down_reply()]
-        replies = compose(message.text, replies, emergency=emergency, phone=self._config.contact_center.phone)
+        replies = compose(message.text, replies, emergency=emergency, phone=self._config.contact.phone)
 
         urgent: Case | None = None
         async with self._maker() as session:
@@ -261,7 +261,7 @@ class Conversations:
 
     def _rasa_down_reply(self) -> dict[str, Any]:
         return {
-            "text": texts.rasa_down(self._config.contact_center.phone),
+            "text": texts.rasa_down(self._config.contact.phone),
             "buttons": [{"title": texts.HANDOFF_BUTTON_TITLE, "payload": texts.HUMAN_HANDOFF_PAYLOAD}],
         }
 

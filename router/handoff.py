@@ -80,7 +80,7 @@ class Handoff:
 
     async def request(self, conversation_id: str, reason: str, topic: str | None) -> HandoffResult:
         now = self._clock.now()
-        phone = self._config.contact_center.phone
+        phone = self._config.contact.phone
         async with self._maker() as session:
             conversation = await session.get(Conversation, conversation_id)
             if conversation is None:

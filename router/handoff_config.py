@@ -1,4 +1,7 @@
-"""Read `settings/handoff.yml` and `settings/canned_answers.yml`, the handoff settings an administrator edits."""
+"""Read `settings/handoff.yml` and `settings/canned_answers.yml`, the handoff settings an administrator edits.
+
+The contact center's details come from `settings/contact.yml` (router/contact.py); canned answers name them
+as placeholders ({contact_phone} …), filled in here, so an answer never carries a number of its own."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,17 +10,11 @@ from typing import Any
 
 import yaml
 
+from router.contact import ContactConfigError, ContactFacts
+
 
 class HandoffConfigError(ValueError):
     """A settings file is wrong; the message names the file and the field to fix."""
-
-
-@dataclass(frozen=True)
-class ContactCenter:
-    name: str
-    phone: str
-    address: str
-    email: str
 
 
 @dataclass(frozen=True)
@@ -27,7 +24,7 @@ class HandoffConfig:
     wait_sample_size: int
     agent_offline_after_seconds: float
     close_categories: tuple[str, ...]
-    contact_center: ContactCenter
+    contact: ContactFacts
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
     return value.strip()
 
 
-def load_handoff_config(settings_dir: Path) -> HandoffConfig:
+def load_handoff_config(settings_dir: Path, contact: ContactFacts) -> HandoffConfig:
     source = settings_dir / "handoff.yml"
     data = _read(source)
     if not isinstance(data, dict):
@@ -69,25 +66,19 @@ def load_handoff_config(settings_dir: Path) -> HandoffConfig:
         isinstance(item, str) and item.strip() for item in categories
     ):
         raise HandoffConfigError(f"{source}: close_categories: must be a non-empty list of texts")
-    center = data.get("contact_center")
-    if not isinstance(center, dict):
-        raise HandoffConfigError(f"{source}: contact_center: must be a mapping with name, phone, address, email")
+    if "contact_center" in data:
+        raise HandoffConfigError(f"{source}: contact_center: moved to contact.yml; remove it here")
     return HandoffConfig(
         closing_margin_minutes=int(_number(data, "closing_margin_minutes", source, 15, 0)),
         default_handling_minutes=_number(data, "default_handling_minutes", source, 5, 0.1),
         wait_sample_size=int(_number(data, "wait_sample_size", source, 20, 1)),
         agent_offline_after_seconds=_number(data, "agent_offline_after_seconds", source, 60, 1),
         close_categories=tuple(item.strip() for item in categories),
-        contact_center=ContactCenter(
-            name=_text(center, "name", f"{source}: contact_center"),
-            phone=_text(center, "phone", f"{source}: contact_center"),
-            address=_text(center, "address", f"{source}: contact_center"),
-            email=_text(center, "email", f"{source}: contact_center"),
-        ),
+        contact=contact,
     )
 
 
-def load_canned_answers(settings_dir: Path) -> tuple[CannedAnswer, ...]:
+def load_canned_answers(settings_dir: Path, contact: ContactFacts) -> tuple[CannedAnswer, ...]:
     source = settings_dir / "canned_answers.yml"
     data = _read(source)
     answers = data.get("canned_answers") if isinstance(data, dict) else None
@@ -98,5 +89,9 @@ def load_canned_answers(settings_dir: Path) -> tuple[CannedAnswer, ...]:
         if not isinstance(item, dict):
             raise HandoffConfigError(f"{source}: canned_answers[{index}]: must have title and text")
         where = f"{source}: canned_answers[{index}]"
-        result.append(CannedAnswer(_text(item, "title", where), _text(item, "text", where)))
+        try:
+            text = contact.fill(_text(item, "text", where), f"{where}.text")
+        except ContactConfigError as error:
+            raise HandoffConfigError(str(error)) from None
+        result.append(CannedAnswer(_text(item, "title", where), text))
     return tuple(result)

@@ -9,8 +9,8 @@ from sqlalchemy.exc import DBAPIError
 
 from router.core.unicode import is_text
 from router.errors import BadInput, ClientError, RateLimited
-from router.keys import ADDRESS_LIMITER_KEY
-from router.texts import ERRORS
+from router.keys import ADDRESS_LIMITER_KEY, CONTACT_KEY
+from router.texts import ERRORS, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         # The database is down: one clear log line, and a 503 the client can retry later.
         log.error("%s %s: a backing service is unavailable: %s: %s",
                   request.method, request.path, type(error).__name__, error)
+        message = unavailable(request.app[CONTACT_KEY].phone)
         if _wants_json(request):
-            return web.json_response({"error": "unavailable", "message": ERRORS["unavailable"]}, status=503)
-        raise web.HTTPServiceUnavailable(text=ERRORS["unavailable"]) from None
+            return web.json_response({"error": "unavailable", "message": message}, status=503)
+        raise web.HTTPServiceUnavailable(text=message) from None
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json(request):
@@ -81,10 +82,9 @@ async def credential_headers(request: web.Request, handler: Handler) -> web.Stre
 
 @web.middleware
 async def address_rate_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Residents' API, WebSocket connections and login attempts: a token bucket per client address."""
-    limited = request.path.startswith(RESIDENT_PREFIXES) or (
-        request.path == "/agent/login" and request.method == "POST"
-    )
+    """Residents' API and WebSocket connections: a token bucket per client address (the resident's own
+    behind TRUSTED_PROXIES, see router.web.proxies). Logins have their own limits (router.login_limits)."""
+    limited = request.path.startswith(RESIDENT_PREFIXES) and request.method != "OPTIONS"
     if limited and not await request.app[ADDRESS_LIMITER_KEY].take(request.remote or "unknown"):
         raise RateLimited("rate_limited")
     return await handler(request)

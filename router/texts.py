@@ -1,19 +1,23 @@
-"""What the router itself says to residents (Swedish). The bot's own answers live in Rasa's domain."""
+"""What the router itself says to residents (Swedish). The bot's own answers live in Rasa's domain.
+
+Phone numbers and the public-record notice are never written here: they come from settings/contact.yml
+(router/contact.py) and are passed in."""
 from __future__ import annotations
+
+from router.contact import ContactFacts
 
 HUMAN_HANDOFF_PAYLOAD = "/human_handoff"
 MAX_TEXT_LENGTH = 2000
 
 
-def notice(phone: str) -> str:
+def notice(contact: ContactFacts) -> str:
     """Shown before the resident writes anything (offentlighetsprincipen, EU AI Act art. 50)."""
     return (
         "Hej! Du chattar med Helsingborgs stads chattrobot. Den är en automatisk assistent, inte en människa. "
-        "Det du skickar här sparas och blir en allmän handling som andra kan begära att få läsa. "
-        "Skriv därför inte personnummer, uppgifter om din eller någon annans hälsa eller andra personers namn. "
+        f"{contact.public_record_notice} "
         "Du behöver inte heller uppge ditt eget namn. "
         "Är det akut eller är någon i fara – ring 112. "
-        f"Vill du prata med en person? Skriv det i chatten eller ring Helsingborg kontaktcenter på {phone}."
+        f"Vill du prata med en person? Skriv det i chatten eller ring {contact.name} på {contact.phone}."
     )
 
 
@@ -104,5 +108,12 @@ ERRORS = {
     "rate_limited": "Du skickar för många meddelanden. Vänta en liten stund och försök igen.",
     "not_in_queue": "Du står inte i kö.",
     "internal_error": "Något gick fel hos oss. Försök igen om en stund.",
-    "unavailable": "Chatten är tillfälligt otillgänglig. Försök igen om en stund eller ring Helsingborg kontaktcenter på 042-10 50 00. Är det akut – ring 112.",
 }
+
+
+def unavailable(phone: str) -> str:
+    """The answer when a backing service (the database) is down."""
+    return (
+        "Chatten är tillfälligt otillgänglig. Försök igen om en stund eller ring Helsingborg kontaktcenter på "
+        f"{phone}. Är det akut – ring 112."
+    )

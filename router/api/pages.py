@@ -1,15 +1,17 @@
 """Pages: the demo page with the resident chat widget (/), the privacy notice (/integritet), the agent
 console (/agent), login/logout, /admin.
 
-/ and /integritet are static files (router/static/demo.html, integritet.html); the other pages are
-rendered from router/templates (Jinja2 with autoescaping). Scripts and styles are files under /static,
-so the Content-Security-Policy allows no inline script.
+All pages are rendered from router/templates (Jinja2 with autoescaping); / and /integritet take the contact
+details from settings/contact.yml and /integritet the retention periods from settings/retention.yml, so
+neither is typed into a page. Scripts and styles are files under /static, so the Content-Security-Policy
+allows no inline script.
 """
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import web
@@ -18,11 +20,11 @@ from router.accounts import authenticate, end_session, start_session
 from router.api.agent_auth import SESSION_COOKIE, csrf_matches, current_login
 from router.api.body import form_data
 from router.core.keys import CLOCK_KEY
-from router.keys import DB_KEY, OPTIONS_KEY
+from router.keys import CONTACT_KEY, DB_KEY, LOGIN_LIMITS_KEY, OPTIONS_KEY
 from router.models import ROLE_ADMIN
+from router.records.keys import RETENTION_CONFIG_KEY
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
 LOGIN_CSRF_COOKIE = "hbg_login_csrf"
 
@@ -30,11 +32,26 @@ routes = web.RouteTableDef()
 
 
 def create_templates() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(("html",)),
         undefined=jinja2.StrictUndefined,
     )
+    environment.filters["days"] = days_text
+    environment.filters["host"] = host_text
+    return environment
+
+
+def days_text(days: int) -> str:
+    """A retention period in Swedish: "1 dag", "90 dagar", "730 dagar (2 år)"."""
+    text = "1 dag" if days == 1 else f"{days} dagar"
+    return f"{text} ({days // 365} år)" if days % 365 == 0 else text
+
+
+def host_text(url: str) -> str:
+    """A web address as link text: "https://www.digg.se/x" → "digg.se"."""
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
 
 
 def render(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:
@@ -49,19 +66,17 @@ def _cookie_options(request: web.Request) -> dict[str, Any]:
     return {"httponly": True, "samesite": "Strict", "secure": secure, "path": "/"}
 
 
-def _static_page(name: str) -> web.FileResponse:
-    return web.FileResponse(STATIC_DIR / name, headers={"Cache-Control": "no-cache"})
-
-
 @routes.get("/")
-async def demo_page(request: web.Request) -> web.FileResponse:
+async def demo_page(request: web.Request) -> web.Response:
     """A demo of the city's page, with the resident chat widget (static/widget.js)."""
-    return _static_page("demo.html")
+    return render(request, "demo.html", contact=request.app[CONTACT_KEY])
 
 
 @routes.get("/integritet")
-async def privacy_notice(request: web.Request) -> web.FileResponse:
-    return _static_page("integritet.html")
+async def privacy_notice(request: web.Request) -> web.Response:
+    return render(
+        request, "integritet.html", contact=request.app[CONTACT_KEY], retention=request.app[RETENTION_CONFIG_KEY]
+    )
 
 
 @routes.get("/agent")
@@ -95,8 +110,11 @@ async def login(request: web.Request) -> web.Response:
     form_token = str(form.get("csrf_token", ""))
     if not cookie_token or not secrets.compare_digest(cookie_token.encode(), form_token.encode()):
         return _login_page(request, "Sidan hade gått ut. Försök logga in igen.", status=403)
+    username = str(form.get("username", ""))
+    if not await request.app[LOGIN_LIMITS_KEY].admit(request.remote or "unknown", username):
+        return _login_page(request, "För många inloggningsförsök. Vänta en minut och försök igen.", status=429)
     async with request.app[DB_KEY]() as session:
-        agent = await authenticate(session, str(form.get("username", "")), str(form.get("password", "")))
+        agent = await authenticate(session, username, str(form.get("password", "")))
         if agent is None:
             return _login_page(request, "Fel användarnamn eller lösenord.", status=401)
         token, _ = await start_session(session, agent, request.app[CLOCK_KEY].now())

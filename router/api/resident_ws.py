@@ -16,11 +16,11 @@ from router.api.body import database_int, message_text, optional_text, parse_jso
 from router.api.sockets import open_socket, start_forwarding, stop_forwarding, track
 from router.conversations import Conversations
 from router.errors import BadInput, ClientError
-from router.keys import CONVERSATIONS_KEY, PUBSUB_KEY
+from router.keys import CONTACT_KEY, CONVERSATIONS_KEY, PUBSUB_KEY
 from router.middlewares import UNAVAILABLE
 from router.models import QUEUED
 from router.pubsub import conversation_channel
-from router.texts import ERRORS
+from router.texts import ERRORS, unavailable
 from router.transcript import message_frame
 
 log = logging.getLogger(__name__)
@@ -47,15 +47,13 @@ async def resident_socket(request: web.Request) -> web.WebSocketResponse:
                 if place:
                     await socket.send_json(place)
             async for frame in socket:
-                await _answer(socket, conversations, conversation_id, frame)
+                await _answer(socket, request.app, conversation_id, frame)
         finally:
             await stop_forwarding(forwarding)
     return socket
 
 
-async def _answer(
-    socket: web.WebSocketResponse, conversations: Conversations, conversation_id: str, frame: WSMessage
-) -> None:
+async def _answer(socket: web.WebSocketResponse, app: web.Application, conversation_id: str, frame: WSMessage) -> None:
     """Handle one client frame. Whatever is wrong with it is answered with an error frame and the socket
     stays open: the widget shows the message and the resident carries on (a closed socket would only
     reconnect and lose the frame's place). A fault on our side is logged with its traceback."""
@@ -65,12 +63,13 @@ async def _answer(
     if frame.type != WSMsgType.TEXT:
         return
     try:
-        await _handle(socket, conversations, conversation_id, parse_json_text(frame.data))
+        await _handle(socket, app[CONVERSATIONS_KEY], conversation_id, parse_json_text(frame.data))
     except ClientError as error:
         await socket.send_json({"type": "error", **error.as_json()})
     except UNAVAILABLE as error:
         log.error("resident socket: a backing service is unavailable: %s: %s", type(error).__name__, error)
-        await socket.send_json({"type": "error", "error": "unavailable", "message": ERRORS["unavailable"]})
+        message = unavailable(app[CONTACT_KEY].phone)
+        await socket.send_json({"type": "error", "error": "unavailable", "message": message})
     except Exception:
         log.exception("unhandled error on a resident socket frame")
         await socket.send_json({"type": "error", "error": "internal_error", "message": ERRORS["internal_error"]})

@@ -1,6 +1,7 @@
 """Settings read from the environment (and `.env` through python-dotenv)."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,39 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_origins(raw: str) -> tuple[str, ...]:
+    """ALLOWED_ORIGINS: comma-separated `scheme://host[:port]`, exactly as a browser sends `Origin`
+    (no path, no trailing slash), so that a typo fails at start instead of silently refusing the widget."""
+    origins = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        scheme, separator, rest = item.partition("://")
+        if scheme not in ("http", "https") or not separator or not rest or "/" in rest or rest != rest.lower():
+            raise ValueError(
+                f"ALLOWED_ORIGINS: {item!r} is not an origin like https://helsingborg.se "
+                "(http or https, lower case, no path or trailing slash)"
+            )
+        origins.append(item)
+    return tuple(origins)
+
+
+def parse_networks(raw: str) -> tuple[Network, ...]:
+    """TRUSTED_PROXIES: comma-separated addresses or CIDR blocks (127.0.0.1, 10.0.0.0/8, ::1)."""
+    networks = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an IP address or CIDR block") from None
+    return tuple(networks)
+
+
 @dataclass(frozen=True)
 class Settings:
     # Loopback unless ROUTER_HOST says otherwise: the router is published through the reverse proxy
@@ -32,6 +66,10 @@ class Settings:
     database_url: str = f"sqlite+aiosqlite:///{paths.VAR / 'router.db'}"
     redis_url: str = ""
     settings_dir: Path = field(default=PROJECT_ROOT / "settings")
+    # Pages (other origins) that may embed the resident widget: CORS and the resident WebSocket's Origin.
+    allowed_origins: tuple[str, ...] = ()
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (empty: none).
+    trusted_proxies: tuple[Network, ...] = ()
     fixed_now: datetime | None = None
 
     @classmethod
@@ -53,5 +91,7 @@ class Settings:
             database_url=_env("DATABASE_URL", defaults.database_url),
             redis_url=_env("REDIS_URL", ""),
             settings_dir=settings_dir,
+            allowed_origins=parse_origins(os.environ.get("ALLOWED_ORIGINS", "")),
+            trusted_proxies=parse_networks(os.environ.get("TRUSTED_PROXIES", "")),
             fixed_now=datetime.fromisoformat(fixed) if fixed else None,
         )

@@ -3,6 +3,8 @@
 Read from the environment (next to the variables in `Settings`):
 `RATE_LIMIT_CONVERSATION` messages a minute per conversation (default 20),
 `RATE_LIMIT_ADDRESS` API requests a minute per client address (default 120),
+`RATE_LIMIT_LOGIN_ADDRESS` / `RATE_LIMIT_LOGIN_USERNAME` login attempts a minute per client address and
+per username (default 10 each),
 `RASA_TIMEOUT_SECONDS` how long a resident's message may wait for Rasa's answer (default 10),
 `COOKIE_SECURE` `true`/`false` to mark the agent session cookie Secure or not; empty (the default): Secure
 unless the site is reached as localhost (`make run`), so a deployment cannot forget it,
@@ -43,6 +45,8 @@ def _flag(name: str) -> bool | None:
 class RouterOptions:
     conversation_per_minute: int = 20
     address_per_minute: int = 120
+    login_per_address_minute: int = 10
+    login_per_username_minute: int = 10
     rasa_timeout_seconds: float = 10.0
     cookie_secure: bool | None = None  # None: Secure unless the site is localhost (see secure_cookies_for)
     sockets_per_conversation: int = 8
@@ -54,6 +58,8 @@ class RouterOptions:
         return cls(
             conversation_per_minute=_positive_int("RATE_LIMIT_CONVERSATION", cls.conversation_per_minute),
             address_per_minute=_positive_int("RATE_LIMIT_ADDRESS", cls.address_per_minute),
+            login_per_address_minute=_positive_int("RATE_LIMIT_LOGIN_ADDRESS", cls.login_per_address_minute),
+            login_per_username_minute=_positive_int("RATE_LIMIT_LOGIN_USERNAME", cls.login_per_username_minute),
             rasa_timeout_seconds=_positive_int("RASA_TIMEOUT_SECONDS", 10),
             cookie_secure=_flag("COOKIE_SECURE"),
             db_pool_size=_positive_int("DB_POOL_SIZE", cls.db_pool_size),

@@ -7,7 +7,8 @@
  * widget.css is loaded from the same folder as this file. Any element on the host page with the
  * attribute data-hbg-chat-open opens the chat when clicked.
  *
- * Talks to the router's resident API (docs/architecture.md): POST /api/conversations,
+ * Talks to the router's resident API (docs/architecture.md): GET /api/contact (the contact center's details
+ * and the public-record notice, from settings/contact.yml, so no number is written here), POST /api/conversations,
  * POST /api/conversations/{id}/messages, GET /api/conversations/{id}, leave-queue, feedback and the
  * WebSocket /ws/conversations/{id}. Message text is only ever inserted with textContent.
  */
@@ -32,6 +33,7 @@
   const BACKOFF_MAX_MS = 30000;
   const WS_FAILURES_BEFORE_FALLBACK = 2;
   const STABLE_CONNECTION_MS = 5000;
+  const CONTACT_WAIT_MS = 3000;
   const STATES = ["bot", "queued", "agent", "closed"];
   const SENDERS = ["resident", "bot", "agent", "system"];
 
@@ -55,8 +57,8 @@
     emergency: "Akut fara? Ring 112.",
     noticeHeading: "Innan du skriver",
     starting: "Chatten startar …",
-    startFailed:
-      "Chatten kan inte startas just nu. Försök igen om en stund eller ring Helsingborg kontaktcenter på 042-10 50 00.",
+    startFailed: (c) =>
+      "Chatten kan inte startas just nu. Försök igen om en stund" + (c ? " eller ring " + c.name + " på " + c.phone : "") + ".",
     retry: "Försök igen",
     log: "Meddelanden",
     who: { resident: "Du", bot: "Assistenten", agent: "Kommunvägledaren", system: "Information" },
@@ -76,8 +78,6 @@
     reconnecting: "Anslutningen bröts. Vi försöker ansluta igen …",
     warnHeading: "Vill du skicka meddelandet?",
     warnFound: (list) => "Ditt meddelande verkar innehålla " + list + ".",
-    warnPublic:
-      "Det du skickar sparas och blir en allmän handling som andra kan få läsa. Skriv därför inte personnummer, uppgifter om hälsa eller andra personers namn.",
     warnContact: "Om du vill att vi ska kunna kontakta dig går det bra att skicka ändå.",
     kinds: {
       personnummer: "ett personnummer",
@@ -415,6 +415,29 @@
   }
   const errorText = (r, fallback) => readableError(r.data, fallback);
 
+  // ------------------------------------------------------------------ contact details
+  // Fetched when a chat starts or is restored, not on every page view of the host site.
+  let contact = null; // {name, phone, public_record_notice, …} from GET /api/contact
+  let contactLoading = null;
+
+  function loadContact() {
+    if (contact) return Promise.resolve(contact);
+    if (!contactLoading) {
+      contactLoading = fetch(ROUTER + "/api/contact", { headers: { Accept: "application/json" }, credentials: "omit" })
+        .then((res) => (res.ok ? res.json() : null))
+        .then((d) => {
+          const fields = ["name", "phone", "public_record_notice"];
+          if (d && fields.every((f) => typeof d[f] === "string" && d[f].trim())) contact = d;
+          return contact;
+        })
+        .catch(() => null)
+        .finally(() => {
+          contactLoading = null;
+        });
+    }
+    return contactLoading;
+  }
+
   // ------------------------------------------------------------------ state
   let conv = null; // {id, token, notice, lastId, ended, feedbackGiven}
   let chatState = null; // bot | queued | agent | closed
@@ -616,6 +639,7 @@
     starting = true;
     retryStart.hidden = true;
     startStatus.textContent = T.starting;
+    const contactReady = loadContact();
     let r;
     try {
       const res = await fetch(ROUTER + "/api/conversations", {
@@ -631,7 +655,10 @@
     starting = false;
     const d = r && r.data;
     if (!r || r.status !== 201 || !d || typeof d.id !== "string" || typeof d.token !== "string") {
-      startStatus.textContent = T.startFailed;
+      // The phone number if the contact details come within a few seconds; a hung router must not keep
+      // "Chatten startar …" on screen.
+      const late = new Promise((resolve) => setTimeout(() => resolve(contact), CONTACT_WAIT_MS));
+      startStatus.textContent = T.startFailed(await Promise.race([contactReady, late]));
       retryStart.hidden = false;
       return;
     }
@@ -648,6 +675,7 @@
 
   async function restore(saved) {
     conv = saved;
+    loadContact();
     showNotice();
     let r = null;
     try {
@@ -1214,7 +1242,8 @@
   function showSensitiveWarning(text, findings) {
     const kinds = [];
     for (const f of findings) if (!kinds.includes(f.kind)) kinds.push(f.kind);
-    const paragraphs = [T.warnFound(joinList(kinds.map((k) => T.kinds[k]))), T.warnPublic];
+    // The public-record notice; should the contact details be missing, the chat's opening notice says the same.
+    const paragraphs = [T.warnFound(joinList(kinds.map((k) => T.kinds[k]))), contact ? contact.public_record_notice : conv.notice];
     if (kinds.includes("phone") || kinds.includes("email")) paragraphs.push(T.warnContact);
     const edit = () => {
       const lead = Math.max(0, textarea.value.indexOf(text));

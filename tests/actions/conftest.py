@@ -18,12 +18,8 @@ ROUTER_NOW = "2026-11-30T10:00:00+01:00"
 # A one-off deviation added to the shipped settings/hours.yml for those tests.
 DEVIATION = '  - {date: 2026-12-02, closed: true, note: "personaldag"}\n'
 
-HANDOFF_YML = """\
-contact_center:
-  name: Helsingborg kontaktcenter
-  phone: "042-10 50 00"
-  email: kontaktcenter@helsingborg.se
-"""
+# The project's own contact.yml, so the actions are tested with the facts residents are given.
+CONTACT_YML = (PROJECT_ROOT / "settings" / "contact.yml").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +58,7 @@ async def router() -> RouterStub:
 
 @pytest.fixture
 def settings_dir(tmp_path: Path) -> Path:
-    (tmp_path / "handoff.yml").write_text(HANDOFF_YML, encoding="utf-8")
+    (tmp_path / "contact.yml").write_text(CONTACT_YML, encoding="utf-8")
     return tmp_path
 
 

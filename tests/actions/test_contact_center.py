@@ -1,49 +1,61 @@
-"""Contact details from settings/handoff.yml, and that the actions use them."""
+"""Contact details from settings/contact.yml (the file the router reads too), and that the actions use them."""
 from __future__ import annotations
 
 import pytest
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import PROJECT_ROOT
-from actions.contact_center import ContactCenter, load_contact_center
+from actions.contact_center import ContactCenterError, load_contact_center
 from actions.handoff import ActionHandoff
 from actions.left_message import ActionSubmitLeftMessage
 from actions.opening_hours import ActionOpeningHours
 from tests.actions.trackers import make_tracker
 
-CONFIGURED = 'contact_center:\n  phone: "042-99 99 99"\n  email: test@helsingborg.se\n'
+SHIPPED = yaml.safe_load((PROJECT_ROOT / "settings" / "contact.yml").read_text(encoding="utf-8"))
 
 
-def test_the_projects_handoff_file_is_understood(caplog):
-    """The reader must understand the file the router reads, not silently fall back."""
+def _configured(**center: str) -> str:
+    data = yaml.safe_load((PROJECT_ROOT / "settings" / "contact.yml").read_text(encoding="utf-8"))
+    data["contact_center"].update(center)
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+def test_the_projects_contact_file_is_understood():
     center = load_contact_center(PROJECT_ROOT / "settings")
-    assert "handoff.yml" not in caplog.text
-    assert center.phone and center.email
-
-
-def test_missing_file_gives_the_defaults(tmp_path):
-    assert load_contact_center(tmp_path) == ContactCenter("042-10 50 00", "kontaktcenter@helsingborg.se")
+    assert (center.phone, center.email, center.address) == (
+        SHIPPED["contact_center"]["phone"], SHIPPED["contact_center"]["email"], SHIPPED["contact_center"]["address"]
+    )
+    assert center.public_record_notice == " ".join(SHIPPED["public_record_notice"].split())
 
 
 @pytest.mark.parametrize(
-    "text, expected",
+    "text, message",
     [
-        ("contact_center: [phone]\n", ContactCenter()),
-        ("closing_margin_minutes: 15\n", ContactCenter()),
-        ("contact_center: {phone: '', email: x@y.se}\n", ContactCenter(email="x@y.se")),
-        ("contact_center: {phone: 42}\n", ContactCenter()),
-        ("contact_center: {phone: [\n", ContactCenter()),
+        (_configured(phone=""), "contact_center.phone: must be a non-empty text"),
+        (_configured(phone="ring växeln"), "contact_center.phone: must be a number"),
+        (_configured(email_answered="  "), "contact_center.email_answered: must be a non-empty text"),
+        ("public_record_notice: x\n", "contact_center: must be a mapping"),
+        ("contact_center: {phone: [\n", "not valid YAML"),
     ],
 )
-def test_unusable_fields_fall_back_to_the_defaults(tmp_path, text, expected, caplog):
-    (tmp_path / "handoff.yml").write_text(text, encoding="utf-8")
-    assert load_contact_center(tmp_path) == expected
-    assert "handoff.yml" in caplog.text
+def test_a_wrong_field_is_named(tmp_path, text, message):
+    (tmp_path / "contact.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(ContactCenterError, match=message):
+        load_contact_center(tmp_path)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(ContactCenterError, match="contact.yml: cannot be read"):
+        load_contact_center(tmp_path)
 
 
 @pytest.mark.asyncio
 async def test_actions_use_the_configured_phone_and_email(router_down):
-    (router_down.settings_dir / "handoff.yml").write_text(CONFIGURED, encoding="utf-8")
+    (router_down.settings_dir / "contact.yml").write_text(
+        _configured(phone="042-99 99 99", email="test@helsingborg.se", email_answered="inom en vecka"),
+        encoding="utf-8",
+    )
     dispatcher = CollectingDispatcher()
 
     await ActionOpeningHours(router_down).run(dispatcher, make_tracker("opening_hours"), {})
@@ -55,5 +67,5 @@ async def test_actions_use_the_configured_phone_and_email(router_down):
     hours, handoff, left = (message["text"] for message in dispatcher.messages)
     assert hours.endswith("Du når kontaktcenter på 042-99 99 99.")
     assert "Du kan ringa kontaktcenter på 042-99 99 99 eller lämna ett meddelande här." in handoff
-    assert left.endswith("ringa kontaktcenter på 042-99 99 99 eller mejla test@helsingborg.se – mejl besvaras inom 24 timmar på arbetsdagar.")
-    assert "042-10 50 00" not in hours + handoff + left
+    assert left.endswith("ringa kontaktcenter på 042-99 99 99 eller mejla test@helsingborg.se – mejl besvaras inom en vecka.")
+    assert SHIPPED["contact_center"]["phone"] not in hours + handoff + left

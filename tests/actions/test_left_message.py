@@ -24,7 +24,7 @@ async def submit(settings, text, contact):
 
 
 @pytest.mark.asyncio
-async def test_saved_with_contact_promises_follow_up_next_working_day(router, settings):
+async def test_saved_with_contact_promises_a_follow_up_but_no_time_facts_do_not_support(router, settings):
     router.reply("POST", "/internal/left-messages", status=201, json_body={"reference": "HBG-2026-000124"})
 
     texts, events = await submit(settings, "  Gatlyktan på Järnvägsgatan är trasig.  ", "0701234567")
@@ -32,7 +32,7 @@ async def test_saved_with_contact_promises_follow_up_next_working_day(router, se
     assert events == RESET
     assert texts == [
         "Tack! Ditt meddelande är sparat med ärendenummer HBG-2026-000124. "
-        "En kommunvägledare hör av sig till dig nästa arbetsdag."
+        "En kommunvägledare läser det när kontaktcenter har öppet och hör av sig till dig."
     ]
     [request] = router.requests
     assert (request.method, request.path, request.secret) == ("POST", "/internal/left-messages", SECRET)

@@ -24,6 +24,10 @@ async def test_resident_gets_answers_from_the_real_assistant(running_stack: Runn
         hours = await say(http, base, conversation, auth, "Vilka öppettider har kontaktcenter?")
         assert any("08.00" in reply["text"] for reply in hours["replies"]), hours
         assert hours["state"] == "bot"
+        # A named day is answered from the router's opening-hours engine (the stack's clock: 30 November 2026).
+        christmas_eve = await say(http, base, conversation, auth, "Har ni öppet på julafton?")
+        text = " ".join(reply["text"] for reply in christmas_eve["replies"])
+        assert "24 december" in text and "stängt" in text, christmas_eve
 
 
 async def test_resident_reaches_an_agent_and_returns_to_the_bot(running_stack: RunningStack):

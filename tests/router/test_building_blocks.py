@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from router import rate_limit
+from router.contact import load_contact_facts
 from router.handoff_config import HandoffConfigError, load_canned_answers, load_handoff_config
 from router.pubsub import LocalPubSub, SubscriberTooSlow
 
@@ -46,19 +47,22 @@ def test_token_bucket_allows_bursts_then_refills(monkeypatch) -> None:
 
 
 def test_shipped_settings_load() -> None:
-    config = load_handoff_config(SETTINGS_DIR)
+    contact = load_contact_facts(SETTINGS_DIR)
+    config = load_handoff_config(SETTINGS_DIR, contact)
     assert config.closing_margin_minutes == 15
-    assert config.contact_center.phone == "042-10 50 00"
+    assert config.contact is contact
     assert config.close_categories
-    assert load_canned_answers(SETTINGS_DIR)
+    answers = load_canned_answers(SETTINGS_DIR, contact)
+    assert answers and not any("{" in answer.text for answer in answers)
+    assert any(contact.phone in answer.text for answer in answers)
 
 
 @pytest.mark.parametrize(
     "content, field",
     [
-        ("closing_margin_minutes: soon\nclose_categories: [a]\ncontact_center: {name: a, phone: b, address: c, email: d}", "closing_margin_minutes"),
-        ("close_categories: []\ncontact_center: {name: a, phone: b, address: c, email: d}", "close_categories"),
-        ("close_categories: [a]\ncontact_center: {name: a, phone: '', address: c, email: d}", "phone"),
+        ("closing_margin_minutes: soon\nclose_categories: [a]", "closing_margin_minutes"),
+        ("close_categories: []", "close_categories"),
+        ("close_categories: [a]\ncontact_center: {phone: '042-10 50 00'}", "contact_center: moved to contact.yml"),
         ("- not a mapping", "(file)"),
         ("key: [unclosed", "not valid YAML"),
     ],
@@ -66,4 +70,17 @@ def test_shipped_settings_load() -> None:
 def test_wrong_handoff_settings_name_the_field(tmp_path, content, field) -> None:
     (tmp_path / "handoff.yml").write_text(content, encoding="utf-8")
     with pytest.raises(HandoffConfigError, match=field.replace("(", r"\(").replace(")", r"\)")):
-        load_handoff_config(tmp_path)
+        load_handoff_config(tmp_path, load_contact_facts(SETTINGS_DIR))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("Ring {contact_fax}.", "canned_answers[0].text: unknown placeholder {contact_fax}"),
+        ("Ring {}.", "canned_answers[0].text: braces must enclose a placeholder name"),
+    ],
+)
+def test_a_canned_answer_with_a_wrong_placeholder_names_it(tmp_path, text, message) -> None:
+    (tmp_path / "canned_answers.yml").write_text(f"canned_answers:\n  - title: T\n    text: '{text}'\n", encoding="utf-8")
+    with pytest.raises(HandoffConfigError, match=message.replace("[", r"\[").replace("]", r"\]").replace("{", r"\{").replace("}", r"\}")):
+        load_canned_answers(tmp_path, load_contact_facts(SETTINGS_DIR))

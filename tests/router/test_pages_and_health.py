@@ -88,3 +88,36 @@ async def test_rate_limit_per_client_address_is_429(client, options) -> None:
     assert statuses == [201, 201, 201, 201, 429, 429]
     response = await client.post("/api/conversations")
     assert (await response.json())["message"].startswith("Du skickar för många")
+
+
+async def test_privacy_notice_says_how_texts_are_used_and_for_how_long_from_the_settings(
+    aiohttp_client, settings, clock, options, tmp_path
+) -> None:
+    """The retention periods on /integritet are the ones in retention.yml, not a copy of them."""
+    import shutil
+    from dataclasses import replace
+
+    from router.app import create_app
+
+    settings_dir = tmp_path / "settings"
+    shutil.copytree(settings.settings_dir, settings_dir)
+    retention = settings_dir / "retention.yml"
+    text = retention.read_text(encoding="utf-8")
+    for old, new in (("bot_conversation: 90", "bot_conversation: 45"), ("chat_case: 730", "chat_case: 1095"),
+                     ("left_message: 730", "left_message: 1")):
+        assert old in text
+        text = text.replace(old, new)
+    retention.write_text(text, encoding="utf-8")
+    client = await aiohttp_client(create_app(replace(settings, settings_dir=settings_dir), clock=clock, options=options))
+
+    html = " ".join((await (await client.get("/integritet")).text()).split())
+
+    assert "bara den automatiska assistenten: 45 dagar efter det senaste meddelandet" in html
+    assert "med en kommunvägledare: 1095 dagar (3 år) efter att chatten avslutades" in html
+    assert "lämnat till kontaktcenter: 1 dag efter att det har hanterats" in html
+    assert "90 dagar" not in html and "730" not in html
+    # GDPR transparency: reviewed with personal data masked, to improve the assistant, on which legal basis.
+    for words in ("kan läsa det du har skrivit", "Personnummer, telefonnummer och e-postadresser är då dolda",
+                  "förstå frågor bättre", "uppgift av allmänt intresse", "artikel 6.1 e"):
+        assert words in html
+    assert 'href="tel:+4642105000">042-10 50 00</a>' in html and "tel:+46421050000" not in html

@@ -157,7 +157,7 @@ async def test_no_fallback_after_an_alarm_but_a_way_to_a_person(client, rasa) ->
 async def test_the_phone_after_an_alarm_comes_from_the_config(client, rasa) -> None:
     from router.keys import HANDOFF_CONFIG_KEY
 
-    contact = client.app[HANDOFF_CONFIG_KEY].contact_center
+    contact = client.app[HANDOFF_CONFIG_KEY].contact
     rasa.answer = lambda sender, text: rest_messages(NOT_UNDERSTOOD, "fallback")
     conversation_id, auth = await new_conversation(client)
     after = (await post(client, conversation_id, auth, DANGER))["replies"][1]

@@ -1,7 +1,7 @@
 """A small, real aiohttp app that speaks the router's resident API (docs/architecture.md, widget brief).
 
-It serves the widget's static files and demo page like the router does (`/` → demo.html,
-`/static/` → router/static/) and answers the resident API with the contract's shapes, with a
+It serves the widget's static files, demo page and contact details like the router does (`/` → demo.html,
+`/static/` → router/static/, `/api/contact` from settings/contact.yml) and answers the resident API with the contract's shapes, with a
 scripted bot, so the widget's browser tests can run before (and independently of) the router core.
 Tests drive the agent side through `StandInRouter` methods running on the server's event loop.
 """
@@ -15,10 +15,13 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 
 from router import texts
-from router.alarm import after_alarm_reply, alarm_reply
 from assistant.safety import is_emergency
+from router.api.pages import create_templates
+from router.contact import load_contact_facts
+from router.alarm import after_alarm_reply, alarm_reply
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "router" / "static"
+CONTACT = load_contact_facts(Path(__file__).resolve().parents[3] / "settings")
 
 # The router's Content-Security-Policy (router/middlewares.py): no inline script or style.
 CONTENT_SECURITY_POLICY = (
@@ -26,10 +29,7 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
-NOTICE = (
-    "Du chattar med en automatisk assistent. Det du skriver sparas och blir en allmän handling "
-    "som andra kan få läsa. Skriv inte personnummer, uppgifter om hälsa eller andra personers namn."
-)
+NOTICE = texts.notice(CONTACT)
 # Errors as the router sends them: {"error": code, "message": Swedish text}.
 TOO_LONG = {"error": "text_too_long", "message": "Meddelandet är för långt. Det får vara högst 2 000 tecken."}
 EMPTY = {"error": "empty_text", "message": "Meddelandet är tomt. Skriv något innan du skickar."}
@@ -119,6 +119,7 @@ class StandInRouter:
         app = web.Application(middlewares=[self._record])
         app.router.add_get("/", self._demo)
         app.router.add_get("/integritet", self._privacy)
+        app.router.add_get("/api/contact", self._contact)
         app.router.add_post("/api/conversations", self._create)
         app.router.add_get("/api/conversations/{id}", self._get)
         app.router.add_post("/api/conversations/{id}/messages", self._post_message)
@@ -135,8 +136,12 @@ class StandInRouter:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
 
-    async def _demo(self, request: web.Request) -> web.FileResponse:
-        return web.FileResponse(STATIC_DIR / "demo.html")
+    async def _demo(self, request: web.Request) -> web.Response:
+        html = create_templates().get_template("demo.html").render(contact=CONTACT)
+        return web.Response(text=html, content_type="text/html")
+
+    async def _contact(self, request: web.Request) -> web.Response:
+        return web.json_response(CONTACT.as_json())
 
     async def _privacy(self, request: web.Request) -> web.Response:
         return web.Response(

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from .chat_page import ChatPage
 from .conftest import RunningServer, wait_until
-from .stand_in_router import StandInRouter
+from .stand_in_router import CONTACT, StandInRouter
 
 WARNED = [
     ("Mitt personnummer är 811228-9874.", "ett personnummer", "811228-9874"),
@@ -45,7 +45,7 @@ def test_warns_for_sensitive_data_and_edit_keeps_the_text(chat: ChatPage) -> Non
         chat.send(text)
         expect(chat.prompt).to_be_visible()
         expect(chat.prompt).to_contain_text(f"Ditt meddelande verkar innehålla {kind}.")
-        expect(chat.prompt).to_contain_text("allmän handling som andra kan få läsa")
+        expect(chat.prompt).to_contain_text(CONTACT.public_record_notice)
         edit = chat.prompt.get_by_role("button", name="Ändra")
         expect(edit).to_be_focused()
         expect(chat.prompt.get_by_role("button", name="Skicka ändå")).to_be_visible()

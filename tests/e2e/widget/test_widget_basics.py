@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from .chat_page import ChatPage
 from .conftest import RunningServer, wait_until
-from .stand_in_router import NOTICE, StandInRouter
+from .stand_in_router import CONTACT, NOTICE, StandInRouter
 
 NBSP = "\u00a0"
 
@@ -67,7 +67,10 @@ def test_router_down_at_start_says_so_and_offers_a_retry(page: Page, chat: ChatP
     page.route("**/api/conversations", lambda route: route.fulfill(status=503, body="{}"))
     chat.goto()
     chat.launcher.click()
-    expect(chat.panel.get_by_text(re.compile("Chatten kan inte startas just nu"))).to_be_visible()
+    failed = chat.panel.get_by_text(re.compile("Chatten kan inte startas just nu"))
+    expect(failed).to_be_visible()
+    # The phone number comes from the router's GET /api/contact (settings/contact.yml), not from widget.js.
+    expect(failed).to_contain_text(f"ring {CONTACT.name} på {CONTACT.phone}.")
     expect(chat.input).to_be_disabled()
     page.unroute("**/api/conversations")
     chat.panel.get_by_role("button", name="Försök igen").click()
@@ -188,7 +191,7 @@ def test_keyboard_only_open_send_and_close(page: Page, chat: ChatPage) -> None:
     page.keyboard.type("andra raden")
     page.keyboard.press("Enter")
     chat.expect_bubbles("Du: Skrivet med tangentbordet\nandra raden", "Assistenten: Du skrev: Skrivet med tangentbordet\nandra raden")
-    # Tab order inside the panel: text field → send → tools; backwards: the privacy link in the notice.
+    # Tab order inside the panel: text field → send → tools; backwards: the notice's links.
     page.keyboard.press("Tab")
     expect(chat.send_button).to_be_focused()
     for name in ("Spara chatten", "Skriv ut", "Avsluta chatten"):
@@ -198,12 +201,15 @@ def test_keyboard_only_open_send_and_close(page: Page, chat: ChatPage) -> None:
     page.keyboard.press("Shift+Tab")
     privacy = chat.panel.get_by_role("link", name=re.compile("Så hanterar vi dina uppgifter"))
     expect(privacy).to_be_focused()
+    # The notice's phone numbers are call links: the contact center's, then 112, going backwards.
+    notice = chat.panel.get_by_role("region", name="Innan du skriver")
+    for number in ("042-10 50 00", "112"):
+        page.keyboard.press("Shift+Tab")
+        expect(notice.get_by_role("link", name=number, exact=True)).to_be_focused()
     page.keyboard.press("Shift+Tab")
     expect(chat.panel.get_by_role("region", name="Chattens innehåll")).to_be_focused()
     page.keyboard.press("Shift+Tab")
     expect(chat.panel.get_by_role("button", name="Stäng chattfönstret")).to_be_focused()
-    page.keyboard.press("Tab")
-    page.keyboard.press("Tab")
     expect(privacy).to_have_attribute("href", chat.base_url + "/integritet")
     expect(privacy).to_have_attribute("target", "_blank")
     page.keyboard.press("Escape")
@@ -241,3 +247,11 @@ def test_unread_messages_are_counted_on_the_launcher(chat: ChatPage) -> None:
     chat.launcher.click()
     expect(chat.page.get_by_role("button", name="Chatta med oss", exact=True)).to_have_attribute("aria-expanded", "true")
     expect(chat.bubbles.last).to_have_text("Kommunvägledaren: Hej, jag heter Anna.")
+
+
+def test_start_failure_without_contact_details_still_says_what_to_do(page: Page, chat: ChatPage) -> None:
+    page.route("**/api/conversations", lambda route: route.fulfill(status=503, body="{}"))
+    page.route("**/api/contact", lambda route: route.abort())
+    chat.goto()
+    chat.launcher.click()
+    expect(chat.panel.get_by_text("Chatten kan inte startas just nu. Försök igen om en stund.")).to_be_visible()
