@@ -6,6 +6,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RASA_VENV = ROOT / ".venv-rasa"
 RASA_PYTHON = RASA_VENV / "bin" / "python"
 RASA_BIN = RASA_VENV / "bin" / "rasa"
+# `rasa run` and the action server behind their locks (doors/): Rasa gets its API token from RASA_TOKEN
+# rather than the command line, and the action server checks the internal secret on every call.
+RASA_SERVER = (str(RASA_PYTHON), "-m", "doors.rasa_server")
+ACTION_SERVER = (str(RASA_PYTHON), "-m", "doors.action_server")
 RASA_LOCK = ROOT / "requirements" / "rasa.lock"
 # Linked (not copied) into a training snapshot: config.yml names the spaCy model by this relative path.
 SPACY_DIR = ".spacy"

@@ -21,6 +21,9 @@ ENDPOINT_DEFAULTS = {
     "RASA_LOCK_STORE_PORT": "",
     "RASA_LOCK_STORE_DB": "",
     "RASA_LOCK_STORE_PREFIX": "",
+    # What Rasa shows the action server (action_endpoint's header); the action server refuses to start
+    # without it, so an empty default only lets commands that never call an action read endpoints.yml.
+    "INTERNAL_SECRET": "",
 }
 
 

@@ -120,7 +120,8 @@ class Endpoints:
     async def direct(self, sender: str, text: str) -> float:
         started = time.perf_counter()
         async with self.http.post(
-            f"{self.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+            f"{self.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+            headers={"X-Rasa-Token": self.token},
         ) as response:
             body = await response.json(content_type=None)
             elapsed = time.perf_counter() - started

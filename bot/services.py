@@ -32,7 +32,7 @@ class Stack:
 
     model: Path
     ports: Ports = field(default_factory=Ports)
-    router_host: str = "0.0.0.0"
+    router_host: str | None = None  # None: ROUTER_HOST from the environment or .env, else 127.0.0.1
     extra_env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
@@ -44,13 +44,15 @@ class Stack:
                 "RASA_URL": f"http://127.0.0.1:{self.ports.rasa}",
                 "ACTIONS_URL": f"http://127.0.0.1:{self.ports.actions}",
                 "ROUTER_URL": f"http://127.0.0.1:{self.ports.router}",
-                "ROUTER_HOST": self.router_host,
                 "ROUTER_PORT": str(self.ports.router),
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.ports.actions}/webhook",
                 "SANIC_HOST": "127.0.0.1",
             }
         )
         env.setdefault("RASA_TRACKER_DB", str(paths.VAR / "rasa-tracker.db"))
+        if self.router_host:
+            env["ROUTER_HOST"] = self.router_host
+        env.setdefault("ROUTER_HOST", "127.0.0.1")
         if self.ports.city is not None and not env.get("ALLOWED_ORIGINS", "").strip():
             # a `.env` written before ALLOWED_ORIGINS existed: let the demo city page embed the widget
             env["ALLOWED_ORIGINS"] = self.city_origin
@@ -84,35 +86,42 @@ class Stack:
             umask=PRIVATE_UMASK,  # trackers, databases and logs it writes are the service account's alone
         )
 
-    def start(self, timeout: float = 180.0) -> None:
-        env = self.environment()
-        token = env.get("RASA_TOKEN", "")
-        if not token:
-            raise SystemExit("RASA_TOKEN is empty: run `python -m bot setup` to write .env")
-        self.keep_var_private(env)
-        step(f"Starting the action server on 127.0.0.1:{self.ports.actions}")
-        self._spawn(
-            "actions",
-            [str(paths.RASA_BIN), "run", "actions", "--port", str(self.ports.actions), "--actions", "actions"],
-        )
-        step(f"Starting Rasa on 127.0.0.1:{self.ports.rasa} with {self.model.name}")
-        self._spawn(
-            "rasa",
-            [
-                str(paths.RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1",
-                "--port", str(self.ports.rasa), "--auth-token", token, "--model", str(self.model),
+    def commands(self) -> dict[str, list[str]]:
+        """The command line of each process. No secret is on one (`ps` shows them to every local user):
+        Rasa reads its API token and the REST channel's from RASA_TOKEN, the action server its secret from
+        INTERNAL_SECRET, both in the environment (see doors/)."""
+        commands = {
+            "actions": [*paths.ACTION_SERVER, "--port", str(self.ports.actions), "--actions", "actions"],
+            "rasa": [
+                *paths.RASA_SERVER, "run", "--enable-api", "--interface", "127.0.0.1",
+                "--port", str(self.ports.rasa), "--model", str(self.model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
             ],
-        )
-        step(f"Starting the router on {self.router_host}:{self.ports.router}")
-        self._spawn("router", [sys.executable, "-m", "router"])
+            "router": [sys.executable, "-m", "router"],
+        }
         if self.ports.city is not None:
+            commands["city-page"] = [
+                sys.executable, "-m", "bot.demo_site", "--port", str(self.ports.city),
+                "--router", f"http://localhost:{self.ports.router}",
+            ]
+        return commands
+
+    def start(self, timeout: float = 180.0) -> None:
+        env = self.environment()
+        for secret in ("RASA_TOKEN", "INTERNAL_SECRET"):
+            if not env.get(secret, "").strip():
+                raise SystemExit(f"{secret} is empty: run `python -m bot setup` to write .env")
+        self.keep_var_private(env)
+        commands = self.commands()
+        step(f"Starting the action server on 127.0.0.1:{self.ports.actions}")
+        self._spawn("actions", commands["actions"])
+        step(f"Starting Rasa on 127.0.0.1:{self.ports.rasa} with {self.model.name}")
+        self._spawn("rasa", commands["rasa"])
+        step(f"Starting the router on {env['ROUTER_HOST']}:{self.ports.router}")
+        self._spawn("router", commands["router"])
+        if "city-page" in commands:
             step(f"Serving the demo city page on {self.city_origin}/ (the widget from the router's origin)")
-            self._spawn(
-                "city-page",
-                [sys.executable, "-m", "bot.demo_site", "--port", str(self.ports.city),
-                 "--router", f"http://localhost:{self.ports.router}"],
-            )
+            self._spawn("city-page", commands["city-page"])
         self.wait_until_ready(timeout)
 
     def wait_until_ready(self, timeout: float) -> None:

@@ -15,7 +15,7 @@ from aiohttp import web
 from router.admin import setup_admin
 from router.api import agent, agent_ws, contact, conversations, health, internal, pages, resident_ws
 from router.api.body import MAX_BODY_BYTES
-from router.api.sockets import OPEN_SOCKETS_KEY, close_all
+from router.api.sockets import CONVERSATION_SOCKETS_KEY, OPEN_SOCKETS_KEY, ConversationSockets, close_all
 from router.background import BackgroundTasks
 from router.contact import load_contact_facts
 from router.conversations import Conversations
@@ -53,7 +53,8 @@ from router.keys import (
     SETTINGS_KEY,
 )
 from router.login_limits import LoginLimits
-from router.middlewares import address_rate_limit, error_middleware, security_headers
+from router.malformed_requests import quiet_malformed_requests
+from router.middlewares import address_rate_limit, credential_headers, error_middleware, security_headers
 from router.presence import LocalSockets, Presence, RedisSockets
 from router.pubsub import LocalPubSub
 from router.queue import Queue
@@ -152,10 +153,15 @@ def create_app(
     settings: Settings, *, clock: Clock | None = None, options: RouterOptions | None = None
 ) -> web.Application:
     options = options or RouterOptions.from_env()
-    # Outermost first: the client's real address and scheme, then JSON errors, then the origin checks
-    # (whose refusals are JSON errors), then the limits per client address.
+    quiet_malformed_requests()
+    # Outermost first: the client's real address and scheme, then JSON errors, then credential headers
+    # that are no text and the origin checks (whose refusals are JSON errors), then the limits per client
+    # address.
     app = web.Application(
-        middlewares=[forwarded_client, error_middleware, cors_preflight, websocket_origin, address_rate_limit],
+        middlewares=[
+            forwarded_client, error_middleware, credential_headers, cors_preflight, websocket_origin,
+            address_rate_limit,
+        ],
         client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS_KEY] = settings
@@ -171,6 +177,7 @@ def create_app(
         RateLimiter(options.login_per_address_minute), RateLimiter(options.login_per_username_minute)
     )
     app[OPEN_SOCKETS_KEY] = weakref.WeakSet()
+    app[CONVERSATION_SOCKETS_KEY] = ConversationSockets(options.sockets_per_conversation)
     app[pages.TEMPLATES_KEY] = pages.create_templates()
     setup_hours(app, settings.settings_dir)
 

@@ -7,7 +7,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from sqlalchemy.exc import DBAPIError
 
-from router.errors import ClientError, RateLimited
+from router.core.unicode import is_text
+from router.errors import BadInput, ClientError, RateLimited
 from router.keys import ADDRESS_LIMITER_KEY, CONTACT_KEY
 from router.texts import ERRORS, unavailable
 
@@ -16,8 +17,12 @@ log = logging.getLogger(__name__)
 # Exceptions that mean the database cannot be reached right now (not a bug in the request).
 UNAVAILABLE = (DBAPIError, ConnectionRefusedError, TimeoutError)
 
+# The headers the router compares with secrets or looks up in the database.
+CREDENTIAL_HEADERS = ("Authorization", "Cookie", "X-CSRF-Token", "X-Internal-Secret")
+
 JSON_PREFIXES = ("/api/", "/internal/", "/healthz", "/ws/")
 RESIDENT_PREFIXES = ("/api/conversations", "/ws/conversations")
+PRIVATE_PREFIXES = ("/api/conversations", "/api/agent/", "/api/admin/", "/internal/", "/ws/")
 
 _HTTP_MESSAGES = {
     400: ("bad_request", "Förfrågan kunde inte läsas."),
@@ -66,6 +71,16 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 @web.middleware
+async def credential_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """400 for a credential header with bytes that are not UTF-8 (aiohttp hands them over as surrogate
+    escapes, which no comparison or database lookup can take)."""
+    for name in CREDENTIAL_HEADERS:
+        if not all(is_text(value) for value in request.headers.getall(name, ())):
+            raise BadInput("bad_header")
+    return await handler(request)
+
+
+@web.middleware
 async def address_rate_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Residents' API and WebSocket connections: a token bucket per client address (the resident's own
     behind TRUSTED_PROXIES, see router.web.proxies). Logins have their own limits (router.login_limits)."""
@@ -76,6 +91,12 @@ async def address_rate_limit(request: web.Request, handler: Handler) -> web.Stre
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Every response: the browser's protections, and no `Server` header (aiohttp's names its version,
+    which only helps someone looking for a known flaw). Personal data — transcripts, cases, the console
+    and admin APIs — is never kept by a browser or proxy cache."""
+    response.headers.popall("Server", None)
+    if request.path.startswith(PRIVATE_PREFIXES):
+        response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")

@@ -16,6 +16,10 @@ HEALTH_TIMEOUT = aiohttp.ClientTimeout(total=2)
 KEEPALIVE_SECONDS = 2.0
 
 
+# Rasa's REST channel takes a message only with this header carrying RASA_TOKEN (doors/rest_channel.py).
+# A header, not `?token=`, so no access log records the token.
+TOKEN_HEADER = "X-Rasa-Token"
+
 RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 
 
@@ -83,7 +87,8 @@ class RasaClient:
         """Send a resident's message through the REST channel; returns the bot's replies (see `replies_of`)."""
         try:
             async with self.upstream.request() as base, self._http.post(
-                f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=self._webhook_timeout
+                f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                headers={TOKEN_HEADER: self._token}, timeout=self._webhook_timeout,
             ) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"webhook answered {response.status}")

@@ -97,12 +97,15 @@ LEFT_QUEUE = "Du har lämnat kön. Nu svarar chattroboten igen."
 # Error messages for bad requests (API and WebSocket).
 ERRORS = {
     "invalid_json": "Förfrågan kunde inte läsas (ogiltig JSON).",
+    "bad_header": "Förfrågan kunde inte läsas (ogiltiga tecken i ett huvudfält).",
+    "bad_frame": "Meddelandet kunde inte läsas. Skicka text i JSON-format.",
     "empty_text": "Meddelandet är tomt. Skriv något innan du skickar.",
     "text_too_long": "Meddelandet är för långt. Det får vara högst 2 000 tecken.",
     "invalid_field": "Förfrågan innehåller ett ogiltigt värde.",
     "unauthorized": "Du har inte behörighet till den här konversationen.",
     "expired": "Chatten har gått ut eftersom det var länge sedan något skrevs i den. Starta en ny chatt om du vill fortsätta.",
     "not_found": "Konversationen finns inte.",
+    "too_many_sockets": "Chatten är redan öppen i för många fönster. Stäng något av dem och försök igen.",
     "rate_limited": "Du skickar för många meddelanden. Vänta en liten stund och försök igen.",
     "not_in_queue": "Du står inte i kö.",
     "internal_error": "Något gick fel hos oss. Försök igen om en stund.",

@@ -1,6 +1,7 @@
 """/admin pages and the JSON API under /api/admin/ (role admin only; X-CSRF-Token on every POST)."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -10,7 +11,7 @@ from router.admin.inbox import REASONS
 from router.admin.keys import ADMIN_KEY
 from router.admin.training_data import check_intent_name
 from router.api.agent_auth import SESSION_COOKIE, api_agent, current_login
-from router.api.body import bearer_token, json_object
+from router.api.body import bearer_token, database_id, json_object
 from router.api.internal import check_secret
 from router.api.pages import render
 from router.core.keys import CLOCK_KEY
@@ -36,20 +37,26 @@ def _actor(agent: Agent) -> str:
 
 
 def _number(request: web.Request, name: str, what: str) -> int:
-    raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 12:
+    number = database_id(request.match_info[name])
+    if number is None:
         raise NotFound("not_found", f"{what} finns inte.")
-    return int(raw)
+    return number
 
 
-async def _page(request: web.Request, template: str, **context: Any) -> web.Response:
+async def _page(
+    request: web.Request, template: str, context: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+    **fixed: Any,
+) -> web.Response:
+    """Render an admin page. `context` reads what the page shows and checks the query; it runs only after
+    the login and role checks, so an anonymous caller learns nothing from its errors."""
     login = await current_login(request)
     if login is None:
         raise web.HTTPSeeOther("/agent/login?next=admin")
     agent, session = login
     if agent.role != ROLE_ADMIN:
         return render(request, "forbidden.html", status=403, agent=agent, csrf_token=session.csrf_token)
-    return render(request, template, agent=agent, csrf_token=session.csrf_token, **context)
+    extra = await context() if context is not None else {}
+    return render(request, template, agent=agent, csrf_token=session.csrf_token, **fixed, **extra)
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -66,16 +73,19 @@ async def models_page(request: web.Request) -> web.Response:
 
 @routes.get("/admin/dashboard")
 async def dashboard_page(request: web.Request) -> web.Response:
-    days = _days(request)
-    stats = await statistics_for(request.app[DB_KEY], request.app[CLOCK_KEY].now(), days)
-    return await _page(request, "admin_dashboard.html", section="dashboard", stats=stats, charts=charts(stats),
-                       day_choices=(7, 14, 30, 90))
+    async def context() -> dict[str, Any]:
+        stats = await statistics_for(request.app[DB_KEY], request.app[CLOCK_KEY].now(), _days(request))
+        return {"stats": stats, "charts": charts(stats)}
+
+    return await _page(request, "admin_dashboard.html", context, section="dashboard", day_choices=(7, 14, 30, 90))
 
 
 @routes.get("/admin/audit")
 async def audit_page(request: web.Request) -> web.Response:
-    entries = await request.app[ADMIN_KEY].audit.entries(limit=500)
-    return await _page(request, "admin_audit.html", section="audit", entries=entries)
+    async def context() -> dict[str, Any]:
+        return {"entries": await request.app[ADMIN_KEY].audit.entries(limit=500)}
+
+    return await _page(request, "admin_audit.html", context, section="audit")
 
 
 # --- inbox ----------------------------------------------------------------------------------------
@@ -256,10 +266,10 @@ async def history(request: web.Request) -> web.Response:
 # --- dashboard and audit ------------------------------------------------------------------------------
 
 def _days(request: web.Request) -> int:
-    raw = request.query.get("days", "14")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DASHBOARD_DAYS:
+    days = database_id(request.query.get("days", "14"))
+    if days is None or not 1 <= days <= MAX_DASHBOARD_DAYS:
         raise BadInput("bad_days", f"Antal dagar ska vara ett heltal från 1 till {MAX_DASHBOARD_DAYS}.")
-    return int(raw)
+    return days
 
 
 @routes.get("/api/admin/dashboard")

@@ -46,7 +46,7 @@ def build_services(
     jobs = Jobs(now, audit, project_root / "models" / ".admin-job.lock")  # shared by every process on this project
     served: ServedModel = (
         MainRasa(rasa, rasa_url) if diversion is None
-        else ModelSwap(rasa, diversion, RasaProcessLauncher(rasa, paths.RASA_BIN, paths.ROOT, env))
+        else ModelSwap(rasa, diversion, RasaProcessLauncher(rasa, paths.RASA_SERVER, paths.ROOT, env))
     )
     lifecycle = Lifecycle(maker, now, config, served, jobs, audit, project_root, paths.RASA_BIN, env)
     return AdminServices(config, project, audit, editor, Inbox(maker, now, config, editor, audit), jobs, lifecycle)

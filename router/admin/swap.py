@@ -22,7 +22,7 @@ import re
 import socket
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,12 +131,15 @@ def free_port() -> int:
 
 
 class RasaProcessLauncher:
-    """Starts the stand-in as `rasa run` with the main Rasa's endpoints and credentials, on 127.0.0.1."""
+    """Starts the stand-in as `rasa run` with the main Rasa's endpoints and credentials, on 127.0.0.1.
 
-    def __init__(self, api: RasaApi, rasa_bin: Path, project_root: Path, env: dict[str, str],
+    `rasa_server` is the command that stands for `rasa` (paths.RASA_SERVER): it takes the API token
+    from RASA_TOKEN in the environment, so the token is on no command line."""
+
+    def __init__(self, api: RasaApi, rasa_server: Sequence[str], project_root: Path, env: dict[str, str],
                  start_seconds: float = STAND_IN_START_SECONDS) -> None:
         self._api = api
-        self._rasa_bin = rasa_bin
+        self._rasa_server = tuple(rasa_server)
         self._root = project_root
         self._env = env
         self._start_seconds = start_seconds
@@ -147,10 +150,10 @@ class RasaProcessLauncher:
         url = f"http://127.0.0.1:{port}"
         output: deque[str] = deque(maxlen=OUTPUT_LINES)
         process = await asyncio.create_subprocess_exec(
-            str(self._rasa_bin), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
-            "--auth-token", self._api.token, "--model", str(model),
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-            cwd=self._root, env=self._env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            *self._rasa_server, "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
+            "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            cwd=self._root, env={**self._env, "RASA_TOKEN": self._api.token},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )
         reader = asyncio.create_task(_collect(process, output))
         log.info("stand-in Rasa starting on %s with %s (pid %s)", url, model.name, process.pid)

@@ -24,7 +24,10 @@ INTENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 RESPONSE_NAME = re.compile(r"utter_[a-z0-9_]{1,90}")
 OUT_OF_SCOPE = "out_of_scope"
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Characters a text in the YAML files must not hold: C0 and C1 controls and DEL (PyYAML refuses most of
+# them when it reads the file back, and reads U+0085 as a line break), the Unicode line and paragraph
+# separators (line breaks in YAML 1.1), lone surrogates and the noncharacters U+FFFE/U+FFFF (refused).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _WHITESPACE = re.compile(r"\s+")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from router.api.agent_auth import api_agent, api_login
-from router.api.body import boolean, json_object, message_text
+from router.api.body import boolean, database_id, json_object, message_text
 from router.errors import BadInput, NotFound
 from router.keys import (
     CANNED_ANSWERS_KEY,
@@ -21,10 +21,10 @@ MAX_NOTE_LENGTH = 5000
 
 
 def _case_id(request: web.Request) -> int:
-    raw = request.match_info["case_id"]
-    if not raw.isdigit():
+    case_id = database_id(request.match_info["case_id"])
+    if case_id is None:
         raise NotFound("case_not_found", "Ärendet finns inte.")
-    return int(raw)
+    return case_id
 
 
 @routes.get("/api/agent/me")

@@ -31,7 +31,12 @@ routes = web.RouteTableDef()
 
 def _same_origin(request: web.Request) -> bool:
     origin = request.headers.get("Origin")
-    return origin is None or urlsplit(origin).netloc == request.host
+    if origin is None:
+        return True
+    try:
+        return urlsplit(origin).netloc == request.host
+    except ValueError:  # not a URL ("http://["): not this site
+        return False
 
 
 async def _recheck_session(request: web.Request, socket: web.WebSocketResponse, token: str) -> None:

@@ -19,6 +19,7 @@ from aiohttp import web
 from router.accounts import authenticate, end_session, start_session
 from router.agent_sessions import announce_ended
 from router.api.agent_auth import SESSION_COOKIE, csrf_matches, current_login
+from router.api.body import form_data
 from router.core.keys import CLOCK_KEY
 from router.keys import CONTACT_KEY, DB_KEY, LOGIN_LIMITS_KEY, OPTIONS_KEY, PASSWORD_CHECKS_KEY, PUBSUB_KEY
 from router.models import ROLE_ADMIN
@@ -62,7 +63,8 @@ def render(request: web.Request, name: str, status: int = 200, **context: Any) -
 
 
 def _cookie_options(request: web.Request) -> dict[str, Any]:
-    return {"httponly": True, "samesite": "Strict", "secure": request.app[OPTIONS_KEY].cookie_secure, "path": "/"}
+    secure = request.app[OPTIONS_KEY].secure_cookies_for(request.host)
+    return {"httponly": True, "samesite": "Strict", "secure": secure, "path": "/"}
 
 
 @routes.get("/")
@@ -104,7 +106,7 @@ def _login_page(request: web.Request, error: str | None, status: int) -> web.Res
 
 @routes.post("/agent/login")
 async def login(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await form_data(request)
     cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     form_token = str(form.get("csrf_token", ""))
     if not cookie_token or not secrets.compare_digest(cookie_token.encode(), form_token.encode()):
@@ -128,7 +130,7 @@ async def login(request: web.Request) -> web.Response:
 @routes.post("/agent/logout")
 async def logout(request: web.Request) -> web.Response:
     login = await current_login(request)
-    form = await request.post()
+    form = await form_data(request)
     if login is not None:
         if not csrf_matches(str(form.get("csrf_token", "")), login[1]):
             raise web.HTTPForbidden(text="Ogiltig CSRF-token. Ladda om sidan.")

@@ -13,18 +13,23 @@ after a reconnect the client sends sync with the last message id it has and gets
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 
-from router.api.body import message_text, optional_text, parse_json_text
+from router.api.body import database_int, message_text, optional_text, parse_json_text
 from router.api.sockets import open_socket, start_forwarding, stop_forwarding, track
 from router.conversations import Conversations
 from router.errors import BadInput, ClientError, Unauthorized
-from router.keys import CONVERSATIONS_KEY, PUBSUB_KEY
+from router.keys import CONTACT_KEY, CONVERSATIONS_KEY, PUBSUB_KEY
+from router.middlewares import UNAVAILABLE
 from router.models import QUEUED
 from router.pubsub import conversation_channel
+from router.texts import ERRORS, unavailable
 from router.transcript import message_frame
+
+log = logging.getLogger(__name__)
 
 
 routes = web.RouteTableDef()
@@ -57,6 +62,9 @@ async def resident_socket(request: web.Request) -> web.WebSocketResponse:
     track(request.app, socket)
     try:
         await conversations.authenticate(conversation_id, await _first_frame_token(socket))
+        # Counted towards the conversation's limit only once authenticated, so a stranger cannot use up
+        # someone else's sockets; one too many is refused with an error frame (429) and close code 4429.
+        track(request.app, socket, conversation_id)
     except ClientError as error:
         if not socket.closed:
             await socket.send_json({"type": "error", **error.as_json()})
@@ -72,15 +80,32 @@ async def resident_socket(request: web.Request) -> web.WebSocketResponse:
                 if place:
                     await socket.send_json(place)
             async for frame in socket:
-                if frame.type != WSMsgType.TEXT:
-                    continue
-                try:
-                    await _handle(socket, conversations, conversation_id, parse_json_text(frame.data))
-                except ClientError as error:
-                    await socket.send_json({"type": "error", **error.as_json()})
+                await _answer(socket, request.app, conversation_id, frame)
         finally:
             await stop_forwarding(forwarding)
     return socket
+
+
+async def _answer(socket: web.WebSocketResponse, app: web.Application, conversation_id: str, frame: WSMessage) -> None:
+    """Handle one client frame. Whatever is wrong with it is answered with an error frame and the socket
+    stays open: the widget shows the message and the resident carries on (a closed socket would only
+    reconnect and lose the frame's place). A fault on our side is logged with its traceback."""
+    if frame.type == WSMsgType.BINARY:
+        await socket.send_json({"type": "error", **BadInput("bad_frame").as_json()})
+        return
+    if frame.type != WSMsgType.TEXT:
+        return
+    try:
+        await _handle(socket, app[CONVERSATIONS_KEY], conversation_id, parse_json_text(frame.data))
+    except ClientError as error:
+        await socket.send_json({"type": "error", **error.as_json()})
+    except UNAVAILABLE as error:
+        log.error("resident socket: a backing service is unavailable: %s: %s", type(error).__name__, error)
+        message = unavailable(app[CONTACT_KEY].phone)
+        await socket.send_json({"type": "error", "error": "unavailable", "message": message})
+    except Exception:
+        log.exception("unhandled error on a resident socket frame")
+        await socket.send_json({"type": "error", "error": "internal_error", "message": ERRORS["internal_error"]})
 
 
 async def _handle(
@@ -98,7 +123,7 @@ async def _handle(
         await conversations.leave_queue(conversation_id)
     elif kind == "sync":
         after_id = data.get("after_id", 0)
-        if isinstance(after_id, bool) or not isinstance(after_id, int) or after_id < 0:
+        if not database_int(after_id):
             raise BadInput("invalid_field", "after_id ska vara ett heltal.")
         for message in await conversations.messages_after(conversation_id, after_id):
             await socket.send_json(message_frame(message))

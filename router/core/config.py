@@ -55,7 +55,9 @@ def parse_networks(raw: str) -> tuple[Network, ...]:
 
 @dataclass(frozen=True)
 class Settings:
-    host: str = "0.0.0.0"
+    # Loopback unless ROUTER_HOST says otherwise: the router is published through the reverse proxy
+    # (docs/deploy.md); listening on every interface must be a decision, not a default.
+    host: str = "127.0.0.1"
     port: int = 8080
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""

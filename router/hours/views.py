@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from router.core.keys import CLOCK_KEY
+from router.core.unicode import is_text
 from router.hours.day_phrases import find_days
 from router.hours.keys import HOURS_KEY
 from router.hours.schedule import DayHours, OpeningHours
@@ -94,12 +95,12 @@ async def post_days(request: web.Request) -> web.Response:
     hours = request.config_dict[HOURS_KEY]
     try:
         body: Any = json.loads(await request.text())
-    except (ValueError, UnicodeDecodeError):
-        body = None
+    except (ValueError, UnicodeDecodeError, LookupError, RecursionError):
+        body = None  # not JSON, not in its charset, a charset Python does not know, or nested too deep
     if not isinstance(body, dict) or set(body) != {"phrase"}:
         return _bad_request('body: must be the JSON object {"phrase": "…"} / ska vara JSON {"phrase": "…"}')
     phrase = body["phrase"]
-    if not isinstance(phrase, str) or not phrase.strip() or len(phrase) > MAX_PHRASE_LENGTH:
+    if not isinstance(phrase, str) or not phrase.strip() or len(phrase) > MAX_PHRASE_LENGTH or not is_text(phrase):
         return _bad_request(
             f"phrase: must be a text of 1–{MAX_PHRASE_LENGTH} characters "
             f"/ phrase ska vara en text på 1–{MAX_PHRASE_LENGTH} tecken"

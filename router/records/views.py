@@ -10,7 +10,7 @@ from aiohttp import web
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.api.agent_auth import api_agent
-from router.api.body import boolean, json_object
+from router.api.body import boolean, database_id, json_object
 from router.core.keys import CLOCK_KEY
 from router.errors import NotFound
 from router.keys import DB_KEY
@@ -30,10 +30,10 @@ PRIVATE = {"Cache-Control": "no-store"}
 
 
 def _case_id(request: web.Request) -> int:
-    raw = request.match_info["case_id"]
-    if not (raw.isascii() and raw.isdigit()):
+    case_id = database_id(request.match_info["case_id"])
+    if case_id is None:
         raise NotFound("case_not_found", "Ärendet finns inte.")
-    return int(raw)
+    return case_id
 
 
 def export_response(record: dict[str, Any], fmt: str) -> web.Response:

@@ -259,7 +259,7 @@ def start_deployment(folder: Path):
     router_port, city_port, stranger_port, city_site, rasa_port = (free_port() for _ in range(5))
     router_origin = f"https://localhost:{router_port}"
     city_origin = f"https://localhost:{city_port}"
-    rasa = FakeRasa()
+    rasa = FakeRasa(token=RASA_TOKEN)
     rasa.url = f"http://127.0.0.1:{rasa_port}"
     env = {
         "DATABASE_URL": database_url,

@@ -222,15 +222,15 @@ async def test_two_rasa_processes_serve_one_conversation_in_turn(tmp_path: Path)
         "RASA_LOCK_STORE_DB": "1",
         "RASA_LOCK_STORE_PREFIX": prefix.rstrip(":"),
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}/webhook",  # no custom actions in this test
+        "RASA_TOKEN": token,
     }
     ports = [free_port(), free_port()]
     processes = []
     try:
         for n, port in enumerate(ports):
             processes.append(subprocess.Popen(
-                [str(paths.RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
-                 "--auth-token", token, "--model", str(model), "--endpoints", "endpoints.yml",
-                 "--credentials", "credentials.yml"],
+                [*paths.RASA_SERVER, "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
+                 "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
                 cwd=paths.ROOT, env=env, stdout=open(tmp_path / f"rasa{n}.log", "ab"), stderr=subprocess.STDOUT,
                 start_new_session=True,
             ))
@@ -244,7 +244,8 @@ async def test_two_rasa_processes_serve_one_conversation_in_turn(tmp_path: Path)
         async with aiohttp.ClientSession() as http:
             async def say(port: int, text: str) -> list[dict]:
                 async with http.post(
-                    f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+                    f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                    headers={"X-Rasa-Token": token},
                 ) as response:
                     assert response.status == 200
                     return await response.json()

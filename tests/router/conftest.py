@@ -57,6 +57,8 @@ class FakeRasa:
     mode: str = "ok"
     answer: Callable[[str, str], Any] | None = None
     received: list[dict[str, Any]] = field(default_factory=list)
+    refused: int = 0  # webhook calls without the channel's token (doors/rest_channel.py)
+    token: str = RASA_TOKEN  # what Rasa's API and REST channel accept
     resumed: list[str] = field(default_factory=list)
     intents: dict[str, tuple[str, float]] = field(default_factory=dict)
     url: str = ""
@@ -75,6 +77,9 @@ class FakeRasa:
 
         @routes.post("/webhooks/rest/webhook")
         async def webhook(request: web.Request) -> web.Response:
+            if request.headers.get("X-Rasa-Token") != self.token:  # as the locked REST channel does
+                self.refused += 1
+                return web.json_response({"error": "unauthorized"}, status=401)
             body = await request.json()
             self.received.append(body)
             if self.mode == "error":
@@ -95,7 +100,7 @@ class FakeRasa:
 
         @routes.get("/conversations/{id}/tracker")
         async def tracker(request: web.Request) -> web.Response:
-            if request.query.get("token") != RASA_TOKEN:
+            if request.query.get("token") != self.token:
                 return web.json_response({"error": "unauthorized"}, status=401)
             assert request.query.get("include_events") == "NONE"
             name, confidence = self.intents.get(request.match_info["id"], (None, None))
@@ -104,7 +109,7 @@ class FakeRasa:
 
         @routes.post("/conversations/{id}/tracker/events")
         async def events(request: web.Request) -> web.Response:
-            if request.query.get("token") != RASA_TOKEN:
+            if request.query.get("token") != self.token:
                 return web.json_response({"error": "unauthorized"}, status=401)
             if self.mode == "error":
                 return web.Response(status=500, text="boom")

@@ -152,7 +152,7 @@ async def test_a_failed_swap_sends_residents_back_to_the_main_rasa(rig):
 # --- the stand-in as a real process ----------------------------------------------------------------------
 
 FAKE_RASA = r'''
-import http.server, json, sys
+import http.server, json, os, sys
 args = sys.argv[1:]
 if args[0] != "run" or "--enable-api" not in args:
     sys.exit("bad arguments")
@@ -166,7 +166,8 @@ if "broken" in model:
     print("rasa.shared.exceptions.InvalidModelError: the model is broken")
     sys.exit(1)
 port = int(args[args.index("--port") + 1])
-token = args[args.index("--auth-token") + 1]
+assert not any("auth-token" in arg for arg in args), "the token must not be on the command line"
+token = os.environ["RASA_TOKEN"]
 assert args[args.index("--interface") + 1] == "127.0.0.1"
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -206,7 +207,7 @@ def fake_rasa_bin(tmp_path: Path) -> Path:
 async def test_the_stand_in_process_is_started_probed_and_stopped(fake_rasa_bin, tmp_path):
     async with aiohttp.ClientSession() as http:
         api = RasaApi(http, TOKEN)
-        launcher = RasaProcessLauncher(api, fake_rasa_bin, tmp_path, dict(os.environ), start_seconds=30)
+        launcher = RasaProcessLauncher(api, [str(fake_rasa_bin)], tmp_path, dict(os.environ), start_seconds=30)
         async with launcher.serving(MODEL) as url:
             assert url.startswith("http://127.0.0.1:")
             assert await api.serving_file(url) == "new.tar.gz" and await api.parses(url)
@@ -216,7 +217,7 @@ async def test_the_stand_in_process_is_started_probed_and_stopped(fake_rasa_bin,
 
 async def test_a_stand_in_that_exits_reports_rasas_last_words(fake_rasa_bin, tmp_path):
     async with aiohttp.ClientSession() as http:
-        launcher = RasaProcessLauncher(RasaApi(http, TOKEN), fake_rasa_bin, tmp_path, dict(os.environ), start_seconds=30)
+        launcher = RasaProcessLauncher(RasaApi(http, TOKEN), [str(fake_rasa_bin)], tmp_path, dict(os.environ), start_seconds=30)
         with pytest.raises(RasaError) as refused:
             async with launcher.serving(Path("/models/broken.tar.gz")):
                 pytest.fail("a broken model must not be served")
@@ -230,7 +231,7 @@ async def test_a_stand_in_that_never_answers_is_stopped_after_the_deadline(tmp_p
     silent.write_text(f"#!{sys.executable}\nimport os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(600)\n")
     silent.chmod(0o755)
     async with aiohttp.ClientSession() as http:
-        launcher = RasaProcessLauncher(RasaApi(http, TOKEN), silent, tmp_path, dict(os.environ), start_seconds=2)
+        launcher = RasaProcessLauncher(RasaApi(http, TOKEN), [str(silent)], tmp_path, dict(os.environ), start_seconds=2)
         with pytest.raises(RasaError) as refused:
             async with launcher.serving(MODEL):
                 pytest.fail("nothing answered")
@@ -241,7 +242,7 @@ async def test_a_stand_in_that_never_answers_is_stopped_after_the_deadline(tmp_p
 
 async def test_a_stand_in_that_serves_without_a_model_is_refused_at_once(fake_rasa_bin, tmp_path):
     async with aiohttp.ClientSession() as http:
-        launcher = RasaProcessLauncher(RasaApi(http, TOKEN), fake_rasa_bin, tmp_path, dict(os.environ), start_seconds=30)
+        launcher = RasaProcessLauncher(RasaApi(http, TOKEN), [str(fake_rasa_bin)], tmp_path, dict(os.environ), start_seconds=30)
         with pytest.raises(RasaError) as refused:
             async with launcher.serving(Path("/models/unloadable.tar.gz")):
                 pytest.fail("a model that did not load must not be served")
