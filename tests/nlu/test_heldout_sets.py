@@ -22,7 +22,7 @@ MIN_OUT_OF_SCOPE = 80
 MIN_PARAPHRASES = 60
 MIN_ORDINARY = 80
 MIN_PARAPHRASES_PER_SEED_INTENT = 3
-# Seed topics that issue 11 asks answers for and that the architecture table does not name yet.
+# Seed topics that issue 11 asked answers for (now in the architecture table too).
 SEED_INTENTS = {"agreement", "social_media", "crisis_information", "health_advice"}
 # Issue 11's confident wrong answers: each must stay in the set with the intent that is right.
 ISSUE_CASES = {
@@ -40,6 +40,8 @@ ACTION_FOR_INTENT = {
     "welfare_crime_tip": "action_handoff",
     "complaint_safety_work": "action_handoff",
 }
+# An action that always follows the answer of an intent in the same turn (the district belongs to that turn).
+FOLLOW_UP_ACTION = {"feeling_unsafe": "action_forget_district"}
 
 # [text](entity) or [text]{"entity": ..., "value": ...}
 ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<name>[^)]+)\)|(?P<attrs>\{[^}]*\}))")
@@ -93,7 +95,7 @@ def normalised(message):
 def test_every_contract_intent_has_enough_examples():
     examples = examples_by_intent(load("test_nlu.yml"))
     intents = contract_intents()
-    assert len(intents) == 29
+    assert len(intents) == 33
     assert set(examples) == intents
     too_few = {name: len(found) for name, found in examples.items() if len(found) < MIN_EXAMPLES_PER_INTENT}
     assert too_few == {}
@@ -142,12 +144,19 @@ def test_stories_follow_the_action_conventions():
     intents = contract_intents()
     for story in document["stories"]:
         steps = [step for step in story["steps"] if "slot_was_set" not in step]
-        for user, bot in zip(steps[::2], steps[1::2]):
+        turns = []
+        for step in steps:
+            if "user" in step:
+                turns.append((step, []))
+            else:
+                assert turns, story["story"]
+                turns[-1][1].append(step)
+        for user, bots in turns:
             assert user["intent"] in intents, story["story"]
             assert user["user"].strip(), story["story"]
-            expected = ACTION_FOR_INTENT.get(user["intent"], f"utter_{user['intent']}")
-            assert bot == {"action": expected}, story["story"]
-        assert len(steps) % 2 == 0, story["story"]
+            expected = [ACTION_FOR_INTENT.get(user["intent"], f"utter_{user['intent']}")]
+            expected += [FOLLOW_UP_ACTION[user["intent"]]] if user["intent"] in FOLLOW_UP_ACTION else []
+            assert bots == [{"action": name} for name in expected], story["story"]
 
 
 def unsure_messages(document):
