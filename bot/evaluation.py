@@ -176,36 +176,39 @@ class UnsureReport:
 
 
 def unsure_net(model: Path, cases: dict | None = None) -> UnsureReport:
-    """Out-of-scope messages answered confidently with a covered topic, paraphrases answered with another
-    topic (a fallback or handoff is unsure, not wrong), and emergency alarms (model or deterministic check)
-    on ordinary messages."""
+    """Predict every message of the unsure-cases set with `model` and score the predictions."""
     cases = cases or load_unsure_cases()
     threshold = fallback_threshold()
-    out_of_scope = list(cases["out_of_scope"])
-    paraphrases = list(cases["paraphrases"])
-    ordinary = list(cases["ordinary"])
+    texts = list(cases["out_of_scope"]) + [p["text"] for p in cases["paraphrases"]] + list(cases["ordinary"])
     step(
-        f"Unsure cases: {len(out_of_scope)} out of scope, {len(paraphrases)} paraphrases, "
-        f"{len(ordinary)} ordinary messages (fallback threshold {threshold})"
+        f"Unsure cases: {len(cases['out_of_scope'])} out of scope, {len(cases['paraphrases'])} paraphrases, "
+        f"{len(cases['ordinary'])} ordinary messages (fallback threshold {threshold})"
     )
-    predictions = predict(model, out_of_scope + [p["text"] for p in paraphrases] + ordinary)
+    return score_unsure(cases, predict(model, texts), threshold)
+
+
+def score_unsure(cases: dict, predictions: list[dict], threshold: float) -> UnsureReport:
+    """Out-of-scope messages answered confidently with a covered topic, paraphrases answered with another
+    topic (a fallback or handoff is unsure, not wrong), and emergency alarms (model or deterministic check)
+    on ordinary messages. `predictions` follow the order out_of_scope, paraphrases, ordinary."""
+    out_of_scope, paraphrases, ordinary = cases["out_of_scope"], cases["paraphrases"], cases["ordinary"]
+    if len(predictions) != len(out_of_scope) + len(paraphrases) + len(ordinary):
+        raise ValueError("one prediction per unsure case is needed")
     scope_predictions = predictions[: len(out_of_scope)]
     paraphrase_predictions = predictions[len(out_of_scope) : len(out_of_scope) + len(paraphrases)]
     ordinary_predictions = predictions[len(out_of_scope) + len(paraphrases) :]
-    wrong = [
-        {**prediction, "expected": case["intent"]}
-        for case, prediction in zip(paraphrases, paraphrase_predictions)
-        if prediction["intent"] != case["intent"] and confident_topic(prediction, threshold)
-    ]
+    pairs = list(zip(paraphrases, paraphrase_predictions))
     return UnsureReport(
         threshold=threshold,
         out_of_scope_total=len(out_of_scope),
         out_of_scope_confident=[p for p in scope_predictions if confident_topic(p, threshold)],
         paraphrases_total=len(paraphrases),
-        paraphrases_wrong_topic=wrong,
-        paraphrases_right=sum(
-            prediction["intent"] == case["intent"] for case, prediction in zip(paraphrases, paraphrase_predictions)
-        ),
+        paraphrases_wrong_topic=[
+            {**prediction, "expected": case["intent"]}
+            for case, prediction in pairs
+            if prediction["intent"] != case["intent"] and confident_topic(prediction, threshold)
+        ],
+        paraphrases_right=sum(prediction["intent"] == case["intent"] for case, prediction in pairs),
         ordinary_total=len(ordinary),
         ordinary_false_alarms=[
             p["text"] for p in ordinary_predictions if p["intent"] == EMERGENCY_INTENT or is_emergency(p["text"])
