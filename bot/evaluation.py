@@ -19,9 +19,12 @@ from router.safety import is_emergency
 EMERGENCY_INTENT = "emergency"
 FALLBACK_INTENT = "nlu_fallback"
 # Honest answers to a message the bot does not cover: "I cannot answer that" (with the contact center and a
-# person), the rephrase/handoff of the NLU fallback, or handing over to a kommunvägledare. Any other intent
-# answered with confidence is a topic the resident did not ask about.
-HONEST_INTENTS = frozenset({"out_of_scope", FALLBACK_INTENT, "human_handoff"})
+# person), the rephrase/handoff of the NLU fallback, handing over to a kommunvägledare, or - for a message in
+# English - the English reply, which names no topic: it says the assistant answers in Swedish only and gives
+# 112, 114 14, the contact center and a person. Any other intent answered with confidence is a topic the
+# resident did not ask about.
+ENGLISH_INTENT = "english"
+HONEST_INTENTS = frozenset({"out_of_scope", FALLBACK_INTENT, "human_handoff", ENGLISH_INTENT})
 
 
 @dataclass
@@ -152,6 +155,7 @@ class UnsureReport:
     threshold: float
     out_of_scope_total: int
     out_of_scope_confident: list[dict]
+    out_of_scope_english: int
     paraphrases_total: int
     paraphrases_wrong_topic: list[dict]
     paraphrases_right: int
@@ -202,6 +206,7 @@ def score_unsure(cases: dict, predictions: list[dict], threshold: float) -> Unsu
         threshold=threshold,
         out_of_scope_total=len(out_of_scope),
         out_of_scope_confident=[p for p in scope_predictions if confident_topic(p, threshold)],
+        out_of_scope_english=sum(p["intent"] == ENGLISH_INTENT for p in scope_predictions),
         paraphrases_total=len(paraphrases),
         paraphrases_wrong_topic=[
             {**prediction, "expected": case["intent"]}
@@ -223,6 +228,7 @@ def print_unsure_report(report: UnsureReport) -> None:
     )
     for p in report.out_of_scope_confident:
         print(f"  {p['intent']} {p['confidence']:.2f}: {p['text']}")
+    print(f"  (answered with the English reply: {report.out_of_scope_english})")
     print(
         f"Paraphrases answered with a wrong topic: {report.wrong_topic_rate:.1%} "
         f"({len(report.paraphrases_wrong_topic)}/{report.paraphrases_total}); "

@@ -37,7 +37,7 @@ def test_an_unsure_set_with_other_sections_is_an_error(tmp_path: Path):
 
 def test_scoring_counts_only_confident_topic_answers_as_wrong():
     cases = {
-        "out_of_scope": ["a", "b", "c", "d"],
+        "out_of_scope": ["a", "b", "c", "d", "what is the weather"],
         "paraphrases": [{"text": "e", "intent": "lagesbild"}, {"text": "f", "intent": "agreement"},
                         {"text": "g", "intent": "health_advice"}],
         "ordinary": ["när har ni öppet på fredag", "det brinner i lägenheten bredvid, ring brandkåren"],
@@ -47,6 +47,7 @@ def test_scoring_counts_only_confident_topic_answers_as_wrong():
         prediction("b", "report_fault", 0.4),    # below the threshold: the fallback answers
         prediction("c", "out_of_scope", 0.99),   # the honest answer
         prediction("d", "human_handoff", 0.8),   # a person is offered
+        prediction("what is the weather", "english", 0.98),  # the English reply names no topic
         prediction("e", "lagesbild", 0.9),       # right
         prediction("f", "police_cooperation", 0.8),  # wrong topic
         prediction("g", "nlu_fallback", 0.5),    # unsure, not wrong
@@ -55,7 +56,8 @@ def test_scoring_counts_only_confident_topic_answers_as_wrong():
     ]
     report = score_unsure(cases, predictions, threshold=0.5)
     assert [p["text"] for p in report.out_of_scope_confident] == ["a"]
-    assert report.unrelated_confident_rate == 0.25
+    assert report.unrelated_confident_rate == 0.2
+    assert report.out_of_scope_english == 1
     assert [(p["text"], p["expected"]) for p in report.paraphrases_wrong_topic] == [("f", "agreement")]
     assert report.paraphrases_right == 1
     # the deterministic safety net counts too, whatever the model said
