@@ -3,10 +3,10 @@ configuration that stays within 0.005 of the best F1 (issue 14, item 6).
 
 For each epoch count the script copies config.yml with only `DIETClassifier.epochs` changed, trains an
 NLU-only model (`rasa train nlu`, the part that depends on the epochs) into a temporary folder, evaluates it on
-tests/nlu/test_nlu.yml and prints one table row. The training data is
-snapshotted once at the start. Runs one training at a time, from the project root:
+tests/nlu/test_nlu.yml and prints one table row. The training data and the test set are snapshotted once at
+the start, so editing them meanwhile changes nothing. Runs one training at a time, from the project root:
 
-    .venv/bin/python bench/training_epochs.py [--epochs 40 60 100]
+    .venv/bin/python bench/training_epochs.py [--epochs 40 60 100] [--keep DIR]
 """
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def measure(epochs: int, work: Path) -> tuple[float, float]:
     seconds = time.monotonic() - started
     model = next(models.glob("*.tar.gz"))
     out = work / f"results-{epochs}"
-    run_rasa(["test", "nlu", "--nlu", str(paths.TEST_NLU), "--model", str(model), "--out", str(out)])
+    run_rasa(["test", "nlu", "--nlu", str(work / "test_nlu.yml"), "--model", str(model), "--out", str(out)])
     report = json.loads((out / "intent_report.json").read_text())
     return seconds, report["macro avg"]["f1-score"]
 
@@ -63,15 +63,18 @@ def measure(epochs: int, work: Path) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, nargs="+", default=[40, 60, 100])
+    parser.add_argument("--keep", type=Path, help="copy the trained NLU models here (models-<epochs>/)")
     args = parser.parse_args()
     print("| DIET epochs | NLU training (s) | held-out macro-F1 |")
     print("|---:|---:|---:|")
     with tempfile.TemporaryDirectory(prefix="epochs-") as tmp:
-        # One snapshot of the training data for every row, so editing data/ meanwhile changes nothing.
         shutil.copytree(paths.ROOT / "data" / "nlu", Path(tmp) / "nlu")
+        shutil.copy(paths.TEST_NLU, Path(tmp) / "test_nlu.yml")
         for epochs in args.epochs:
             seconds, f1 = measure(epochs, Path(tmp))
             print(f"| {epochs} | {seconds:.0f} | {f1:.3f} |", flush=True)
+            if args.keep:
+                shutil.copytree(Path(tmp) / f"models-{epochs}", args.keep / f"models-{epochs}", dirs_exist_ok=True)
     return 0
 
 
