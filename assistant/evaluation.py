@@ -1,5 +1,6 @@
-"""Evaluate the assistant: intent macro-F1 on the held-out set and by cross-validation,
-and the emergency safety net (model intent or deterministic check) on its own case set.
+"""Evaluate the assistant: intent macro-F1 on the held-out set and by cross-validation, the emergency
+safety net (model intent or deterministic check) on its own case set, and how often the model answers
+confidently with the wrong topic (tests/nlu/unsure_cases.yml, written without looking at data/).
 
 The scoring runs are async with progress (`score_held_out`, `score_cross_validation`), for the
 administration's jobs (router/admin/evaluation.py); `held_out`, `cross_validation` and `evaluate` run
@@ -11,7 +12,7 @@ import json
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,14 @@ EMERGENCY_INTENT = "emergency"
 EVALUATE_TIMEOUT_SECONDS = 1800
 # Each fold trains an NLU model: the whole project's 5-fold run takes 25–40 min on 2 cores.
 FOLD_TIMEOUT_SECONDS = 1800
+FALLBACK_INTENT = "nlu_fallback"
+# Honest answers to a message the bot does not cover: "I cannot answer that" (with the contact center and a
+# person), the rephrase/handoff of the NLU fallback, handing over to a kommunvägledare, or - for a message in
+# English - the English reply, which names no topic: it says the assistant answers in Swedish only and gives
+# 112, 114 14, the contact center and a person. Any other intent answered with confidence is a topic the
+# resident did not ask about.
+ENGLISH_INTENT = "english"
+HONEST_INTENTS = frozenset({"out_of_scope", FALLBACK_INTENT, "human_handoff", ENGLISH_INTENT})
 
 
 @dataclass
@@ -160,6 +169,123 @@ def emergency_net(model: Path) -> EmergencyReport:
     )
 
 
+def fallback_threshold(config_file: Path = paths.CONFIG) -> float:
+    """The FallbackClassifier threshold of the pipeline: below it the bot says it did not understand."""
+    config = yaml.safe_load(config_file.read_text())
+    thresholds = [c["threshold"] for c in config.get("pipeline", []) if c.get("name") == "FallbackClassifier"]
+    if len(thresholds) != 1:
+        raise SystemExit(f"{config_file.name}: expected one FallbackClassifier with a threshold")
+    return float(thresholds[0])
+
+
+def load_unsure_cases(path: Path = paths.UNSURE_CASES) -> dict:
+    if not path.exists():
+        raise SystemExit(f"{path.relative_to(paths.ROOT)} is missing: the unsure-cases set is needed for evaluate")
+    cases = yaml.safe_load(path.read_text())
+    if not isinstance(cases, dict) or set(cases) != {"out_of_scope", "paraphrases", "ordinary"}:
+        raise SystemExit(f"{path.name}: expected exactly the keys out_of_scope, paraphrases, ordinary")
+    return cases
+
+
+def confident_topic(prediction: dict, threshold: float) -> bool:
+    """Did the bot answer with one of its topics, sure enough not to fall back?"""
+    return prediction["intent"] not in HONEST_INTENTS and prediction["confidence"] >= threshold
+
+
+@dataclass
+class UnsureReport:
+    threshold: float
+    out_of_scope_total: int
+    out_of_scope_confident: list[dict]
+    out_of_scope_english: int
+    paraphrases_total: int
+    paraphrases_wrong_topic: list[dict]
+    paraphrases_right: int
+    ordinary_total: int
+    ordinary_false_alarms: list[str]
+
+    @property
+    def unrelated_confident_rate(self) -> float:
+        return len(self.out_of_scope_confident) / self.out_of_scope_total
+
+    @property
+    def wrong_topic_rate(self) -> float:
+        return len(self.paraphrases_wrong_topic) / self.paraphrases_total
+
+    @property
+    def paraphrase_accuracy(self) -> float:
+        return self.paraphrases_right / self.paraphrases_total
+
+    @property
+    def ordinary_false_alarm_rate(self) -> float:
+        return len(self.ordinary_false_alarms) / self.ordinary_total
+
+
+def unsure_net(model: Path, cases: dict | None = None) -> UnsureReport:
+    """Predict every message of the unsure-cases set with `model` and score the predictions."""
+    cases = cases or load_unsure_cases()
+    threshold = fallback_threshold()
+    texts = list(cases["out_of_scope"]) + [p["text"] for p in cases["paraphrases"]] + list(cases["ordinary"])
+    step(
+        f"Unsure cases: {len(cases['out_of_scope'])} out of scope, {len(cases['paraphrases'])} paraphrases, "
+        f"{len(cases['ordinary'])} ordinary messages (fallback threshold {threshold})"
+    )
+    return score_unsure(cases, predict(model, texts), threshold)
+
+
+def score_unsure(cases: dict, predictions: list[dict], threshold: float) -> UnsureReport:
+    """Out-of-scope messages answered confidently with a covered topic, paraphrases answered with another
+    topic (a fallback or handoff is unsure, not wrong), and emergency alarms (model or deterministic check)
+    on ordinary messages. `predictions` follow the order out_of_scope, paraphrases, ordinary."""
+    out_of_scope, paraphrases, ordinary = cases["out_of_scope"], cases["paraphrases"], cases["ordinary"]
+    if len(predictions) != len(out_of_scope) + len(paraphrases) + len(ordinary):
+        raise ValueError("one prediction per unsure case is needed")
+    scope_predictions = predictions[: len(out_of_scope)]
+    paraphrase_predictions = predictions[len(out_of_scope) : len(out_of_scope) + len(paraphrases)]
+    ordinary_predictions = predictions[len(out_of_scope) + len(paraphrases) :]
+    pairs = list(zip(paraphrases, paraphrase_predictions))
+    return UnsureReport(
+        threshold=threshold,
+        out_of_scope_total=len(out_of_scope),
+        out_of_scope_confident=[p for p in scope_predictions if confident_topic(p, threshold)],
+        out_of_scope_english=sum(p["intent"] == ENGLISH_INTENT for p in scope_predictions),
+        paraphrases_total=len(paraphrases),
+        paraphrases_wrong_topic=[
+            {**prediction, "expected": case["intent"]}
+            for case, prediction in pairs
+            if prediction["intent"] != case["intent"] and confident_topic(prediction, threshold)
+        ],
+        paraphrases_right=sum(prediction["intent"] == case["intent"] for case, prediction in pairs),
+        ordinary_total=len(ordinary),
+        ordinary_false_alarms=[
+            p["text"] for p in ordinary_predictions if p["intent"] == EMERGENCY_INTENT or is_emergency(p["text"])
+        ],
+    )
+
+
+def print_unsure_report(report: UnsureReport) -> None:
+    print(
+        f"\nOut of scope answered confidently with a covered topic: {report.unrelated_confident_rate:.1%} "
+        f"({len(report.out_of_scope_confident)}/{report.out_of_scope_total})"
+    )
+    for p in report.out_of_scope_confident:
+        print(f"  {p['intent']} {p['confidence']:.2f}: {p['text']}")
+    print(f"  (answered with the English reply: {report.out_of_scope_english})")
+    print(
+        f"Paraphrases answered with a wrong topic: {report.wrong_topic_rate:.1%} "
+        f"({len(report.paraphrases_wrong_topic)}/{report.paraphrases_total}); "
+        f"right topic {report.paraphrase_accuracy:.1%}"
+    )
+    for p in report.paraphrases_wrong_topic:
+        print(f"  {p['intent']} {p['confidence']:.2f} (expected {p['expected']}): {p['text']}")
+    print(
+        f"Emergency alarms on ordinary messages: {report.ordinary_false_alarm_rate:.1%} "
+        f"({len(report.ordinary_false_alarms)}/{report.ordinary_total})"
+    )
+    for text in report.ordinary_false_alarms:
+        print(f"  false alarm: {text}")
+
+
 def print_intent_report(title: str, report: IntentReport) -> None:
     print(f"\n{title}: intent macro-F1 = {report.macro_f1:.3f}")
     print(f"{'intent':28} {'precision':>9} {'recall':>7} {'f1':>6} {'n':>4}")
@@ -171,7 +297,18 @@ def print_intent_report(title: str, report: IntentReport) -> None:
     print("worst five: " + ", ".join(f"{name} {f1:.3f}" for name, f1 in report.worst()))
 
 
-def evaluate(model: Path, folds: int, min_f1: float | None) -> int:
+@dataclass
+class Thresholds:
+    """Minimum (or, for rates, maximum) figures `evaluate` enforces; None leaves a figure unchecked."""
+
+    min_f1: float | None = None
+    min_cv_f1: float | None = None
+    max_unrelated: float | None = None
+    max_wrong_topic: float | None = None
+    max_false_alarms: float | None = None
+
+
+def evaluate(model: Path, folds: int, thresholds: Thresholds) -> int:
     report = held_out(model)
     print_intent_report("Held-out test set", report)
     failures = []
@@ -187,16 +324,59 @@ def evaluate(model: Path, folds: int, min_f1: float | None) -> int:
         print(f"  false alarm: {text}")
     if emergency_scores is not None:
         print(f"Held-out emergency intent recall (model alone): {emergency_scores['recall']:.1%}")
+    unsure = unsure_net(model)
+    print_unsure_report(unsure)
     if net.recall < 1.0:
         failures.append("emergency recall below 100 %")
+    cv = None
     if folds:
         cv = cross_validation(folds)
         print_intent_report(f"{folds}-fold cross-validation", cv)
-    if min_f1 is not None and report.macro_f1 < min_f1:
-        failures.append(f"held-out macro-F1 {report.macro_f1:.3f} is below {min_f1:.2f}")
+    checks = [
+        ("held-out macro-F1", report.macro_f1, thresholds.min_f1, True),
+        (f"{folds}-fold cross-validation macro-F1", cv.macro_f1 if cv else None, thresholds.min_cv_f1, True),
+        ("out-of-scope answered confidently", unsure.unrelated_confident_rate, thresholds.max_unrelated, False),
+        ("paraphrases with a wrong topic", unsure.wrong_topic_rate, thresholds.max_wrong_topic, False),
+        ("false alarms on not_emergencies", net.false_alarm_rate, thresholds.max_false_alarms, False),
+        ("false alarms on ordinary messages", unsure.ordinary_false_alarm_rate, thresholds.max_false_alarms, False),
+    ]
+    for name, value, limit, at_least in checks:
+        if limit is None:
+            continue
+        if value is None:
+            failures.append(f"{name} was not measured (limit {limit})")
+        elif (value < limit) if at_least else (value > limit):
+            failures.append(f"{name} {value:.3f} is {'below' if at_least else 'above'} {limit}")
+    write_report(model, report, net, unsure, cv, failures)
     for failure in failures:
         print(f"FAIL: {failure}")
     return 1 if failures else 0
+
+
+def write_report(
+    model: Path, report: IntentReport, net: EmergencyReport, unsure: UnsureReport, cv: IntentReport | None,
+    failures: list[str],
+) -> Path:
+    """All figures of one run as results/evaluation.json, for the closing note and for CI artefacts."""
+    summary = {
+        "model": model.name,
+        "heldout_macro_f1": round(report.macro_f1, 4),
+        "cross_validation_macro_f1": round(cv.macro_f1, 4) if cv else None,
+        "emergency": {**asdict(net)},
+        "unsure": {
+            **asdict(unsure),
+            "unrelated_confident_rate": round(unsure.unrelated_confident_rate, 4),
+            "wrong_topic_rate": round(unsure.wrong_topic_rate, 4),
+            "paraphrase_accuracy": round(unsure.paraphrase_accuracy, 4),
+            "ordinary_false_alarm_rate": round(unsure.ordinary_false_alarm_rate, 4),
+        },
+        "failures": failures,
+    }
+    paths.RESULTS.mkdir(parents=True, exist_ok=True)
+    out = paths.RESULTS / "evaluation.json"
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2))
+    step(f"Report written to {out.relative_to(paths.ROOT)}")
+    return out
 
 
 def test_stories(model: Path) -> int:

@@ -20,6 +20,9 @@ ENV_FILE = ROOT / ".env"
 ENV_EXAMPLE = ROOT / ".env.example"
 TEST_NLU = ROOT / "tests" / "nlu" / "test_nlu.yml"
 EMERGENCY_CASES = ROOT / "tests" / "nlu" / "emergency_cases.yml"
+# Written without looking at data/: out-of-scope messages, paraphrases of covered topics, ordinary messages.
+UNSURE_CASES = ROOT / "tests" / "nlu" / "unsure_cases.yml"
+CONFIG = ROOT / "config.yml"
 TEST_STORIES = ROOT / "tests" / "nlu" / "test_stories.yml"
 RESULTS = ROOT / "results"
 # What a trained model depends on: when any of these change, the model is stale. Relative to a project

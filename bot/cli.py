@@ -35,13 +35,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from assistant.evaluation import evaluate
+    from assistant.evaluation import Thresholds, evaluate
     from bot.setup_env import setup
     from bot.training import train
 
     setup()
     model = train()
-    return evaluate(model, folds=args.folds, min_f1=args.min_f1)
+    thresholds = Thresholds(
+        min_f1=args.min_f1,
+        min_cv_f1=args.min_cv_f1,
+        max_unrelated=args.max_unrelated,
+        max_wrong_topic=args.max_wrong_topic,
+        max_false_alarms=args.max_false_alarms,
+    )
+    return evaluate(model, folds=args.folds, thresholds=thresholds)
 
 
 def _cmd_test_stories(args: argparse.Namespace) -> int:
@@ -115,6 +122,21 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="held-out macro-F1, emergency recall, cross-validation")
     evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds (0 skips it)")
     evaluate.add_argument("--min-f1", type=float, default=None, help="fail when held-out macro-F1 is below this")
+    evaluate.add_argument(
+        "--min-cv-f1", type=float, default=None, help="fail when cross-validation macro-F1 is below this"
+    )
+    evaluate.add_argument(
+        "--max-unrelated", type=float, default=None,
+        help="fail when a larger share of out-of-scope messages gets a confident topic answer (e.g. 0.05)",
+    )
+    evaluate.add_argument(
+        "--max-wrong-topic", type=float, default=None,
+        help="fail when a larger share of paraphrases gets a confident answer on another topic",
+    )
+    evaluate.add_argument(
+        "--max-false-alarms", type=float, default=None,
+        help="fail when a larger share of ordinary messages trips the emergency safety net",
+    )
     evaluate.set_defaults(func=_cmd_evaluate)
 
     commands.add_parser("test-stories", help="rasa test core on the test stories; fails on any wrong action").set_defaults(

@@ -271,10 +271,12 @@
     return items.slice(0, -1).join(", ") + T.and + items[items.length - 1];
   }
 
+  // A path ("/integritet") is one of the router's own pages: the widget runs on the city's site, so it is
+  // resolved against the router's origin, not the page's.
   function safeHttpUrl(raw) {
     let url;
     try {
-      url = new URL(raw);
+      url = raw.startsWith("/") && !raw.startsWith("//") ? new URL(raw, ROUTER + "/") : new URL(raw);
     } catch (_) {
       return null;
     }

@@ -18,6 +18,20 @@ TRAINING_DIR = REPO / "data" / "nlu"
 MIN_EXAMPLES_PER_INTENT = 10
 MIN_EMERGENCY_CASES = 60
 MIN_WORDS_FOR_LEAK = 4
+MIN_OUT_OF_SCOPE = 80
+MIN_PARAPHRASES = 60
+MIN_ORDINARY = 80
+MIN_PARAPHRASES_PER_SEED_INTENT = 3
+# Seed topics that issue 11 asked answers for (now in the architecture table too).
+SEED_INTENTS = {"agreement", "social_media", "crisis_information", "health_advice"}
+# Issue 11's confident wrong answers: each must stay in the set with the intent that is right.
+ISSUE_CASES = {
+    "Jag vill prata med en kommunvägledare om klotter": "human_handoff",
+    "pratar jag med en människa nu": "bot_challenge",
+    "Jag har blivit lurad på nätet och förlorat pengar": "report_crime",
+    "parken är så mörk på kvällen, kan ni sätta upp mer belysning": "report_fault",
+}
+ISSUE_OUT_OF_SCOPE = {"hur blir jag nattvandrare", "kan ni kolla om jag har ett ärende"}
 ENTITIES = {"stadsdel", "weekday"}
 WEEKDAY_VALUES = {"måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag", "idag", "imorgon"}
 ACTION_FOR_INTENT = {
@@ -26,6 +40,8 @@ ACTION_FOR_INTENT = {
     "welfare_crime_tip": "action_handoff",
     "complaint_safety_work": "action_handoff",
 }
+# An action that always follows the answer of an intent in the same turn (the district belongs to that turn).
+FOLLOW_UP_ACTION = {"feeling_unsafe": "action_forget_district"}
 
 # [text](entity) or [text]{"entity": ..., "value": ...}
 ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<name>[^)]+)\)|(?P<attrs>\{[^}]*\}))")
@@ -79,7 +95,7 @@ def normalised(message):
 def test_every_contract_intent_has_enough_examples():
     examples = examples_by_intent(load("test_nlu.yml"))
     intents = contract_intents()
-    assert len(intents) == 29
+    assert len(intents) == 33
     assert set(examples) == intents
     too_few = {name: len(found) for name, found in examples.items() if len(found) < MIN_EXAMPLES_PER_INTENT}
     assert too_few == {}
@@ -128,22 +144,87 @@ def test_stories_follow_the_action_conventions():
     intents = contract_intents()
     for story in document["stories"]:
         steps = [step for step in story["steps"] if "slot_was_set" not in step]
-        for user, bot in zip(steps[::2], steps[1::2]):
+        turns = []
+        for step in steps:
+            if "user" in step:
+                turns.append((step, []))
+            else:
+                assert turns, story["story"]
+                turns[-1][1].append(step)
+        for user, bots in turns:
             assert user["intent"] in intents, story["story"]
             assert user["user"].strip(), story["story"]
-            expected = ACTION_FOR_INTENT.get(user["intent"], f"utter_{user['intent']}")
-            assert bot == {"action": expected}, story["story"]
-        assert len(steps) % 2 == 0, story["story"]
+            expected = [ACTION_FOR_INTENT.get(user["intent"], f"utter_{user['intent']}")]
+            expected += [FOLLOW_UP_ACTION[user["intent"]]] if user["intent"] in FOLLOW_UP_ACTION else []
+            assert bots == [{"action": name} for name in expected], story["story"]
 
 
-def heldout_messages():
+def unsure_messages(document):
+    """All texts of unsure_cases.yml, section by section, in file order."""
+    return {
+        "out_of_scope": document["out_of_scope"],
+        "paraphrases": [item["text"] for item in document["paraphrases"]],
+        "ordinary": document["ordinary"],
+    }
+
+
+def first_heldout_messages():
+    """Messages of the first held-out set (test_nlu.yml, emergency_cases.yml, test_stories.yml)."""
     examples = examples_by_intent(load("test_nlu.yml"))
     cases = load("emergency_cases.yml")
     stories = load("test_stories.yml")["stories"]
     messages = [m for found in examples.values() for m in found]
     messages += cases["emergencies"] + cases["not_emergencies"]
     messages += [step["user"] for story in stories for step in story["steps"] if "user" in step]
+    return messages
+
+
+def heldout_messages():
+    messages = first_heldout_messages()
+    messages += [m for section in unsure_messages(load("unsure_cases.yml")).values() for m in section]
     return {normalised(message) for message in messages}
+
+
+def test_unsure_cases_have_three_sections_of_plain_items():
+    document = load("unsure_cases.yml")
+    assert set(document) == {"out_of_scope", "paraphrases", "ordinary"}
+    assert all(isinstance(text, str) and text.strip() for text in document["out_of_scope"] + document["ordinary"])
+    for item in document["paraphrases"]:
+        assert set(item) == {"text", "intent"}, item
+        assert isinstance(item["text"], str) and item["text"].strip(), item
+    assert len(document["out_of_scope"]) >= MIN_OUT_OF_SCOPE
+    assert len(document["paraphrases"]) >= MIN_PARAPHRASES
+    assert len(document["ordinary"]) >= MIN_ORDINARY
+
+
+def test_paraphrases_use_known_intents_and_cover_the_seed_topics():
+    paraphrases = load("unsure_cases.yml")["paraphrases"]
+    known = contract_intents() | SEED_INTENTS
+    unknown = sorted({item["intent"] for item in paraphrases} - known)
+    assert unknown == []
+    # out_of_scope has its own section; a paraphrase is always of a real topic.
+    assert "out_of_scope" not in {item["intent"] for item in paraphrases}
+    counts = {name: sum(item["intent"] == name for item in paraphrases) for name in SEED_INTENTS | {"lagesbild"}}
+    assert {name: n for name, n in counts.items() if n < MIN_PARAPHRASES_PER_SEED_INTENT} == {}
+
+
+def test_the_issue_cases_are_in_the_unsure_set():
+    document = load("unsure_cases.yml")
+    intent_of = {item["text"]: item["intent"] for item in document["paraphrases"]}
+    assert {text: intent_of.get(text) for text in ISSUE_CASES} == ISSUE_CASES
+    assert ISSUE_OUT_OF_SCOPE <= set(document["out_of_scope"])
+
+
+def test_no_unsure_message_appears_twice_or_in_the_first_heldout_set():
+    seen = {normalised(message): "first held-out set" for message in first_heldout_messages()}
+    repeated = []
+    for section, messages in unsure_messages(load("unsure_cases.yml")).items():
+        for message in messages:
+            key = normalised(message)
+            if key in seen:
+                repeated.append(f"{message!r} in {section} and {seen[key]}")
+            seen[key] = section
+    assert repeated == []
 
 
 def test_no_heldout_message_is_in_the_training_data():

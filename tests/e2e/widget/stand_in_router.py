@@ -43,7 +43,7 @@ HTML_REPLY = '<img src="x" onerror="window.__xss = 1"><b>fet</b> &amp; <script>w
 LINK_REPLY = (
     "Läs mer på https://polisen.se/anmal. [Farlig länk](javascript:window.__xss=3) "
     "[Säker länk](https://www.helsingborg.se/trygghet) och javascript:window.__xss=4 "
-    "samt data:text/html,<b>hej</b>"
+    "samt data:text/html,<b>hej</b> [integritetsinformationen](/integritet) [Protokollrelativ](//evil.example/x)"
 )
 CHOICES = [{"title": "Ja tack", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]
 # Every number residents are given, as the answers write them.

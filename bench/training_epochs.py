@@ -1,0 +1,82 @@
+"""Held-out macro-F1 and NLU training time against DIET epochs, to choose the cheapest training
+configuration that stays within 0.005 of the best F1 (issue 14, item 6).
+
+For each epoch count the script copies config.yml with only `DIETClassifier.epochs` changed, trains an
+NLU-only model (`rasa train nlu`, the part that depends on the epochs) into a temporary folder, evaluates it on
+tests/nlu/test_nlu.yml and prints one table row. The training data and the test set are snapshotted once at
+the start, so editing them meanwhile changes nothing. Runs one training at a time, from the project root:
+
+    .venv/bin/python bench/training_epochs.py [--epochs 40 60 100] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from assistant import paths  # noqa: E402
+from assistant.rasa_env import rasa_environment  # noqa: E402
+
+DIET = "DIETClassifier"
+
+
+def config_with_epochs(epochs: int) -> dict:
+    config = yaml.safe_load((paths.ROOT / "config.yml").read_text())
+    diet = [component for component in config["pipeline"] if component["name"] == DIET]
+    if len(diet) != 1:
+        raise SystemExit(f"config.yml must have exactly one {DIET}")
+    diet[0]["epochs"] = epochs
+    return config
+
+
+def run_rasa(args: list[str]) -> None:
+    subprocess.run(
+        [str(paths.RASA_BIN), *args], cwd=paths.ROOT, env=rasa_environment(), check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def measure(epochs: int, work: Path) -> tuple[float, float]:
+    """(training seconds, held-out macro-F1) for one epoch count, on the snapshot of data/nlu in `work`."""
+    config = work / f"config-{epochs}.yml"
+    config.write_text(yaml.safe_dump(config_with_epochs(epochs), allow_unicode=True, sort_keys=False))
+    models = work / f"models-{epochs}"
+    started = time.monotonic()
+    run_rasa(["train", "nlu", "--config", str(config), "--nlu", str(work / "nlu"), "--out", str(models)])
+    seconds = time.monotonic() - started
+    model = next(models.glob("*.tar.gz"))
+    out = work / f"results-{epochs}"
+    run_rasa(["test", "nlu", "--nlu", str(work / "test_nlu.yml"), "--model", str(model), "--out", str(out)])
+    report = json.loads((out / "intent_report.json").read_text())
+    return seconds, report["macro avg"]["f1-score"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, nargs="+", default=[40, 60, 100])
+    parser.add_argument("--keep", type=Path, help="copy the trained NLU models here (models-<epochs>/)")
+    args = parser.parse_args()
+    print("| DIET epochs | NLU training (s) | held-out macro-F1 |")
+    print("|---:|---:|---:|")
+    with tempfile.TemporaryDirectory(prefix="epochs-") as tmp:
+        shutil.copytree(paths.ROOT / "data" / "nlu", Path(tmp) / "nlu")
+        shutil.copy(paths.TEST_NLU, Path(tmp) / "test_nlu.yml")
+        for epochs in args.epochs:
+            seconds, f1 = measure(epochs, Path(tmp))
+            print(f"| {epochs} | {seconds:.0f} | {f1:.3f} |", flush=True)
+            if args.keep:
+                shutil.copytree(Path(tmp) / f"models-{epochs}", args.keep / f"models-{epochs}", dirs_exist_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
