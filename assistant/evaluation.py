@@ -178,7 +178,7 @@ def fallback_threshold(config_file: Path = paths.CONFIG) -> float:
     return float(thresholds[0])
 
 
-def load_unsure_cases(path: Path = paths.UNSURE_CASES) -> dict:
+def load_unsure_cases(path: Path = paths.UNSURE_CASES) -> dict[str, Any]:
     if not path.exists():
         raise SystemExit(f"{path.relative_to(paths.ROOT)} is missing: the unsure-cases set is needed for evaluate")
     cases = yaml.safe_load(path.read_text())
@@ -187,7 +187,7 @@ def load_unsure_cases(path: Path = paths.UNSURE_CASES) -> dict:
     return cases
 
 
-def confident_topic(prediction: dict, threshold: float) -> bool:
+def confident_topic(prediction: dict[str, Any], threshold: float) -> bool:
     """Did the bot answer with one of its topics, sure enough not to fall back?"""
     return prediction["intent"] not in HONEST_INTENTS and prediction["confidence"] >= threshold
 
@@ -196,10 +196,10 @@ def confident_topic(prediction: dict, threshold: float) -> bool:
 class UnsureReport:
     threshold: float
     out_of_scope_total: int
-    out_of_scope_confident: list[dict]
+    out_of_scope_confident: list[dict[str, Any]]
     out_of_scope_english: int
     paraphrases_total: int
-    paraphrases_wrong_topic: list[dict]
+    paraphrases_wrong_topic: list[dict[str, Any]]
     paraphrases_right: int
     ordinary_total: int
     ordinary_false_alarms: list[str]
@@ -221,7 +221,7 @@ class UnsureReport:
         return len(self.ordinary_false_alarms) / self.ordinary_total
 
 
-def unsure_net(model: Path, cases: dict | None = None) -> UnsureReport:
+def unsure_net(model: Path, cases: dict[str, Any] | None = None) -> UnsureReport:
     """Predict every message of the unsure-cases set with `model` and score the predictions."""
     cases = cases or load_unsure_cases()
     threshold = fallback_threshold()
@@ -233,7 +233,7 @@ def unsure_net(model: Path, cases: dict | None = None) -> UnsureReport:
     return score_unsure(cases, predict(model, texts), threshold)
 
 
-def score_unsure(cases: dict, predictions: list[dict], threshold: float) -> UnsureReport:
+def score_unsure(cases: dict[str, Any], predictions: list[dict[str, Any]], threshold: float) -> UnsureReport:
     """Out-of-scope messages answered confidently with a covered topic, paraphrases answered with another
     topic (a fallback or handoff is unsure, not wrong), and emergency alarms (model or deterministic check)
     on ordinary messages. `predictions` follow the order out_of_scope, paraphrases, ordinary."""

@@ -357,12 +357,56 @@ def test_non_emergencies_are_not_flagged(message):
         "Jag vill anmäla ett inbrott som pågår",
         "Hur gör jag? Det brinner i köket",
         "vad gör jag om det brinner",  # a strong cue is never held back
-        "Jag blev knivhotad förra året",  # knife + threat is never held back
-        "Min bror dog av en överdos",  # overdose is never held back
+        "Jag blev knivhotad nu i kväll",  # knife + threat, today
+        "Min bror dog av en överdos",  # an overdose with no time given counts as now
     ],
 )
 def test_now_cues_and_strong_cues_are_never_held_back(message):
     assert is_emergency(message), message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Jag blev knivhotad förra året",
+        "jag blev hotad med kniv för några år sedan och har fortfarande mardrömmar",
+        "vi hade en gasläcka i huset förra månaden, vem ansvarar för att det inte händer igen",
+        "min kompis tog en överdos förra året och dog, finns det stödgrupper för anhöriga",
+    ],
+)
+def test_grave_events_with_an_explicit_past_time_are_not_alarms(message):
+    """An armed threat, a gas leak and an overdose are grave, like a stabbing: danger now unless the
+    message itself dates them in the past."""
+    assert not is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "projektet brinner i knutarna, hinner ni svara innan fem",
+        "mitt huvud exploderar av alla blanketter",
+        "vi slog ihjäl några timmar på Väla i lördags",
+        "blev knivhuggen i ryggen av en kollega, bildligt talat alltså",
+        "det var en bombsuccé, festen i lördags",
+    ],
+)
+def test_idioms_with_danger_words_are_not_emergencies(message):
+    assert not is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "hjälp det brinner i knutarna på huset",  # a cry for help wins over the idiom's words
+        "det brinner i köket",
+        "en bomb exploderade nyss på torget",
+        "han slog ihjäl hunden nu",
+        "han har blivit knivhuggen",
+        "någon har blivit knivhuggen i ryggen utanför porten",
+    ],
+)
+def test_the_same_words_taken_literally_are_emergencies(message):
+    assert is_emergency(message)
 
 
 def test_empty_and_whitespace_are_not_emergencies():
