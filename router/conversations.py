@@ -33,7 +33,15 @@ from router.core.clock import Clock
 from router.core.db import SessionMaker
 from router.core.security import new_token, token_hash, token_matches
 from router.errors import Conflict, NotFound, RateLimited, Unauthorized
-from router.handoff import ALREADY_QUEUED, CLOSED_OUTCOME, CLOSING_SOON, QUEUED_OUTCOME, Handoff, HandoffResult
+from router.handoff import (
+    ALREADY_QUEUED,
+    CLOSED_OUTCOME,
+    CLOSING_SOON,
+    QUEUED_OUTCOME,
+    Handoff,
+    HandoffResult,
+    active_chat_case,
+)
 from router.handoff_config import HandoffConfig
 from router.models import (
     AGENT,
@@ -190,15 +198,7 @@ class Conversations:
         Returns the case newly marked, if any."""
         case = None
         if state in PERSON_STATES:
-            case = (
-                await session.exec(
-                    select(Case).where(
-                        Case.conversation_id == conversation_id,
-                        Case.kind == CHAT,
-                        col(Case.status).in_((CASE_QUEUED, CASE_CLAIMED)),
-                    )
-                )
-            ).first()
+            case = await active_chat_case(session, conversation_id)
         newly_urgent = case is not None and case.urgent_at is None
         if newly_urgent:
             case.urgent_at = now

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.core.clock import Clock
 from router.core.db import SessionMaker
@@ -41,6 +42,19 @@ QUEUED_OUTCOME, ALREADY_QUEUED, NO_AGENT, CLOSING_SOON, CLOSED_OUTCOME = (
     "closing_soon",
     "closed",
 )
+
+
+async def active_chat_case(session: AsyncSession, conversation_id: str) -> Case | None:
+    """The conversation's chat case that is queued or claimed now, if any (at most one is)."""
+    return (
+        await session.exec(
+            select(Case).where(
+                Case.conversation_id == conversation_id,
+                Case.kind == CHAT,
+                col(Case.status).in_((CASE_QUEUED, CASE_CLAIMED)),
+            )
+        )
+    ).first()
 
 
 @dataclass(frozen=True)
@@ -85,15 +99,7 @@ class Handoff:
             conversation = await session.get(Conversation, conversation_id)
             if conversation is None:
                 raise NotFound("not_found")
-            active = (
-                await session.exec(
-                    select(Case).where(
-                        Case.conversation_id == conversation_id,
-                        Case.kind == CHAT,
-                        col(Case.status).in_((CASE_QUEUED, CASE_CLAIMED)),
-                    )
-                )
-            ).first()
+            active = await active_chat_case(session, conversation_id)
             if active is not None:
                 place = await self._queue.place_of(session, active.id) if active.status == CASE_QUEUED else None
                 return HandoffResult(

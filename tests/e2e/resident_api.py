@@ -41,3 +41,11 @@ async def agent_login(base: str, username: str = "anna") -> tuple[aiohttp.Client
     async with agent.get(f"{base}/api/agent/me") as response:
         me = await response.json()
     return agent, {"X-CSRF-Token": me["csrf_token"]}
+
+
+async def close_case(agent: aiohttp.ClientSession, base: str, csrf: dict[str, str], case_id: int) -> None:
+    """The agent closes the case with the first closing category the console offers."""
+    async with agent.get(f"{base}/api/agent/categories") as response:
+        category = (await response.json())["categories"][0]
+    async with agent.post(f"{base}/api/agent/cases/{case_id}/close", json={"category": category}, headers=csrf) as response:
+        assert response.status == 200, await response.text()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import re
 import struct
-import threading
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -21,7 +20,6 @@ from typing import Any
 
 import pytest
 import yaml
-from aiohttp import web
 from playwright.sync_api import Browser, Page, expect
 
 from router.accounts import create_agent
@@ -37,6 +35,7 @@ from router.keys import BACKGROUND_KEY, DB_KEY, DIVERSION_KEY, HTTP_KEY
 from tests.e2e.widget.conftest import AXE_JS, PROJECT_ROOT, debian_chromium, wait_until
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
 from tests.router.admin_fixtures import FakeModelServer, FakeStandIns, evaluated_model
+from tests.e2e.threaded_site import ThreadedSite
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "admin"
 WIDE = {"width": 1280, "height": 800}
@@ -72,39 +71,14 @@ class HeldStandIns(FakeStandIns):
             yield url
 
 
-class AdminSite:
+class AdminSite(ThreadedSite):
     """The real router app (create_app) on a free 127.0.0.1 port, with Rasa's model API faked exactly as the
     `model_server` fixture does, an administrator, and two evaluated models: one in service, one candidate."""
 
     def __init__(self, project: Path, database: Path) -> None:
         self.project = project
         self.database = database
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="admin-router", daemon=True)
-        self._runners: list[web.AppRunner] = []
-        self.url = ""
-
-    def start(self) -> None:
-        self._thread.start()
-        self.call(self._start(), timeout=60)
-
-    def stop(self) -> None:
-        try:
-            self.call(self._stop(), timeout=30)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(10)
-            self.loop.close()
-
-    def call(self, coroutine: Any, timeout: float = 10) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    async def _serve(self, app: web.Application) -> str:
-        runner = web.AppRunner(app)
-        await runner.setup()
-        self._runners.append(runner)
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+        super().__init__("admin-router")
 
     async def _start(self) -> None:
         rasa = FakeRasa()  # the action server's /health: not used by the models page
@@ -148,8 +122,7 @@ class AdminSite:
 
     async def _stop(self) -> None:
         await self.app[BACKGROUND_KEY].wait()
-        for runner in reversed(self._runners):
-            await runner.cleanup()
+        await self._cleanup()
 
     # Server-side state, read and changed on the server's loop
     def hold_swaps(self) -> None:

@@ -7,7 +7,7 @@ import re
 import aiohttp
 import pytest
 
-from tests.e2e.resident_api import agent_login, open_conversation, say
+from tests.e2e.resident_api import agent_login, close_case, open_conversation, say
 from tests.e2e.stack import RunningStack
 
 pytestmark = pytest.mark.asyncio
@@ -64,12 +64,7 @@ async def test_resident_reaches_an_agent_and_returns_to_the_bot(running_stack: R
             assert ("agent", "Hej, jag heter Anna. Hur kan jag hjälpa dig?") in senders
             assert senders[-1] == ("resident", "Det gäller klotter på vår skola")
 
-            async with agent.get(f"{base}/api/agent/categories") as response:
-                category = (await response.json())["categories"][0]
-            async with agent.post(
-                f"{base}/api/agent/cases/{case['id']}/close", json={"category": category}, headers=csrf
-            ) as response:
-                assert response.status == 200, await response.text()
+            await close_case(agent, base, csrf, case["id"])
 
             back = await say(http, base, conversation, auth, "Vad är Tryggare Helsingborg?")
             assert back["state"] == "bot"

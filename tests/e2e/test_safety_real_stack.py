@@ -8,7 +8,7 @@ import re
 import aiohttp
 import pytest
 
-from tests.e2e.resident_api import agent_login, open_conversation, say
+from tests.e2e.resident_api import agent_login, close_case, open_conversation, say
 from tests.e2e.stack import RunningStack
 
 pytestmark = pytest.mark.asyncio
@@ -81,12 +81,7 @@ async def test_danger_while_queued_talking_to_an_agent_and_after_closing(running
             ordinary = await say(http, base, conversation, auth, "Det gäller klotter på vår skola")
             assert ordinary == {"replies": [], "state": "agent"}, "ordinary messages go to the agent alone"
 
-            async with agent.get(f"{base}/api/agent/categories") as response:
-                category = (await response.json())["categories"][0]
-            async with agent.post(
-                f"{base}/api/agent/cases/{case['id']}/close", json={"category": category}, headers=csrf
-            ) as response:
-                assert response.status == 200, await response.text()
+            await close_case(agent, base, csrf, case["id"])
             after_closing = await say(http, base, conversation, auth, "det brinner i köket!")
             assert after_closing["state"] == "bot"
             assert_alarm_first(after_closing)

@@ -5,15 +5,12 @@ notification, the transcript shows the alarm with tel: links, and one click clea
 Screenshots go to test-artifacts/widget/ (console-urgent-1280.png)."""
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from playwright.sync_api import Browser, Page, expect
 
 from router.accounts import create_agent
@@ -23,6 +20,7 @@ from router.core.config import Settings
 from router.core.options import RouterOptions
 from router.keys import BACKGROUND_KEY, DB_KEY
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
+from tests.e2e.threaded_site import ThreadedSite
 
 from .conftest import PROJECT_ROOT, checked_page
 
@@ -45,37 +43,12 @@ window.AudioContext = class extends Context {
 """
 
 
-class ConsoleSite:
+class ConsoleSite(ThreadedSite):
     """The real router app on a free 127.0.0.1 port with one agent; residents are played over HTTP."""
 
     def __init__(self, database: Path) -> None:
         self.database = database
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="console-router", daemon=True)
-        self._runners: list[web.AppRunner] = []
-        self.url = ""
-
-    def start(self) -> None:
-        self._thread.start()
-        self.call(self._start(), timeout=60)
-
-    def stop(self) -> None:
-        try:
-            self.call(self._stop(), timeout=30)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(10)
-            self.loop.close()
-
-    def call(self, coroutine: Any, timeout: float = 10) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    async def _serve(self, app: web.Application) -> str:
-        runner = web.AppRunner(app)
-        await runner.setup()
-        self._runners.append(runner)
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+        super().__init__("console-router")
 
     async def _start(self) -> None:
         rasa = FakeRasa()
@@ -95,8 +68,7 @@ class ConsoleSite:
     async def _stop(self) -> None:
         await self.http.close()
         await self.app[BACKGROUND_KEY].wait()
-        for runner in reversed(self._runners):
-            await runner.cleanup()
+        await self._cleanup()
 
     async def _queued_resident(self) -> tuple[str, dict[str, str], str]:
         created = await (await self.http.post("/api/conversations")).json()
