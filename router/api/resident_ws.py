@@ -16,7 +16,7 @@ import asyncio
 import logging
 from typing import Any
 
-from aiohttp import WSMessage, WSMsgType, web
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
 from router.api.body import database_int, message_text, optional_text, parse_json_text
 from router.api.sockets import open_socket, start_forwarding, stop_forwarding, track
@@ -89,7 +89,8 @@ async def resident_socket(request: web.Request) -> web.WebSocketResponse:
 async def _answer(socket: web.WebSocketResponse, app: web.Application, conversation_id: str, frame: WSMessage) -> None:
     """Handle one client frame. Whatever is wrong with it is answered with an error frame and the socket
     stays open: the widget shows the message and the resident carries on (a closed socket would only
-    reconnect and lose the frame's place). A fault on our side is logged with its traceback."""
+    reconnect and lose the frame's place). A fault on our side is logged with its traceback; when a backing
+    service is down the socket is closed with 1013 after the error frame, so the client retries later."""
     if frame.type == WSMsgType.BINARY:
         await socket.send_json({"type": "error", **BadInput("bad_frame").as_json()})
         return
@@ -103,6 +104,9 @@ async def _answer(socket: web.WebSocketResponse, app: web.Application, conversat
         log.error("resident socket: a backing service is unavailable: %s: %s", type(error).__name__, error)
         message = unavailable(app[CONTACT_KEY].phone)
         await socket.send_json({"type": "error", "error": "unavailable", "message": message})
+        # 1013 Try Again Later: the client reconnects with its backoff and sends what was not acknowledged
+        # again once the service is back (the same client_message_id is stored once).
+        await socket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"unavailable")
     except Exception:
         log.exception("unhandled error on a resident socket frame")
         await socket.send_json({"type": "error", "error": "internal_error", "message": ERRORS["internal_error"]})

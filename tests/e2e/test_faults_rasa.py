@@ -221,12 +221,22 @@ async def test_two_rasa_processes_serve_one_conversation_in_turn(tmp_path: Path)
         "RASA_LOCK_STORE_PORT": "6379",
         "RASA_LOCK_STORE_DB": "1",
         "RASA_LOCK_STORE_PREFIX": prefix.rstrip(":"),
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}/webhook",  # no custom actions in this test
         "RASA_TOKEN": token,
     }
+    # Every conversation starts with the custom action_session_start (it sets the contact facts' slots).
+    actions_port = free_port()
+    env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{actions_port}/webhook"
     ports = [free_port(), free_port()]
     processes = []
     try:
+        processes.append(subprocess.Popen(
+            [*paths.ACTION_SERVER, "--port", str(actions_port), "--actions", "actions"],
+            cwd=paths.ROOT, env=env, stdout=open(tmp_path / "actions.log", "ab"), stderr=subprocess.STDOUT,
+            start_new_session=True,
+        ))
+        await asyncio.to_thread(
+            wait_until_answers, f"http://127.0.0.1:{actions_port}/health", STARTUP_SECONDS, processes[0]
+        )
         for n, port in enumerate(ports):
             processes.append(subprocess.Popen(
                 [*paths.RASA_SERVER, "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
@@ -234,7 +244,7 @@ async def test_two_rasa_processes_serve_one_conversation_in_turn(tmp_path: Path)
                 cwd=paths.ROOT, env=env, stdout=open(tmp_path / f"rasa{n}.log", "ab"), stderr=subprocess.STDOUT,
                 start_new_session=True,
             ))
-        for port, process in zip(ports, processes):
+        for port, process in zip(ports, processes[1:]):
             await asyncio.to_thread(
                 wait_until_answers, f"http://127.0.0.1:{port}/status?token={token}", STARTUP_SECONDS, process
             )
