@@ -12,7 +12,6 @@ import asyncio
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from router.core.db import create_engine, create_session_maker, migrate
 from tests.e2e.shared_services import drop_shared_database, shared_postgres_database, shared_redis_url
 from tests.router.conftest import FakeRasa
 from tests.router.redis_fixtures import free_port
+from tests.e2e.processes import stop_group
 
 OPEN_MONDAY = "2026-11-30T10:00:00+01:00"
 PASSWORD = "deployment-test-password"
@@ -141,13 +141,7 @@ class Nginx:
         )
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_group(self.process, 10)
 
     def access_log(self) -> str:
         path = self.folder / "access.log"
@@ -170,13 +164,7 @@ class RouterProcess:
             )
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_group(self.process, 15)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]

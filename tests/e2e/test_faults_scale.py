@@ -38,6 +38,7 @@ from router.core.db import create_engine, create_session_maker, migrate
 from tests.router.conftest import FakeRasa
 from tests.e2e.shared_services import drop_shared_database, shared_postgres_database, shared_redis_url
 from tests.router.redis_fixtures import ThrowawayRedis, free_port
+from tests.e2e.processes import stop_group
 
 pytestmark = pytest.mark.asyncio
 
@@ -128,12 +129,7 @@ class RouterProcess:
             self.process.wait()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_group(self.process, 15)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:]
