@@ -12,9 +12,10 @@ from router.core.db import SessionMaker
 from router.core.security import PasswordChecks, hash_password, new_token, token_hash
 from router.models import ROLE_ADMIN, ROLE_AGENT, Agent, AgentSession
 
-SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
 ROLES = (ROLE_AGENT, ROLE_ADMIN)
+# Accounts created at a login with the city's identity provider (router/sso/staff.py) are named so.
+SSO_USERNAME_PREFIX = "sso-"
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
@@ -30,6 +31,8 @@ async def create_agent(
     display_name = display_name.strip()
     if not _USERNAME.match(username):
         raise AccountError("username: 2–64 characters: lowercase letters, digits, '.', '_' or '-'")
+    if username.startswith(SSO_USERNAME_PREFIX):
+        raise AccountError(f"username: {SSO_USERNAME_PREFIX!r} names the accounts of the city's identity provider")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
     if not display_name or len(display_name) > 100:
@@ -64,8 +67,11 @@ async def authenticate(maker: SessionMaker, checks: PasswordChecks, username: st
     return agent
 
 
-async def start_session(session: AsyncSession, agent: Agent, now: datetime) -> tuple[str, AgentSession]:
-    """A new login session; returns (cookie token, session). Expired sessions are removed on the way."""
+async def start_session(
+    session: AsyncSession, agent: Agent, now: datetime, lifetime: timedelta, *, via_sso: bool = False
+) -> tuple[str, AgentSession]:
+    """A new login session of `lifetime` (STAFF_SESSION_HOURS); returns (cookie token, session). Expired
+    sessions are removed on the way."""
     await session.exec(delete(AgentSession).where(col(AgentSession.expires_at) < now))
     token = new_token()
     login = AgentSession(
@@ -73,7 +79,8 @@ async def start_session(session: AsyncSession, agent: Agent, now: datetime) -> t
         csrf_token=secrets.token_urlsafe(32),
         agent_id=agent.id,
         created_at=now,
-        expires_at=now + SESSION_LIFETIME,
+        expires_at=now + lifetime,
+        via_sso=via_sso,
     )
     session.add(login)
     await session.commit()

@@ -64,6 +64,7 @@ from router.rasa_upstream import RasaUpstream
 from router.rate_limit import RateLimiter, RedisRateLimiter
 from router.records import setup_records
 from router.redis_pubsub import RedisPubSub
+from router.sso.views import setup_sso
 from router.web.cors import cors_headers, cors_preflight, websocket_origin
 from router.web.proxies import forwarded_client
 
@@ -184,6 +185,7 @@ def create_app(
     app.cleanup_ctx.extend([database, http_client, pubsub, services])
     setup_admin(app)
     setup_records(app, settings.settings_dir)
+    setup_sso(app)
     app.on_shutdown.append(close_all)
     app.on_response_prepare.extend([security_headers, cors_headers])
 

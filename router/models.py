@@ -108,15 +108,23 @@ class Case(SQLModel, table=True):
 
 class Agent(SQLModel, table=True):
     __tablename__ = "agents"
+    __table_args__ = (
+        sa.UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_agents_oidc_identity"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)
     display_name: str = Field(max_length=100)
     role: str = Field(default=ROLE_AGENT, max_length=16)
+    # Empty for an account of the city's identity provider: it has no password here.
     password_hash: str = Field(max_length=255)
     online: bool = Field(default=False)
     active: bool = Field(default=True)
     created_at: datetime = _time()
+    # Accounts that log in with the city's identity provider (router/sso/): who they are there.
+    email: Optional[str] = Field(default=None, max_length=255)
+    oidc_issuer: Optional[str] = Field(default=None, max_length=255)
+    oidc_subject: Optional[str] = Field(default=None, max_length=255)
 
 
 class AgentSession(SQLModel, table=True):
@@ -128,6 +136,8 @@ class AgentSession(SQLModel, table=True):
     agent_id: int = Field(foreign_key="agents.id", index=True)
     created_at: datetime = _time()
     expires_at: datetime = _time()
+    # Started through the identity provider: logging out also ends the provider's session where it offers that.
+    via_sso: bool = Field(default=False)
 
 
 class Note(SQLModel, table=True):

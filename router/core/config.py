@@ -53,6 +53,56 @@ def parse_networks(raw: str) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+def _values(name: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class OidcConfig:
+    """Staff single sign-on with the city's identity provider (OpenID Connect, router/sso/). The role claim's
+    values decide access at every login: a user whose values name neither role is refused."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    role_claim: str
+    agent_values: frozenset[str]
+    admin_values: frozenset[str]
+
+    @classmethod
+    def from_env(cls) -> "OidcConfig | None":
+        """None without OIDC_ISSUER; with it, every other OIDC_ variable must be there."""
+        issuer = _env("OIDC_ISSUER", "").rstrip("/")
+        if not issuer:
+            return None
+        config = cls(
+            issuer=issuer,
+            client_id=_env("OIDC_CLIENT_ID", ""),
+            client_secret=_env("OIDC_CLIENT_SECRET", ""),
+            role_claim=_env("OIDC_ROLE_CLAIM", ""),
+            agent_values=_values("OIDC_AGENT_VALUES"),
+            admin_values=_values("OIDC_ADMIN_VALUES"),
+        )
+        if not issuer.startswith(("https://", "http://localhost", "http://127.0.0.1")):
+            raise ValueError(f"OIDC_ISSUER: {issuer!r} must be an https:// address")
+        for name, value in (
+            ("OIDC_CLIENT_ID", config.client_id), ("OIDC_CLIENT_SECRET", config.client_secret),
+            ("OIDC_ROLE_CLAIM", config.role_claim),
+        ):
+            if not value:
+                raise ValueError(f"{name} must be set when OIDC_ISSUER is")
+        if not config.agent_values and not config.admin_values:
+            raise ValueError("OIDC_AGENT_VALUES or OIDC_ADMIN_VALUES must name at least one value of the role claim")
+        return config
+
+
+def _password_login() -> bool:
+    raw = _env("PASSWORD_LOGIN", "true").lower()
+    if raw not in ("true", "false"):
+        raise ValueError(f"PASSWORD_LOGIN must be true or false, got {raw!r}")
+    return raw == "true"
+
+
 @dataclass(frozen=True)
 class Settings:
     # Loopback unless ROUTER_HOST says otherwise: the router is published through the reverse proxy
@@ -71,6 +121,13 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (empty: none).
     trusted_proxies: tuple[Network, ...] = ()
     fixed_now: datetime | None = None
+    # Staff login: the city's identity provider (None: not offered) and the chat's own password accounts.
+    oidc: OidcConfig | None = None
+    password_login: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.password_login and self.oidc is None:
+            raise ValueError("PASSWORD_LOGIN=false needs OIDC_ISSUER: otherwise no one could log in")
 
     @classmethod
     def from_env(cls, env_file: Path | None = None) -> "Settings":
@@ -94,4 +151,6 @@ class Settings:
             allowed_origins=parse_origins(os.environ.get("ALLOWED_ORIGINS", "")),
             trusted_proxies=parse_networks(os.environ.get("TRUSTED_PROXIES", "")),
             fixed_now=datetime.fromisoformat(fixed) if fixed else None,
+            oidc=OidcConfig.from_env(),
+            password_login=_password_login(),
         )

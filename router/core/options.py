@@ -13,7 +13,9 @@ a few tabs and reconnects, not a flood that holds the process's memory),
 `DB_POOL_SIZE` / `DB_MAX_OVERFLOW` PostgreSQL connections per router process (default 5 + 10 more at peaks),
 `PASSWORD_CHECKS_AT_ONCE` argon2 verifications running at the same time, in worker threads (default 2),
 `RESIDENT_TOKEN_HOURS` how long a resident's conversation token stays valid after the last message (default 24),
-`AGENT_SESSION_CHECK_SECONDS` how often an open console WebSocket re-checks its login session (default 30).
+`AGENT_SESSION_CHECK_SECONDS` how often an open console WebSocket re-checks its login session (default 30),
+`STAFF_SESSION_HOURS` how long a staff login lasts, with a password or the city's account, before logging in
+again (default 12: a working day; the identity provider is asked again at the next login).
 """
 from __future__ import annotations
 
@@ -58,6 +60,7 @@ class RouterOptions:
     password_checks_at_once: int = 2
     resident_token_hours: int = 24
     agent_session_check_seconds: float = 30.0
+    staff_session_hours: int = 12
 
     @classmethod
     def from_env(cls) -> "RouterOptions":
@@ -74,6 +77,7 @@ class RouterOptions:
             password_checks_at_once=_positive_int("PASSWORD_CHECKS_AT_ONCE", cls.password_checks_at_once),
             resident_token_hours=_positive_int("RESIDENT_TOKEN_HOURS", cls.resident_token_hours),
             agent_session_check_seconds=_positive_int("AGENT_SESSION_CHECK_SECONDS", 30),
+            staff_session_hours=_positive_int("STAFF_SESSION_HOURS", cls.staff_session_hours),
         )
 
     def secure_cookies_for(self, host: str) -> bool:

@@ -9,6 +9,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -65,7 +66,7 @@ class Callers:
 async def logged_in(client, username: str, role: str) -> dict[str, str]:
     async with client.app[DB_KEY]() as session:
         agent = await create_agent(session, username, PASSWORD, username.title(), role)
-        token, login = await start_session(session, agent, client.app[CLOCK_KEY].now())
+        token, login = await start_session(session, agent, client.app[CLOCK_KEY].now(), timedelta(hours=12))
     return {"Cookie": f"{SESSION_COOKIE}={token}", "X-CSRF-Token": login.csrf_token}
 
 
