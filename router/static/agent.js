@@ -312,6 +312,11 @@
     }
   }
 
+  // Logging out in this tab: the logout form's answer decides where the page goes (the login page, or the
+  // city's own logout), not the socket that the logout closes on the way.
+  let loggingOut = false;
+  document.querySelector("form.logout").addEventListener("submit", () => { loggingOut = true; });
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     socket = new WebSocket(scheme + "//" + location.host + "/ws/agent");
@@ -325,7 +330,7 @@
     });
     socket.addEventListener("close", (event) => {
       // 4401: the login session ended (logout elsewhere, expiry, deactivation): log in again.
-      if (event.code === 4401) { location.href = "/agent/login"; return; }
+      if (event.code === 4401) { if (!loggingOut) location.href = "/agent/login"; return; }
       say("Anslutningen bröts. Försöker ansluta igen …");
       setTimeout(connect, reconnectDelay);
       reconnectDelay = Math.min(reconnectDelay * 2, 30000);
