@@ -24,3 +24,7 @@ class LoginLimits:
         address_ok = await self._by_address.take(address)
         username_ok = await self._by_username.take(username.strip().casefold()[:MAX_USERNAME_KEY])
         return address_ok and username_ok
+
+    async def admit_address(self, address: str) -> bool:
+        """One attempt from the address's bucket alone: a login with the city's account names no username here."""
+        return await self._by_address.take(address)

@@ -19,7 +19,7 @@ from router.agent_sessions import announce_ended
 from router.api.agent_auth import SESSION_COOKIE
 from router.api.pages import cookie_options, login_page, render
 from router.core.keys import CLOCK_KEY
-from router.keys import DB_KEY, HTTP_KEY, OPTIONS_KEY, PUBSUB_KEY, SETTINGS_KEY
+from router.keys import DB_KEY, HTTP_KEY, LOGIN_LIMITS_KEY, OPTIONS_KEY, PUBSUB_KEY, SETTINGS_KEY
 from router.sso.attempts import ATTEMPT_LIFETIME, Attempt, begin, take
 from router.sso.keys import OIDC_PROVIDER_KEY
 from router.sso.provider import OidcProvider, SsoError
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 CALLBACK_PATH = "/agent/sso/callback"
 ATTEMPT_COOKIE = "hbg_sso_state"
 
+TOO_MANY = "För många inloggningsförsök. Vänta en minut och försök igen."
 UNAVAILABLE = "Stadens inloggning svarar inte just nu. Försök igen om en stund."
 EXPIRED = "Inloggningen kunde inte slutföras: den hade gått ut eller startades i en annan flik. Försök igen."
 ABORTED = "Inloggningen avbröts hos stadens konto. Försök igen."
@@ -63,6 +64,9 @@ def _callback_url(request: web.Request) -> str:
 @routes.get("/agent/sso/start")
 async def start(request: web.Request) -> web.Response:
     next_admin = request.query.get("next") == "admin"
+    # Each start stores an attempt: the per-address login limit keeps one machine from filling the table.
+    if not await request.app[LOGIN_LIMITS_KEY].admit_address(request.remote or "unknown"):
+        return login_page(request, TOO_MANY, status=429, next_admin=next_admin)
     attempt = await begin(request.app[DB_KEY], request.app[CLOCK_KEY].now(), next_admin)
     try:
         url = await request.app[OIDC_PROVIDER_KEY].authorization_url(

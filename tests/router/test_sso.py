@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
+import aiohttp
 import pytest
 from sqlmodel import select
 
@@ -16,7 +17,7 @@ from router.keys import DB_KEY
 from router.models import Agent, AgentSession
 from router.sso.keys import OIDC_PROVIDER_KEY
 from router.sso.provider import OidcProvider, SsoError
-from router.sso.views import CALLBACK_PATH, EXPIRED, NO_ROLE, NOT_VERIFIED
+from router.sso.views import CALLBACK_PATH, EXPIRED, NO_ROLE, NOT_VERIFIED, TOO_MANY
 from tests.router.oidc_fixtures import (
     ADMINS, AGENTS, CLIENT_ID, TOKEN_LIFETIME, oidc_config, sign_in_at_provider, sso_login, start_sso,
 )
@@ -171,3 +172,34 @@ async def test_password_login_can_be_switched_off(aiohttp_client, sso_settings, 
     assert "Logga in med stadens konto" in page and 'name="password"' not in page
     refused = await client.post("/agent/login", data={"username": "x", "password": "y", "csrf_token": "z"})
     assert refused.status == 403
+
+
+async def test_the_discovery_document_and_keys_are_fetched_once(sso_client, oidc_provider) -> None:
+    """Two logins' worth of checks ask the provider for its discovery document and keys once."""
+    oidc_provider.set_user("jonas", groups=[AGENTS])
+    fetched: list[str] = []
+
+    async def count(session, context, params) -> None:
+        fetched.append(params.url.path)
+
+    tracing = aiohttp.TraceConfig()
+    tracing.on_request_start.append(count)
+    app_provider = sso_client.app[OIDC_PROVIDER_KEY]
+    redirect_uri = str(sso_client.make_url(CALLBACK_PATH))
+    async with aiohttp.ClientSession(trace_configs=[tracing]) as http:
+        provider = OidcProvider(app_provider.config, http, app_provider._clock)
+        for nonce in ("nonce-1", "nonce-2"):
+            url = await provider.authorization_url(redirect_uri, "state", nonce, "v" * 64)
+            back = await sign_in_at_provider(url, "jonas")
+            tokens = await provider.exchange(back.query["code"], redirect_uri, "v" * 64)
+            await provider.verify_id_token(tokens["id_token"], nonce, tokens["access_token"])
+    assert fetched == [
+        "/.well-known/openid-configuration", "/oauth2/token", "/jwks", "/oauth2/token",
+    ]
+
+
+async def test_starting_logins_is_limited_per_address(sso_client) -> None:
+    for _ in range(10):  # RATE_LIMIT_LOGIN_ADDRESS's default
+        assert (await sso_client.get("/agent/sso/start", allow_redirects=False)).status == 303
+    refused = await sso_client.get("/agent/sso/start", allow_redirects=False)
+    assert refused.status == 429 and TOO_MANY in await refused.text()
