@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from router.keys import DB_KEY, PRESENCE_KEY
+from router.handoff.keys import PRESENCE_KEY
+from router.keys import DB_KEY
 from router.models import Case, Conversation
 from tests.router.conftest import INTERNAL_SECRET, add_agent, handoff, new_conversation
 
