@@ -34,10 +34,8 @@ from router.core.db import SessionMaker
 from router.core.security import new_token, token_hash, token_matches
 from router.errors import Conflict, NotFound, RateLimited, Unauthorized
 from router.handoff.handoff import (
-    ALREADY_QUEUED,
     CLOSED_OUTCOME,
     CLOSING_SOON,
-    QUEUED_OUTCOME,
     Handoff,
     HandoffResult,
     active_chat_case,
@@ -281,10 +279,8 @@ class Conversations:
         """Rasa is down, so the router answers the handoff button itself with the same handoff service."""
         result: HandoffResult = await self._handoff.request(conversation_id, "requested", None)
         phone = result.phone
-        if result.outcome in (QUEUED_OUTCOME, ALREADY_QUEUED) and result.position is not None:
-            text = texts.queued(result.reference or "", result.position, result.wait_minutes or 1)
-        elif result.outcome in (QUEUED_OUTCOME, ALREADY_QUEUED):
-            text = texts.ALREADY_WITH_AGENT
+        if result.text:  # queued, or already queued or with an agent
+            text = result.text
         elif result.outcome == CLOSING_SOON:
             text = texts.closing_soon(phone)
         elif result.outcome == CLOSED_OUTCOME:

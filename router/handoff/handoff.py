@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from router import texts
 from router.core.clock import Clock
 from router.core.db import SessionMaker
 from router.errors import NotFound
@@ -67,6 +68,8 @@ class HandoffResult:
     opens_at: str | None = None
     opens_at_text: str | None = None
     closes_at: str | None = None
+    # What the resident is told when the outcome is queued or already_queued (router/texts.py).
+    text: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,13 +105,17 @@ class Handoff:
             active = await active_chat_case(session, conversation_id)
             if active is not None:
                 place = await self._queue.place_of(session, active.id) if active.status == CASE_QUEUED else None
+                position, wait_minutes = place if place else (None, None)
                 return HandoffResult(
                     ALREADY_QUEUED,
                     phone,
                     reference=active.reference,
-                    position=place[0] if place else None,
-                    wait_minutes=place[1] if place else None,
+                    position=position,
+                    wait_minutes=wait_minutes,
                     closes_at=_iso(self._hours.closes_at(now)),
+                    text=texts.in_queue(True, active.reference, position, wait_minutes)
+                    if active.status == CASE_QUEUED
+                    else texts.ALREADY_WITH_AGENT,
                 )
 
             declined = await self._declined(session, now, phone)
@@ -138,13 +145,15 @@ class Handoff:
             place = await self._queue.place_of(session, case.id)
         await self._pubsub.publish(conversation_channel(conversation_id), {"type": "state", "state": QUEUED})
         await self._queue.publish()
+        position, wait_minutes = place if place else (None, None)
         return HandoffResult(
             QUEUED_OUTCOME,
             phone,
             reference=case.reference,
-            position=place[0] if place else None,
-            wait_minutes=place[1] if place else None,
+            position=position,
+            wait_minutes=wait_minutes,
             closes_at=_iso(self._hours.closes_at(now)),
+            text=texts.in_queue(False, case.reference, position, wait_minutes),
         )
 
     async def _declined(self, session, now: datetime, phone: str) -> HandoffResult | None:
