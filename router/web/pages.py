@@ -1,5 +1,5 @@
-"""Rendering pages, and the residents' pages: the demo page with the resident chat widget (/) and the privacy
-notice (/integritet). The agent console, login/logout and /admin are in router/handoff/pages.py.
+"""Rendering pages, and the demo page with the resident chat widget (/). The privacy notice (/integritet) is in
+router/records/privacy_notice.py, the agent console, login/logout and /admin in router/handoff/pages.py.
 
 All pages are rendered from router/templates (Jinja2 with autoescaping); / and /integritet take the contact
 details from settings/contact.yml and /integritet the retention periods from settings/retention.yml, so
@@ -16,7 +16,6 @@ import jinja2
 from aiohttp import web
 
 from router.contact.keys import CONTACT_KEY
-from router.records.keys import RETENTION_CONFIG_KEY
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
@@ -58,10 +57,3 @@ def render(request: web.Request, name: str, status: int = 200, **context: Any) -
 async def demo_page(request: web.Request) -> web.Response:
     """A demo of the city's page, with the resident chat widget (static/widget.js)."""
     return render(request, "demo.html", contact=request.app[CONTACT_KEY])
-
-
-@routes.get("/integritet")
-async def privacy_notice(request: web.Request) -> web.Response:
-    return render(
-        request, "integritet.html", contact=request.app[CONTACT_KEY], retention=request.app[RETENTION_CONFIG_KEY]
-    )
