@@ -1,7 +1,7 @@
 """Database tables (sqlmodel). All times are aware UTC datetimes (see `UTCDateTime`).
 
 The JSON shapes clients see are written out where they are served (router/transcript.py,
-router/desk.py, router/queue.py), because they differ from the rows (e.g. `from`, ISO times).
+router/handoff/desk.py, router/handoff/queue.py), because they differ from the rows (e.g. `from`, ISO times).
 """
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ class Agent(SQLModel, table=True):
     online: bool = Field(default=False)
     active: bool = Field(default=True)
     created_at: datetime = _time()
-    # Accounts that log in with the city's identity provider (router/sso/): who they are there.
+    # Accounts that log in with the city's identity provider (router/handoff/sso/): who they are there.
     email: Optional[str] = Field(default=None, max_length=255)
     oidc_issuer: Optional[str] = Field(default=None, max_length=255)
     oidc_subject: Optional[str] = Field(default=None, max_length=255)

@@ -59,7 +59,7 @@ def _values(name: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class OidcConfig:
-    """Staff single sign-on with the city's identity provider (OpenID Connect, router/sso/). The role claim's
+    """Staff single sign-on with the city's identity provider (OpenID Connect, router/handoff/sso/). The role claim's
     values decide access at every login: a user whose values name neither role is refused."""
 
     issuer: str

@@ -13,10 +13,10 @@ import aiohttp
 import pytest
 
 from router.app import create_app
+from router.bus.keys import BACKGROUND_KEY
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.options import RouterOptions
-from router.keys import BACKGROUND_KEY
 from tests.e2e.threaded_site import ThreadedSite
 from tests.e2e.widget.conftest import PROJECT_ROOT
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, RASA_TOKEN, FakeRasa

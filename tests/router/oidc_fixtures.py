@@ -17,10 +17,10 @@ import pytest_asyncio
 from yarl import URL
 
 from router.app import create_app
+from router.bus.keys import BACKGROUND_KEY
 from router.core.clock import Clock
 from router.core.config import OidcConfig, Settings
 from router.core.options import RouterOptions
-from router.keys import BACKGROUND_KEY
 
 CLIENT_ID = "tryggare-helsingborg-chat"
 CLIENT_SECRET = "test-client-secret"

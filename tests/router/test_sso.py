@@ -13,11 +13,11 @@ import pytest
 from sqlmodel import select
 
 from router.app import create_app
+from router.handoff.sso.keys import OIDC_PROVIDER_KEY
+from router.handoff.sso.provider import OidcProvider, SsoError
+from router.handoff.sso.views import CALLBACK_PATH, EXPIRED, NO_ROLE, NOT_VERIFIED, TOO_MANY
 from router.keys import DB_KEY
 from router.models import Agent, AgentSession
-from router.sso.keys import OIDC_PROVIDER_KEY
-from router.sso.provider import OidcProvider, SsoError
-from router.sso.views import CALLBACK_PATH, EXPIRED, NO_ROLE, NOT_VERIFIED, TOO_MANY
 from tests.router.oidc_fixtures import (
     ADMINS, AGENTS, CLIENT_ID, TOKEN_LIFETIME, oidc_config, sign_in_at_provider, sso_login, start_sso,
 )
