@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 from router.app import create_app
+from router.handoff.accounts import AccountError, create_agent
 from router.handoff.sso.keys import OIDC_PROVIDER_KEY
 from router.handoff.sso.provider import OidcProvider, SsoError
 from router.handoff.sso.views import CALLBACK_PATH, EXPIRED, NO_ROLE, NOT_VERIFIED, TOO_MANY
@@ -203,3 +204,9 @@ async def test_starting_logins_is_limited_per_address(sso_client) -> None:
         assert (await sso_client.get("/agent/sso/start", allow_redirects=False)).status == 303
     refused = await sso_client.get("/agent/sso/start", allow_redirects=False)
     assert refused.status == 429 and TOO_MANY in await refused.text()
+
+
+async def test_a_password_account_cannot_take_the_name_of_a_city_account(sso_client) -> None:
+    async with sso_client.app[DB_KEY]() as session:
+        with pytest.raises(AccountError, match="sso-"):
+            await create_agent(session, "sso-0123456789abcdef", "a long enough password", "Mallory")
