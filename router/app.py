@@ -53,7 +53,9 @@ from router.keys import (
     SETTINGS_KEY,
 )
 from router.login_limits import LoginLimits
+from router.logs import log_context
 from router.malformed_requests import quiet_malformed_requests
+from router.metrics import METRICS_KEY, rasa_tracing, setup_metrics
 from router.middlewares import address_rate_limit, credential_headers, error_middleware, security_headers
 from router.presence import LocalSockets, Presence, RedisSockets
 from router.pubsub import LocalPubSub
@@ -84,7 +86,10 @@ async def database(app: web.Application) -> AsyncIterator[None]:
 
 async def http_client(app: web.Application) -> AsyncIterator[None]:
     rasa_connections = aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS)
-    async with aiohttp.ClientSession() as session, aiohttp.ClientSession(connector=rasa_connections) as rasa_session:
+    traced = [rasa_tracing(app[METRICS_KEY])]
+    async with aiohttp.ClientSession() as session, aiohttp.ClientSession(
+        connector=rasa_connections, trace_configs=traced
+    ) as rasa_session:
         app[HTTP_KEY] = session
         settings = app[SETTINGS_KEY]
         app[RASA_KEY] = RasaClient(
@@ -103,11 +108,19 @@ async def pubsub(app: web.Application) -> AsyncIterator[None]:
     bus = RedisPubSub(url)
     await bus.start()
     app[PUBSUB_KEY] = bus
-    options = app[OPTIONS_KEY]
-    app[ADDRESS_LIMITER_KEY] = RedisRateLimiter(bus.client, "address", options.address_per_minute, prefix=bus.prefix)
+    options, metrics = app[OPTIONS_KEY], app[METRICS_KEY]
+    app[ADDRESS_LIMITER_KEY] = RedisRateLimiter(
+        bus.client, "address", options.address_per_minute, prefix=bus.prefix, refused=metrics.refused("address").inc
+    )
     app[LOGIN_LIMITS_KEY] = LoginLimits(
-        RedisRateLimiter(bus.client, "login-address", options.login_per_address_minute, prefix=bus.prefix),
-        RedisRateLimiter(bus.client, "login-username", options.login_per_username_minute, prefix=bus.prefix),
+        RedisRateLimiter(
+            bus.client, "login-address", options.login_per_address_minute, prefix=bus.prefix,
+            refused=metrics.refused("login_address").inc,
+        ),
+        RedisRateLimiter(
+            bus.client, "login-username", options.login_per_username_minute, prefix=bus.prefix,
+            refused=metrics.refused("login_username").inc,
+        ),
     )
     try:
         yield
@@ -122,15 +135,18 @@ async def services(app: web.Application) -> AsyncIterator[None]:
     handoff = Handoff(maker, bus, clock, app[HOURS_KEY], config, queue)
     app[QUEUE_KEY] = queue
     app[HANDOFF_KEY] = handoff
-    per_minute = app[OPTIONS_KEY].conversation_per_minute
+    per_minute, metrics = app[OPTIONS_KEY].conversation_per_minute, app[METRICS_KEY]
+    refused = metrics.refused("conversation").inc
     if isinstance(bus, RedisPubSub):
-        limiter: RateLimiter = RedisRateLimiter(bus.client, "conversation", per_minute, prefix=bus.prefix)
+        limiter: RateLimiter = RedisRateLimiter(
+            bus.client, "conversation", per_minute, prefix=bus.prefix, refused=refused
+        )
         sockets = partial(RedisSockets, bus.client, bus.prefix, open_sockets=lambda: len(app[OPEN_SOCKETS_KEY]))
     else:
-        limiter, sockets = RateLimiter(per_minute), LocalSockets
+        limiter, sockets = RateLimiter(per_minute, refused=refused), LocalSockets
     app[CONVERSATIONS_KEY] = Conversations(
         maker, bus, clock, rasa, handoff, queue, config, limiter, app[BACKGROUND_KEY],
-        token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours),
+        token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours), metrics=metrics,
     )
     app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config)
     presence = Presence(maker, bus, clock, config.agent_offline_after_seconds, sockets)
@@ -159,7 +175,7 @@ def create_app(
     # address.
     app = web.Application(
         middlewares=[
-            forwarded_client, error_middleware, credential_headers, cors_preflight, websocket_origin,
+            forwarded_client, log_context, error_middleware, credential_headers, cors_preflight, websocket_origin,
             address_rate_limit,
         ],
         client_max_size=MAX_BODY_BYTES,
@@ -171,17 +187,20 @@ def create_app(
     app[HANDOFF_CONFIG_KEY] = load_handoff_config(settings.settings_dir, app[CONTACT_KEY])
     app[CANNED_ANSWERS_KEY] = load_canned_answers(settings.settings_dir, app[CONTACT_KEY])
     app[BACKGROUND_KEY] = BackgroundTasks()
-    app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute)
+    app.cleanup_ctx.extend([database, http_client, pubsub, services])
+    setup_metrics(app)
+    metrics = app[METRICS_KEY]
+    app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute, refused=metrics.refused("address").inc)
     app[PASSWORD_CHECKS_KEY] = PasswordChecks(options.password_checks_at_once)
     app[LOGIN_LIMITS_KEY] = LoginLimits(
-        RateLimiter(options.login_per_address_minute), RateLimiter(options.login_per_username_minute)
+        RateLimiter(options.login_per_address_minute, refused=metrics.refused("login_address").inc),
+        RateLimiter(options.login_per_username_minute, refused=metrics.refused("login_username").inc),
     )
     app[OPEN_SOCKETS_KEY] = weakref.WeakSet()
     app[CONVERSATION_SOCKETS_KEY] = ConversationSockets(options.sockets_per_conversation)
     app[pages.TEMPLATES_KEY] = pages.create_templates()
     setup_hours(app, settings.settings_dir)
 
-    app.cleanup_ctx.extend([database, http_client, pubsub, services])
     setup_admin(app)
     setup_records(app, settings.settings_dir)
     app.on_shutdown.append(close_all)

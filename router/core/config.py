@@ -13,6 +13,7 @@ from assistant import paths
 
 # The repository: where `.env`, `var/` and `settings/` are (assistant/paths.py defines it once).
 PROJECT_ROOT = paths.ROOT
+LOG_FORMATS = ("text", "json")
 
 
 def _env(name: str, default: str) -> str:
@@ -71,6 +72,14 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (empty: none).
     trusted_proxies: tuple[Network, ...] = ()
     fixed_now: datetime | None = None
+    # GET /metrics from other hosts needs `Authorization: Bearer <this>`; empty: loopback only.
+    metrics_token: str = ""
+    # "text" (a readable line) or "json" (one object per line, for a log collector).
+    log_format: str = "text"
+
+    def __post_init__(self) -> None:
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {self.log_format!r}")
 
     @classmethod
     def from_env(cls, env_file: Path | None = None) -> "Settings":
@@ -94,4 +103,6 @@ class Settings:
             allowed_origins=parse_origins(os.environ.get("ALLOWED_ORIGINS", "")),
             trusted_proxies=parse_networks(os.environ.get("TRUSTED_PROXIES", "")),
             fixed_now=datetime.fromisoformat(fixed) if fixed else None,
+            metrics_token=_env("METRICS_TOKEN", ""),
+            log_format=_env("LOG_FORMAT", defaults.log_format).lower(),
         )
