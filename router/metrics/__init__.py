@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from aiohttp import hdrs, web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, disable_created_metrics, generate_latest
 
 from router.keys import ENGINE_KEY, HANDOFF_CONFIG_KEY, SETTINGS_KEY
 from router.metrics.access import check_metrics_access
@@ -41,6 +41,9 @@ async def metrics_view(request: web.Request) -> web.Response:
 def setup_metrics(app: web.Application) -> None:
     """The metrics exist from here (services built in cleanup contexts take them from `METRICS_KEY`);
     counting what is stored starts once the database is up (call after the database's cleanup context)."""
+    # No `*_created` series beside every counter and histogram: Prometheus does not use them, and they
+    # would double what each scrape carries. (A switch for the whole process; the router has no other.)
+    disable_created_metrics()
     metrics = ChatMetrics()
     app[METRICS_KEY] = metrics
     scrape = ScrapeValues(app[HANDOFF_CONFIG_KEY])
