@@ -29,6 +29,7 @@ pytestmark = pytest.mark.asyncio
 GAS = "det luktar gas i hela lägenheten"
 PERSONAL = "Jag heter Anna Svensson, 19121212-1212"
 METRICS_TOKEN = "metrics-test-token"
+MODEL = "models/20261130-090000-test-model.tar.gz"
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -59,6 +60,7 @@ async def _say(client, conversation_id: str, auth: dict[str, str], words: str) -
 
 
 async def test_a_short_chat_shows_in_the_metrics(client, rasa, clock) -> None:
+    rasa.model_file = MODEL
     rasa.answer = lambda sender, words: (
         rest_messages("Förlåt, jag förstod inte.", marker="fallback") if words == "blä" else
         [{"recipient_id": sender, "text": "Hej!"}]
@@ -139,10 +141,17 @@ async def test_rasa_failures_are_counted_by_kind(client, rasa, mode: str, kind: 
 
 
 async def test_rasa_answering_nothing_is_an_error_and_rasa_down_shows(client, rasa) -> None:
+    rasa.model_file = MODEL
     conversation_id, auth = await new_conversation(client)
     rasa.answer = lambda sender, words: []
     await _say(client, conversation_id, auth, "hej")
-    assert _value(await _metrics(client), "chat_rasa_errors_total", kind="empty_answer") == 1
+    samples = await _metrics(client)
+    assert _value(samples, "chat_rasa_errors_total", kind="empty_answer") == 1
+    assert _value(samples, "chat_rasa_up") == 1
+    rasa.model_loaded = False  # up, but without a model: no model to name
+    samples = await _metrics(client)
+    assert _value(samples, "chat_rasa_up") == 1
+    assert not any(name == "chat_model_info" for name, _ in samples)
     rasa.mode = "error"
     samples = await _metrics(client)
     assert _value(samples, "chat_rasa_up") == 0

@@ -86,7 +86,8 @@ def test_the_issue_asks_for_these_alerts() -> None:
 
 
 @pytest.mark.asyncio
-async def test_rules_and_dashboard_read_only_exported_metrics(client) -> None:
+async def test_rules_and_dashboard_read_only_exported_metrics(client, rasa) -> None:
+    rasa.model_file = "models/20261130-090000-test-model.tar.gz"  # so that the model's info is exported too
     scrape = await (await client.get("/metrics")).text()
     families = list(text_string_to_metric_families(scrape))
     exported = {sample.name for family in families for sample in family.samples}

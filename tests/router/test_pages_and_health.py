@@ -8,6 +8,8 @@ from tests.router.conftest import new_conversation
 
 pytestmark = pytest.mark.asyncio
 
+MODEL = "models/20261130-090000-test-model.tar.gz"
+
 
 async def test_healthz_reports_rasa_actions_and_db(client, rasa) -> None:
     response = await client.get("/healthz")
@@ -123,7 +125,8 @@ async def test_privacy_notice_says_how_texts_are_used_and_for_how_long_from_the_
     assert 'href="tel:+4642105000">042-10 50 00</a>' in html and "tel:+46421050000" not in html
 
 
-async def test_readyz_is_ready_with_database_rasa_model_and_pubsub(client) -> None:
+async def test_readyz_is_ready_with_database_rasa_model_and_pubsub(client, rasa) -> None:
+    rasa.model_file = MODEL
     response = await client.get("/readyz")
     assert response.status == 200
     assert await response.json() == {
@@ -132,7 +135,7 @@ async def test_readyz_is_ready_with_database_rasa_model_and_pubsub(client) -> No
 
 
 async def test_readyz_is_not_ready_while_rasa_has_no_model(client, rasa) -> None:
-    rasa.model_file = None
+    rasa.model_file, rasa.model_loaded = MODEL, False
     response = await client.get("/readyz")
     assert response.status == 503
     body = await response.json()
@@ -161,3 +164,20 @@ async def test_readyz_names_everything_that_is_down(aiohttp_client, settings, cl
     body = await response.json()
     assert body["not_ready"] == ["db", "rasa"]
     assert body["checks"] == {"db": "down", "rasa": "down", "pubsub": "ok"}
+
+
+async def test_readyz_is_not_ready_while_redis_is_down(
+    aiohttp_client, settings, clock, options, rasa, throwaway_redis
+) -> None:
+    from dataclasses import replace
+
+    rasa.model_file = MODEL
+
+    from router.app import create_app
+
+    client = await aiohttp_client(create_app(replace(settings, redis_url=throwaway_redis.url), clock=clock, options=options))
+    assert (await client.get("/readyz")).status == 200
+    throwaway_redis.kill()
+    response = await client.get("/readyz")
+    assert response.status == 503
+    assert (await response.json())["not_ready"] == ["pubsub"]
