@@ -50,11 +50,13 @@ class JsonLogFormatter(logging.Formatter):
 
 
 def configure_logging(log_format: str, level: int = logging.INFO) -> None:
-    """Log to stderr in `log_format` ("text" or "json"), every line masked."""
+    """Log to stderr in `log_format` ("text" or "json"), every line masked. Call once, at start."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLogFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
-    install_masking_filter()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+    install_masking_filter()  # on every root handler, also one a test harness put there
 
 
 @web.middleware

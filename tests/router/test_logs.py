@@ -20,11 +20,15 @@ PHONE = "070-123 45 67"
 
 @pytest.fixture
 def root_logging() -> Iterator[None]:
-    """configure_logging replaces the root logger's handlers: give the test run its own back."""
+    """configure_logging adds a handler to the root logger (and masks the ones there): undo it."""
     root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    handlers, level = {handler: handler.filters[:] for handler in root.handlers}, root.level
     yield
-    root.handlers[:] = handlers
+    for handler in root.handlers[:]:
+        if handler in handlers:
+            handler.filters[:] = handlers[handler]
+        else:
+            root.removeHandler(handler)
     root.setLevel(level)
 
 
