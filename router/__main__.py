@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from assistant.private_files import keep_private
-from router.access_log import PathOnlyAccessLogger
+from router.web.access_log import PathOnlyAccessLogger
 from router.app import create_app
 from router.core.config import Settings
 from router.logs import configure_logging

@@ -9,7 +9,7 @@
 | `access.py` | who may read /metrics: loopback straight to the router, or `METRICS_TOKEN` |
 
 The bot turn's time (`chat_bot_reply_seconds`) and Rasa's fallback answers are counted in
-router/conversations.py, rate limits by the limiters (`refused=`), both wired in router/app.py.
+router/chat/conversations.py, rate limits by the limiters (`refused=`), both wired in router/app.py.
 """
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from collections.abc import AsyncIterator
 from aiohttp import hdrs, web
 from prometheus_client import CONTENT_TYPE_LATEST, disable_created_metrics, generate_latest
 
-from router.keys import ENGINE_KEY, HANDOFF_CONFIG_KEY, SETTINGS_KEY
+from router.handoff.keys import HANDOFF_CONFIG_KEY
+from router.keys import ENGINE_KEY, SETTINGS_KEY
 from router.metrics.access import check_metrics_access
 from router.metrics.chat_metrics import ChatMetrics
 from router.metrics.rasa_tracing import rasa_tracing

@@ -12,7 +12,7 @@ import ipaddress
 
 from aiohttp import hdrs, web
 
-from router.api.body import bearer_token
+from router.web.body import bearer_token
 from router.core.security import secrets_equal
 from router.errors import Forbidden, Unauthorized
 

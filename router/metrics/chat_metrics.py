@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from router.handoff import CLOSED_OUTCOME, CLOSING_SOON, NO_AGENT, QUEUED_OUTCOME
+from router.handoff.handoff import CLOSED_OUTCOME, CLOSING_SOON, NO_AGENT, QUEUED_OUTCOME
 from router.models import AGENT, AGENT_SENDER, BOT, BOT_SENDER, QUEUED, RESIDENT, SYSTEM
 
 SENDERS = (RESIDENT, BOT_SENDER, AGENT_SENDER, SYSTEM)

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import aiohttp
 
 from router.metrics.chat_metrics import ChatMetrics
-from router.rasa_client import WEBHOOK_PATH
+from router.rasa.client import WEBHOOK_PATH
 
 
 def rasa_tracing(metrics: ChatMetrics) -> aiohttp.TraceConfig:

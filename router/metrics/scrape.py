@@ -17,12 +17,14 @@ from aiohttp import web
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from router.api.sockets import CONVERSATION_SOCKETS_KEY
+from router.handoff.sockets import CONVERSATION_SOCKETS_KEY
 from router.core.keys import CLOCK_KEY
-from router.handoff_config import HandoffConfig
+from router.handoff.config import HandoffConfig
 from router.hours.keys import HOURS_KEY
-from router.keys import DB_KEY, HTTP_KEY, PRESENCE_KEY, QUEUE_KEY, RASA_KEY, SETTINGS_KEY
-from router.rasa_client import RasaUnavailable, served_model
+from router.handoff.keys import PRESENCE_KEY, QUEUE_KEY
+from router.keys import DB_KEY, HTTP_KEY, SETTINGS_KEY
+from router.rasa.keys import RASA_KEY
+from router.rasa.client import RasaUnavailable, served_model
 
 log = logging.getLogger(__name__)
 

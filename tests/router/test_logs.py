@@ -107,5 +107,5 @@ async def test_a_queued_chat_is_logged_with_its_case_reference(client, json_line
     await agent_online(client)
     conversation_id, _ = await new_conversation(client)
     reference = (await (await handoff(client, conversation_id)).json())["reference"]
-    line = next(line for line in _lines(json_lines) if line["logger"] == "router.handoff")
+    line = next(line for line in _lines(json_lines) if line["logger"] == "router.handoff.handoff")
     assert line["case_reference"] == reference and line["conversation_id"] == conversation_id
