@@ -12,7 +12,7 @@ MIN_F1 ?= 0.96
 MAX_UNRELATED ?= 0.07
 MAX_FALSE_ALARMS ?= 0.08
 
-.PHONY: run check lint test setup train validate evaluate test-assistant test-router test-actions test-nlu test-nlu-structure test-browser test-stories test-e2e bench browser nginx agent clean
+.PHONY: run check lint test setup train validate evaluate test-assistant test-router test-actions test-nlu test-nlu-structure test-browser test-stories test-e2e bench browser nginx promtool agent clean
 
 run: setup
 	$(PY) -m bot run
@@ -24,7 +24,7 @@ $(VENV)/.installed: requirements/router.lock
 	$(PY) -m pip install --disable-pip-version-check -r requirements/router.lock
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed promtool
 	$(PY) -m bot setup
 
 train: setup
@@ -46,9 +46,14 @@ browser:
 nginx:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx; }
 
+# Debian's promtool (package prometheus, without its recommends) checks docs/ops/alerts.yml in
+# tests/router/test_ops_docs.py; the Prometheus service it brings is not used.
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; }
+
 # The everyday tier: everything that needs no Rasa model (lint, types, import contracts, the model
 # lifecycle, router, actions, held-out set structure, the widget and admin pages in the browser).
-check: $(VENV)/.installed browser
+check: $(VENV)/.installed browser promtool
 	$(PY) -m bot setup
 	$(MAKE) lint test-assistant test-router test-actions test-nlu-structure test-browser
 

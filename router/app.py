@@ -40,6 +40,8 @@ from router.handoff.sso.views import setup_sso
 from router.hours import setup_hours
 from router.hours.keys import HOURS_KEY
 from router.keys import DB_KEY, ENGINE_KEY, HTTP_KEY, OPTIONS_KEY, PASSWORD_CHECKS_KEY, SETTINGS_KEY
+from router.logs import log_context
+from router.metrics import METRICS_KEY, rasa_tracing, setup_metrics
 from router.middlewares import address_rate_limit, credential_headers, error_middleware, security_headers
 from router.rasa.client import KEEPALIVE_SECONDS, RasaClient
 from router.rasa.diversion import Diversion, drain_seconds
@@ -69,7 +71,10 @@ async def database(app: web.Application) -> AsyncIterator[None]:
 
 async def http_client(app: web.Application) -> AsyncIterator[None]:
     rasa_connections = aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS)
-    async with aiohttp.ClientSession() as session, aiohttp.ClientSession(connector=rasa_connections) as rasa_session:
+    traced = [rasa_tracing(app[METRICS_KEY])]
+    async with aiohttp.ClientSession() as session, aiohttp.ClientSession(
+        connector=rasa_connections, trace_configs=traced
+    ) as rasa_session:
         app[HTTP_KEY] = session
         settings = app[SETTINGS_KEY]
         app[RASA_KEY] = RasaClient(
@@ -88,11 +93,19 @@ async def pubsub(app: web.Application) -> AsyncIterator[None]:
     bus = RedisPubSub(url)
     await bus.start()
     app[PUBSUB_KEY] = bus
-    options = app[OPTIONS_KEY]
-    app[ADDRESS_LIMITER_KEY] = RedisRateLimiter(bus.client, "address", options.address_per_minute, prefix=bus.prefix)
+    options, metrics = app[OPTIONS_KEY], app[METRICS_KEY]
+    app[ADDRESS_LIMITER_KEY] = RedisRateLimiter(
+        bus.client, "address", options.address_per_minute, prefix=bus.prefix, refused=metrics.refused("address").inc
+    )
     app[LOGIN_LIMITS_KEY] = LoginLimits(
-        RedisRateLimiter(bus.client, "login-address", options.login_per_address_minute, prefix=bus.prefix),
-        RedisRateLimiter(bus.client, "login-username", options.login_per_username_minute, prefix=bus.prefix),
+        RedisRateLimiter(
+            bus.client, "login-address", options.login_per_address_minute, prefix=bus.prefix,
+            refused=metrics.refused("login_address").inc,
+        ),
+        RedisRateLimiter(
+            bus.client, "login-username", options.login_per_username_minute, prefix=bus.prefix,
+            refused=metrics.refused("login_username").inc,
+        ),
     )
     try:
         yield
@@ -107,15 +120,18 @@ async def services(app: web.Application) -> AsyncIterator[None]:
     handoff = Handoff(maker, bus, clock, app[HOURS_KEY], config, queue)
     app[QUEUE_KEY] = queue
     app[HANDOFF_KEY] = handoff
-    per_minute = app[OPTIONS_KEY].conversation_per_minute
+    per_minute, metrics = app[OPTIONS_KEY].conversation_per_minute, app[METRICS_KEY]
+    refused = metrics.refused("conversation").inc
     if isinstance(bus, RedisPubSub):
-        limiter: RateLimiter = RedisRateLimiter(bus.client, "conversation", per_minute, prefix=bus.prefix)
+        limiter: RateLimiter = RedisRateLimiter(
+            bus.client, "conversation", per_minute, prefix=bus.prefix, refused=refused
+        )
         sockets = partial(RedisSockets, bus.client, bus.prefix, open_sockets=lambda: len(app[OPEN_SOCKETS_KEY]))
     else:
-        limiter, sockets = RateLimiter(per_minute), LocalSockets
+        limiter, sockets = RateLimiter(per_minute, refused=refused), LocalSockets
     app[CONVERSATIONS_KEY] = Conversations(
         maker, bus, clock, rasa, handoff, queue, config, limiter, app[BACKGROUND_KEY],
-        token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours),
+        token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours), metrics=metrics,
     )
     app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config)
     presence = Presence(maker, bus, clock, config.agent_offline_after_seconds, sockets)
@@ -144,7 +160,7 @@ def create_app(
     # address.
     app = web.Application(
         middlewares=[
-            forwarded_client, error_middleware, credential_headers, cors_preflight, websocket_origin,
+            forwarded_client, log_context, error_middleware, credential_headers, cors_preflight, websocket_origin,
             address_rate_limit,
         ],
         client_max_size=MAX_BODY_BYTES,
@@ -155,10 +171,14 @@ def create_app(
     setup_contact(app, settings.settings_dir)
     setup_handoff(app, settings.settings_dir)
     app[BACKGROUND_KEY] = BackgroundTasks()
-    app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute)
+    app.cleanup_ctx.extend([database, http_client, pubsub, services])
+    setup_metrics(app)
+    metrics = app[METRICS_KEY]
+    app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute, refused=metrics.refused("address").inc)
     app[PASSWORD_CHECKS_KEY] = PasswordChecks(options.password_checks_at_once)
     app[LOGIN_LIMITS_KEY] = LoginLimits(
-        RateLimiter(options.login_per_address_minute), RateLimiter(options.login_per_username_minute)
+        RateLimiter(options.login_per_address_minute, refused=metrics.refused("login_address").inc),
+        RateLimiter(options.login_per_username_minute, refused=metrics.refused("login_username").inc),
     )
     app[OPEN_SOCKETS_KEY] = weakref.WeakSet()
     app[CONVERSATION_SOCKETS_KEY] = ConversationSockets(options.sockets_per_conversation)
@@ -166,7 +186,6 @@ def create_app(
     setup_chat(app)
     setup_web(app)
 
-    app.cleanup_ctx.extend([database, http_client, pubsub, services])
     setup_admin(app)
     setup_records(app, settings.settings_dir)
     setup_sso(app)

@@ -21,7 +21,7 @@ UNAVAILABLE = (DBAPIError, ConnectionRefusedError, TimeoutError)
 # The headers the router compares with secrets or looks up in the database.
 CREDENTIAL_HEADERS = ("Authorization", "Cookie", "X-CSRF-Token", "X-Internal-Secret")
 
-JSON_PREFIXES = ("/api/", "/internal/", "/healthz", "/ws/")
+JSON_PREFIXES = ("/api/", "/internal/", "/healthz", "/readyz", "/ws/")
 RESIDENT_PREFIXES = ("/api/conversations", "/ws/conversations")
 PRIVATE_PREFIXES = ("/api/conversations", "/api/agent/", "/api/admin/", "/internal/", "/ws/")
 

@@ -3,13 +3,14 @@
 `RateLimiter` keeps the buckets in this process. `RedisRateLimiter` keeps them in Redis so that several
 router processes share one limit per key; while Redis cannot be reached it falls back to its own
 in-process buckets (and logs it) rather than refusing every resident.
-Callers use `await limiter.take(key)`.
+Callers use `await limiter.take(key)`; `refused` is called for every refusal (the metrics count them).
 """
 from __future__ import annotations
 
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from redis import asyncio as aioredis
 
@@ -19,7 +20,8 @@ log = logging.getLogger(__name__)
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int, max_keys: int = 100_000) -> None:
+    def __init__(self, per_minute: int, max_keys: int = 100_000, *, refused: Callable[[], None] | None = None) -> None:
+        self._refused = refused
         self._capacity = float(per_minute)
         self._refill_per_second = per_minute / 60.0
         self._max_keys = max_keys
@@ -37,6 +39,12 @@ class RateLimiter:
         return allowed
 
     async def take(self, key: str) -> bool:
+        allowed = await self._take(key)
+        if not allowed and self._refused is not None:
+            self._refused()
+        return allowed
+
+    async def _take(self, key: str) -> bool:
         return self.allow(key)
 
 
@@ -62,14 +70,17 @@ return allowed
 
 
 class RedisRateLimiter(RateLimiter):
-    def __init__(self, client: aioredis.Redis, name: str, per_minute: int, *, prefix: str) -> None:
-        super().__init__(per_minute)
+    def __init__(
+        self, client: aioredis.Redis, name: str, per_minute: int, *, prefix: str,
+        refused: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(per_minute, refused=refused)
         self._client = client
         self._key_prefix = f"{prefix}rate:{name}:"
         self._script = client.register_script(_TAKE_SCRIPT)
         self._redis_down = False
 
-    async def take(self, key: str) -> bool:
+    async def _take(self, key: str) -> bool:
         try:
             allowed = await self._script(keys=[self._key_prefix + key], args=[self._capacity, self._refill_per_second])
         except REDIS_ERRORS as error:

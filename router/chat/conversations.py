@@ -21,7 +21,7 @@ import logging
 import uuid
 import weakref
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -62,11 +62,14 @@ from router.models import (
 )
 from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
 from router.handoff.queue import Queue
-from router.rasa.client import RasaClient, RasaUnavailable
+from router.rasa.client import FALLBACK_MARKER, RasaClient, RasaUnavailable
 from router.bus.rate_limit import RateLimiter
 from router.rasa.resume import resume_bot
 from assistant.safety import is_emergency, is_english
 from router.transcript import add_event, add_message, agent_names, message_json, publish_messages
+
+if TYPE_CHECKING:  # router.metrics reads the app's keys, which name this module
+    from router.metrics.chat_metrics import ChatMetrics
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,7 @@ class Conversations:
         limiter: RateLimiter,
         background: BackgroundTasks,
         token_lifetime: timedelta,
+        metrics: ChatMetrics,
     ) -> None:
         self._maker = maker
         self._pubsub = pubsub
@@ -97,6 +101,7 @@ class Conversations:
         self._limiter = limiter
         self._background = background
         self._token_lifetime = token_lifetime
+        self._metrics = metrics
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def notice(self) -> str:
@@ -187,7 +192,8 @@ class Conversations:
                 await self._announce_urgent(urgent)
             if message.result is not None:
                 return message.result
-            return await self._bot_turn(conversation_id, message, needs_resume)
+            with self._metrics.bot_reply_seconds.time():
+                return await self._bot_turn(conversation_id, message, needs_resume)
 
     async def _flag(
         self, session: AsyncSession, conversation_id: str, state: str, message: Message, now: datetime
@@ -232,7 +238,9 @@ class Conversations:
                 await self._set_needs_resume(conversation_id, False)
             replies = await self._rasa.send(conversation_id, message.text)
             rasa_answered = True
+            self._metrics.fallbacks.inc(sum(reply.get("marker") == FALLBACK_MARKER for reply in replies))
             if not replies:
+                self._metrics.rasa_errors.labels("empty_answer").inc()
                 # Rasa answers nothing when a custom action failed (e.g. the action server is down)
                 log.warning("Rasa gave no answer for %s; the resident gets the fallback answer", conversation_id)
                 replies = [self._rasa_down_reply()]

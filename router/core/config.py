@@ -13,6 +13,7 @@ from assistant import paths
 
 # The repository: where `.env`, `var/` and `settings/` are (assistant/paths.py defines it once).
 PROJECT_ROOT = paths.ROOT
+LOG_FORMATS = ("text", "json")
 
 
 def _env(name: str, default: str) -> str:
@@ -124,10 +125,16 @@ class Settings:
     # Staff login: the city's identity provider (None: not offered) and the chat's own password accounts.
     oidc: OidcConfig | None = None
     password_login: bool = True
+    # GET /metrics from other hosts needs `Authorization: Bearer <this>`; empty: loopback only.
+    metrics_token: str = ""
+    # "text" (a readable line) or "json" (one object per line, for a log collector).
+    log_format: str = "text"
 
     def __post_init__(self) -> None:
         if not self.password_login and self.oidc is None:
             raise ValueError("PASSWORD_LOGIN=false needs OIDC_ISSUER: otherwise no one could log in")
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {self.log_format!r}")
 
     @classmethod
     def from_env(cls, env_file: Path | None = None) -> "Settings":
@@ -153,4 +160,6 @@ class Settings:
             fixed_now=datetime.fromisoformat(fixed) if fixed else None,
             oidc=OidcConfig.from_env(),
             password_login=_password_login(),
+            metrics_token=_env("METRICS_TOKEN", ""),
+            log_format=_env("LOG_FORMAT", defaults.log_format).lower(),
         )

@@ -7,6 +7,7 @@ where <id> is the case's database id (unique, shared with left messages), six di
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +36,8 @@ from router.models import (
 from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
 from router.handoff.queue import Queue
 from router.transcript import add_event
+
+log = logging.getLogger(__name__)
 
 QUEUED_OUTCOME, ALREADY_QUEUED, NO_AGENT, CLOSING_SOON, CLOSED_OUTCOME = (
     "queued",
@@ -125,6 +128,7 @@ class Handoff:
                     data={"outcome": declined.outcome, "reason": reason, "topic": topic},
                 )
                 await session.commit()
+                log.info("handoff declined: %s", declined.outcome, extra={"conversation_id": conversation_id})
                 return declined
 
             case = Case(
@@ -142,6 +146,9 @@ class Handoff:
                 data={"from": previous, "to": QUEUED, "reason": reason, "topic": topic},
             )
             await session.commit()
+            log.info(
+                "chat %s queued", case.reference, extra={"conversation_id": conversation_id, "case_reference": case.reference},
+            )
             place = await self._queue.place_of(session, case.id)
         await self._pubsub.publish(conversation_channel(conversation_id), {"type": "state", "state": QUEUED})
         await self._queue.publish()

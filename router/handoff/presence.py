@@ -233,6 +233,10 @@ class Presence:
     async def publish(self) -> None:
         await self._pubsub.publish(AGENTS_CHANNEL, {"type": "presence", "agents_online": await self.online_count()})
 
+    def local_sockets(self) -> int:
+        """Console sockets open in this process."""
+        return sum(self._sockets.values())
+
     def socket_opened(self, agent_id: int) -> None:
         self._sockets[agent_id] += 1
         self.counts.changed()

@@ -36,6 +36,10 @@ class ConversationSockets:
             raise RateLimited("too_many_sockets")
         self._sockets[socket] = conversation_id
 
+    def open_count(self) -> int:
+        """Resident sockets open in this process (authenticated ones: only those are counted here)."""
+        return sum(1 for socket in list(self._sockets) if not socket.closed)
+
 
 CONVERSATION_SOCKETS_KEY = web.AppKey("conversation_sockets", ConversationSockets)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 import aiohttp
@@ -19,6 +20,7 @@ KEEPALIVE_SECONDS = 2.0
 # Rasa's REST channel takes a message only with this header carrying RASA_TOKEN (doors/rest_channel.py).
 # A header, not `?token=`, so no access log records the token.
 TOKEN_HEADER = "X-Rasa-Token"
+WEBHOOK_PATH = "/webhooks/rest/webhook"
 
 RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 
@@ -87,7 +89,7 @@ class RasaClient:
         """Send a resident's message through the REST channel; returns the bot's replies (see `replies_of`)."""
         try:
             async with self.upstream.request() as base, self._http.post(
-                f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                f"{base}{WEBHOOK_PATH}", json={"sender": sender, "message": text},
                 headers={TOKEN_HEADER: self._token}, timeout=self._webhook_timeout,
             ) as response:
                 if response.status != 200:
@@ -134,6 +136,22 @@ class RasaClient:
                     raise RasaUnavailable(f"resume answered {response.status}")
         except (aiohttp.ClientError, TimeoutError) as error:
             raise RasaUnavailable(f"resume failed: {error!r}") from error
+
+
+async def served_model(http: aiohttp.ClientSession, url: str, token: str) -> str | None:
+    """The file name of the model the Rasa at `url` serves; None when Rasa is up without one (`GET /status`
+    answers 409 when loading its model failed). RasaUnavailable when it does not answer."""
+    try:
+        async with http.get(f"{url}/status", params={"token": token}, timeout=HEALTH_TIMEOUT) as response:
+            if response.status == 409:
+                return None
+            if response.status != 200:
+                raise RasaUnavailable(f"status answered {response.status}")
+            body = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        raise RasaUnavailable(f"status failed: {error!r}") from error
+    model = body.get("model_file") if isinstance(body, dict) else None
+    return PurePath(model).name if isinstance(model, str) and model else None
 
 
 async def answers(http: aiohttp.ClientSession, url: str) -> bool:

@@ -64,6 +64,8 @@ class FakeRasa:
     intents: dict[str, tuple[str, float]] = field(default_factory=dict)
     url: str = ""
     router_url: str = ""
+    model_file: str | None = None  # the model GET /status names; None: /status is not offered (404)
+    model_loaded: bool = True  # False: /status answers 409, as Rasa does when loading its model failed
 
     def app(self) -> web.Application:
         routes = web.RouteTableDef()
@@ -71,6 +73,18 @@ class FakeRasa:
         @routes.get("/")
         async def hello(request: web.Request) -> web.Response:
             return web.Response(text="Hello from Rasa: 3.6.21")
+
+        @routes.get("/status")
+        async def status(request: web.Request) -> web.Response:
+            if request.query.get("token") != self.token:
+                return web.json_response({"error": "unauthorized"}, status=401)
+            if self.mode == "error":
+                return web.Response(status=500, text="boom")
+            if self.model_file is None:
+                raise web.HTTPNotFound()
+            if not self.model_loaded:
+                return web.json_response({"message": "No model loaded"}, status=409)
+            return web.json_response({"model_file": self.model_file, "model_id": "test", "num_active_training_jobs": 0})
 
         @routes.get("/health")
         async def actions_health(request: web.Request) -> web.Response:

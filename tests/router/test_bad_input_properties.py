@@ -38,6 +38,13 @@ CONTENT_TYPES = [
 ]
 CREDENTIAL_HEADERS = ["Authorization", "Cookie", "X-CSRF-Token", "X-Internal-Secret"]
 EXAMPLES = 600  # about eight requests for each route
+# /readyz answers 503 by design while this router cannot take residents (here: the fake Rasa offers no
+# /status); that is its answer, not a fault.
+READINESS = "/readyz"
+
+
+def is_fault(path: str, status: int) -> bool:
+    return status >= 500 and not (path == READINESS and status == 503)
 
 
 def public_routes(app: web.Application) -> list[tuple[str, str]]:
@@ -181,7 +188,7 @@ async def test_random_requests_to_every_route_never_get_a_5xx(admin_client, call
         data=body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body,
     )
     await response.read()
-    assert response.status < 500, (method, path, query, headers, body, response.status, await response.text())
+    assert not is_fault(path, response.status), (method, path, query, headers, body, response.status, await response.text())
     assert not unhandled(), (method, path, query, headers, body)
 
 
@@ -205,7 +212,7 @@ async def test_random_header_bytes_never_get_a_5xx(admin_client, callers, unhand
         head = (f"{method} {path} HTTP/1.1\r\nContent-Type: application/json\r\n{lines}{name}: ".encode()
                 + HEADER_PREFIXES[name] + value)
         status, _ = await raw_http.raw_request(admin_client.host, admin_client.port, head, b"{}")
-        assert status < 500, (method, path, name, value)
+        assert not is_fault(path, status), (method, path, name, value)
         assert not unhandled(), (method, path, name, value)
 
 

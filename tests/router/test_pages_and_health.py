@@ -8,6 +8,8 @@ from tests.router.conftest import new_conversation
 
 pytestmark = pytest.mark.asyncio
 
+MODEL = "models/20261130-090000-test-model.tar.gz"
+
 
 async def test_healthz_reports_rasa_actions_and_db(client, rasa) -> None:
     response = await client.get("/healthz")
@@ -121,3 +123,61 @@ async def test_privacy_notice_says_how_texts_are_used_and_for_how_long_from_the_
                   "förstå frågor bättre", "uppgift av allmänt intresse", "artikel 6.1 e"):
         assert words in html
     assert 'href="tel:+4642105000">042-10 50 00</a>' in html and "tel:+46421050000" not in html
+
+
+async def test_readyz_is_ready_with_database_rasa_model_and_pubsub(client, rasa) -> None:
+    rasa.model_file = MODEL
+    response = await client.get("/readyz")
+    assert response.status == 200
+    assert await response.json() == {
+        "status": "ready", "not_ready": [], "checks": {"db": "ok", "rasa": "ok", "pubsub": "ok"},
+    }
+
+
+async def test_readyz_is_not_ready_while_rasa_has_no_model(client, rasa) -> None:
+    rasa.model_file, rasa.model_loaded = MODEL, False
+    response = await client.get("/readyz")
+    assert response.status == 503
+    body = await response.json()
+    assert body["status"] == "not_ready" and body["not_ready"] == ["rasa"]
+    # liveness is another question: the router itself answers
+    assert (await client.get("/healthz")).status == 200
+
+
+async def test_readyz_names_everything_that_is_down(aiohttp_client, settings, clock, options) -> None:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from router.app import create_app
+    from router.keys import ENGINE_KEY
+
+    down = replace(settings, rasa_url="http://127.0.0.1:9")
+    client = await aiohttp_client(create_app(down, clock=clock, options=options))
+    # The database file becomes a folder SQLite cannot open, and no pooled connection is left.
+    database = Path(settings.database_url.split("///", 1)[1])
+    await client.app[ENGINE_KEY].dispose()
+    for path in database.parent.glob(database.name + "*"):
+        path.unlink()
+    database.mkdir()
+    response = await client.get("/readyz")
+    assert response.status == 503
+    body = await response.json()
+    assert body["not_ready"] == ["db", "rasa"]
+    assert body["checks"] == {"db": "down", "rasa": "down", "pubsub": "ok"}
+
+
+async def test_readyz_is_not_ready_while_redis_is_down(
+    aiohttp_client, settings, clock, options, rasa, throwaway_redis
+) -> None:
+    from dataclasses import replace
+
+    rasa.model_file = MODEL
+
+    from router.app import create_app
+
+    client = await aiohttp_client(create_app(replace(settings, redis_url=throwaway_redis.url), clock=clock, options=options))
+    assert (await client.get("/readyz")).status == 200
+    throwaway_redis.kill()
+    response = await client.get("/readyz")
+    assert response.status == 503
+    assert (await response.json())["not_ready"] == ["pubsub"]
