@@ -26,6 +26,7 @@ from router.core.keys import CLOCK_KEY
 from router.core.options import RouterOptions
 from router.core.security import PasswordChecks
 from router.desk import Desk
+from router.mail import Mailer
 from router.handoff import Handoff
 from router.handoff_config import load_canned_answers, load_handoff_config
 from router.hours import setup_hours
@@ -132,7 +133,8 @@ async def services(app: web.Application) -> AsyncIterator[None]:
         maker, bus, clock, rasa, handoff, queue, config, limiter, app[BACKGROUND_KEY],
         token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours),
     )
-    app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config)
+    smtp = app[SETTINGS_KEY].smtp
+    app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config, Mailer(smtp) if smtp else None)
     presence = Presence(maker, bus, clock, config.agent_offline_after_seconds, sockets)
     app[PRESENCE_KEY] = presence
     await presence.start()

@@ -53,6 +53,38 @@ def parse_networks(raw: str) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """SMTP_HOST, SMTP_PORT (587), SMTP_SECURITY (starttls, tls or none), SMTP_USERNAME, SMTP_PASSWORD,
+    SMTP_FROM (the sender residents see and answer to)."""
+
+    host: str
+    sender: str
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    password: str = ""
+
+    @classmethod
+    def from_env(cls) -> SmtpSettings | None:
+        host = _env("SMTP_HOST", "")
+        if not host:
+            return None
+        sender = _env("SMTP_FROM", "")
+        if "@" not in sender:
+            raise ValueError("SMTP_FROM: the sender address (e.g. kontaktcenter@helsingborg.se) is needed with SMTP_HOST")
+        security = _env("SMTP_SECURITY", "starttls")
+        if security not in SMTP_SECURITY:
+            raise ValueError(f"SMTP_SECURITY: must be one of {', '.join(SMTP_SECURITY)}, got {security!r}")
+        return cls(
+            host=host, sender=sender, port=int(_env("SMTP_PORT", "465" if security == "tls" else "587")),
+            security=security, username=_env("SMTP_USERNAME", ""), password=os.environ.get("SMTP_PASSWORD", ""),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     # Loopback unless ROUTER_HOST says otherwise: the router is published through the reverse proxy
@@ -71,6 +103,9 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (empty: none).
     trusted_proxies: tuple[Network, ...] = ()
     fixed_now: datetime | None = None
+    # Answers to left messages go out by e-mail through this server; without SMTP_HOST the console
+    # marks them as answered by phone instead.
+    smtp: SmtpSettings | None = None
 
     @classmethod
     def from_env(cls, env_file: Path | None = None) -> "Settings":
@@ -94,4 +129,5 @@ class Settings:
             allowed_origins=parse_origins(os.environ.get("ALLOWED_ORIGINS", "")),
             trusted_proxies=parse_networks(os.environ.get("TRUSTED_PROXIES", "")),
             fixed_now=datetime.fromisoformat(fixed) if fixed else None,
+            smtp=SmtpSettings.from_env(),
         )

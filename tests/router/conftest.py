@@ -256,3 +256,4 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 from tests.router.admin_fixtures import admin_client, model_server, project  # noqa: E402, F401
 from tests.router.postgres_fixtures import postgres_database  # noqa: E402, F401
 from tests.router.redis_fixtures import throwaway_redis  # noqa: E402, F401
+from tests.router.smtp_fixtures import smtp_server  # noqa: E402, F401
