@@ -94,10 +94,11 @@ async def login_form(request: web.Request) -> web.Response:
     return _login_page(request, error=None, status=200)
 
 
-def _login_page(request: web.Request, error: str | None, status: int) -> web.Response:
+def _login_page(request: web.Request, error: str | None, status: int, username: str = "") -> web.Response:
+    """The login form; after a failed attempt the username stays filled in (only the password is asked again)."""
     token = secrets.token_urlsafe(32)
     response = render(
-        request, "login.html", status=status, csrf_token=token, error=error,
+        request, "login.html", status=status, csrf_token=token, error=error, username=username,
         next_admin=request.query.get("next") == "admin",
     )
     response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **_cookie_options(request))
@@ -113,12 +114,14 @@ async def login(request: web.Request) -> web.Response:
         return _login_page(request, "Sidan hade gått ut. Försök logga in igen.", status=403)
     username = str(form.get("username", ""))
     if not await request.app[LOGIN_LIMITS_KEY].admit(request.remote or "unknown", username):
-        return _login_page(request, "För många inloggningsförsök. Vänta en minut och försök igen.", status=429)
+        return _login_page(
+            request, "För många inloggningsförsök. Vänta en minut och försök igen.", status=429, username=username
+        )
     agent = await authenticate(
         request.app[DB_KEY], request.app[PASSWORD_CHECKS_KEY], username, str(form.get("password", ""))
     )
     if agent is None:
-        return _login_page(request, "Fel användarnamn eller lösenord.", status=401)
+        return _login_page(request, "Fel användarnamn eller lösenord.", status=401, username=username)
     async with request.app[DB_KEY]() as session:
         token, _ = await start_session(session, agent, request.app[CLOCK_KEY].now())
     response = web.HTTPSeeOther("/admin" if request.query.get("next") == "admin" else "/agent")
