@@ -222,6 +222,12 @@
 
   async function loadQueue() { renderQueue(await api("GET", "/api/agent/queue")); }
 
+  let queueRefresh = null;
+  function refreshQueueSoon() {
+    clearTimeout(queueRefresh);
+    queueRefresh = setTimeout(() => attempt(loadQueue), 300);
+  }
+
   const EMAIL_IN_TEXT = /[^@\s<>,;:()]+@[^@\s<>,;:()]+\.[^@\s<>,;:().]{2,}/;
 
   // The answer form of an open left message: by e-mail when the router can send mail, otherwise a note
@@ -454,6 +460,10 @@
         }
         break;
       case "message":
+        if (frame.message.from === "resident" && lastQueue &&
+            lastQueue.queue.concat(lastQueue.active).some((item) => item.conversation_id === frame.conversation_id)) {
+          refreshQueueSoon(); // the row's last message (masked by the router)
+        }
         if (selected && frame.conversation_id === selected.case.conversation_id) {
           renderMessage(frame.message);
           if (frame.message.from === "resident") el("resident-typing").textContent = "";
@@ -487,7 +497,9 @@
       attempt(loadQueue);
     });
     socket.addEventListener("message", (event) => {
-      try { onFrame(JSON.parse(event.data)); } catch (e) { /* ignore a frame we cannot read */ }
+      let frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; /* ignore a frame we cannot read */ }
+      onFrame(frame);
     });
     socket.addEventListener("close", (event) => {
       // 4401: the login session ended (logout elsewhere, expiry, deactivation): log in again.
