@@ -714,7 +714,7 @@
     showWorkingOn();
     connect();
     // Right after login an agent who is not available is asked, instead of missing the switch.
-    if (!me.online) {
+    if (!me.online && !el("online-toggle").checked) {
       el("availability-prompt").hidden = false;
       el("become-available").focus();
     }

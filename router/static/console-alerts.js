@@ -23,9 +23,8 @@ window.hbgConsoleAlerts = function (options) {
   }
 
   function showSound() {
-    const off = muted();
-    soundButton.setAttribute("aria-pressed", off ? "false" : "true");
-    soundButton.textContent = off ? "Ljud av" : "Ljud på";
+    // The button says what a click does; the status line confirms the change.
+    soundButton.textContent = muted() ? "Slå på ljudet" : "Stäng av ljudet";
   }
 
   soundButton.addEventListener("click", () => {

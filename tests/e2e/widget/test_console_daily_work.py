@@ -98,12 +98,10 @@ def test_new_chat_alert_title_notification_and_muted_sound(
         page.screenshot(path=str(artifacts / "console-new-chat-1280.png"))
         no_blocking_violations(page, axe_path, "queue with a new chat")
 
-        sound = page.get_by_role("button", name="Ljud på")
-        expect(sound).to_have_attribute("aria-pressed", "true")
-        sound.click()
-        expect(page.get_by_role("button", name="Ljud av")).to_have_attribute("aria-pressed", "false")
+        page.get_by_role("button", name="Stäng av ljudet").click()
+        expect(page.locator("#console-status")).to_have_text("Ljudet för nya chattar och larm är avstängt.")
         page.reload()
-        expect(page.get_by_role("button", name="Ljud av")).to_be_visible()  # remembered
+        expect(page.get_by_role("button", name="Slå på ljudet")).to_be_visible()  # remembered
         expect(page).to_have_title(f"(1) {BASE_TITLE}")
         site.queued_resident()
         expect(page).to_have_title(f"(2) {BASE_TITLE}")
