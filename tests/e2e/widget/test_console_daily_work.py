@@ -65,6 +65,13 @@ def no_blocking_violations(page: Page, axe_path: Path, state: str) -> None:
     assert blocking == [], f"{state}: {blocking}"
 
 
+def reply_box_on_screen(page: Page) -> None:
+    """At 900 px height the reply box is on screen without scrolling."""
+    page.evaluate("window.scrollTo(0, 0)")
+    box = page.get_by_label("Svar till invånaren").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 900, box
+
+
 def test_new_chat_alert_title_notification_and_muted_sound(
     browser: Browser, site: ConsoleSite, artifacts: Path, axe_path: Path
 ) -> None:
@@ -183,10 +190,7 @@ def test_take_after_hand_back_shows_the_new_case_and_links_the_old(
         queue = page.locator("#queue-list > li")
         queue.first.get_by_role("button", name="Ta chatten").click()
         expect(page.locator("#working-on")).to_have_text(f"Du arbetar med {old} (pågår)")
-        # At 900 px height the reply box is on screen without scrolling.
-        page.evaluate("window.scrollTo(0, 0)")
-        box = page.get_by_label("Svar till invånaren").bounding_box()
-        assert box is not None and box["y"] + box["height"] <= 900, box
+        reply_box_on_screen(page)
         page.screenshot(path=str(artifacts / "console-case-1280x900.png"))
         page.get_by_role("button", name="Lämna tillbaka till chattroboten").click()
         expect(page.locator("#working-on")).to_have_text(f"Öppet ärende: {old} (avslutad)")
@@ -203,7 +207,8 @@ def test_take_after_hand_back_shows_the_new_case_and_links_the_old(
         expect(page.locator("#working-on")).to_have_text(f"Du arbetar med {new} (pågår)")
         related = page.locator("#related-cases")
         expect(related.get_by_role("button", name=f"{old} – chatt, avslutad")).to_be_visible()
-        page.screenshot(path=str(artifacts / "console-linked-cases-1280.png"))
+        reply_box_on_screen(page)
+        page.screenshot(path=str(artifacts / "console-linked-cases-1280x900.png"))
         no_blocking_violations(page, axe_path, "case with linked cases")
         related.get_by_role("button", name=f"{old} – chatt, avslutad").click()
         expect(page.locator("#working-on")).to_have_text(f"Öppet ärende: {old} (avslutad)")
