@@ -99,6 +99,16 @@ class ConsoleSite(ThreadedSite):
     def resident_messages(self, conversation_id: str, auth: dict[str, str]) -> list[dict[str, Any]]:
         return self.call(self._resident_messages(conversation_id, auth))
 
+    async def _typing(self, conversation_id: str, auth: dict[str, str]) -> None:
+        """The resident's widget starts typing: one typing frame on the resident WebSocket."""
+        async with self.http.ws_connect(f"/ws/conversations/{conversation_id}") as socket:
+            await socket.send_json({"type": "auth", "token": auth["Authorization"].split(" ", 1)[1]})
+            assert (await socket.receive_json())["type"] == "state"
+            await socket.send_json({"type": "typing"})
+
+    def typing(self, conversation_id: str, auth: dict[str, str]) -> None:
+        self.call(self._typing(conversation_id, auth))
+
     async def _leave_message(self, text: str, contact: str | None) -> str:
         created = await (await self.http.post("/api/conversations")).json()
         left = await self.http.post(

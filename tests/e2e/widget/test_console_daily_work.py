@@ -177,6 +177,8 @@ def test_requeue_keeps_the_place_and_transfer_to_a_named_colleague(
         expect(bertil.locator("#notes-list")).to_contain_text("Överlämnad till Bertil: Gäller trasig belysning på Söder")
         expect(bertil.get_by_label("Svar till invånaren")).to_be_visible()
         assert site.resident_messages(first_id, first_auth)[-1]["text"] == texts.transferred("Bertil")
+        site.typing(first_id, first_auth)
+        expect(bertil.locator("#resident-typing")).to_have_text("Invånaren skriver …")
         bertil.screenshot(path=str(artifacts / "console-transferred-to-me-1280.png"))
         no_blocking_violations(bertil, axe_path, "case handed to me")
 
