@@ -241,4 +241,5 @@ def test_left_message_answered_by_email_reaches_the_smtp_server(
         expect(page.locator("#followup-list .answer")).to_contain_text(
             "Besvarat med e-post till lisa@example.se"
         )
+        page.evaluate("window.scrollTo(0, 0)")  # the sticky header is drawn where the page was scrolled to
         page.screenshot(path=str(artifacts / "console-left-message-answered-1280.png"), full_page=True)
