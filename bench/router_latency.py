@@ -132,7 +132,7 @@ class Endpoints:
         return elapsed
 
     async def tracker(self, sender: str) -> float:
-        """The same request the router makes after each answer (router/rasa_client.py latest_intent)."""
+        """The same request the router makes after each answer (router/rasa/client.py latest_intent)."""
         started = time.perf_counter()
         async with self.http.get(
             f"{self.rasa}/conversations/{sender}/tracker", params={"include_events": "NONE", "token": self.token}

@@ -11,12 +11,12 @@ import pytest
 import ast
 from router import texts
 from router.app import create_app
-from router.contact import load_contact_facts
+from router.contact.config import load_contact_facts
 from router.core.config import SmtpSettings
 from router.core.keys import CLOCK_KEY
-from router.handoff_config import load_handoff_config
-from router.keys import PUBSUB_KEY
-from router.pubsub import AGENTS_CHANNEL
+from router.handoff.config import load_handoff_config
+from router.bus.keys import PUBSUB_KEY
+from router.bus.pubsub import AGENTS_CHANNEL
 from tests.router.conftest import (
     INTERNAL_SECRET,
     PROJECT_ROOT,

@@ -10,12 +10,14 @@ from typing import Any
 import aiohttp
 from playwright.sync_api import Page, expect
 
-from router.accounts import create_agent
+from router.handoff.accounts import create_agent
 from router.app import create_app
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.options import RouterOptions
-from router.keys import BACKGROUND_KEY, DB_KEY, PRESENCE_KEY
+from router.bus.keys import BACKGROUND_KEY
+from router.handoff.keys import PRESENCE_KEY
+from router.keys import DB_KEY
 from tests.e2e.threaded_site import ThreadedSite
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
 from tests.router.smtp_fixtures import SmtpServer
