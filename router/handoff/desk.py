@@ -17,7 +17,7 @@ from router.core.clock import Clock
 from router.core.db import SessionMaker
 from router.errors import BadGateway, BadInput, Conflict, NotFound
 from router.handoff.config import HandoffConfig
-from router.handoff.handoff.mail import Mailer, MailError
+from router.handoff.mail import Mailer, MailError
 from router.models import (
     AGENT,
     AGENT_SENDER,
