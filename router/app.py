@@ -33,6 +33,7 @@ from router.handoff.desk import Desk
 from router.handoff.handoff import Handoff
 from router.handoff.keys import DESK_KEY, HANDOFF_CONFIG_KEY, HANDOFF_KEY, LOGIN_LIMITS_KEY, PRESENCE_KEY, QUEUE_KEY
 from router.handoff.login_limits import LoginLimits
+from router.handoff.mail import Mailer
 from router.handoff.presence import LocalSockets, Presence, RedisSockets
 from router.handoff.queue import Queue
 from router.handoff.sockets import CONVERSATION_SOCKETS_KEY, OPEN_SOCKETS_KEY, ConversationSockets, close_all
@@ -133,7 +134,8 @@ async def services(app: web.Application) -> AsyncIterator[None]:
         maker, bus, clock, rasa, handoff, queue, config, limiter, app[BACKGROUND_KEY],
         token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours), metrics=metrics,
     )
-    app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config)
+    smtp = app[SETTINGS_KEY].smtp
+    app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config, Mailer(smtp) if smtp else None)
     presence = Presence(maker, bus, clock, config.agent_offline_after_seconds, sockets)
     app[PRESENCE_KEY] = presence
     await presence.start()

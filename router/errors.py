@@ -45,3 +45,9 @@ class TooLarge(ClientError):
 
 class RateLimited(ClientError):
     status = 429
+
+
+class BadGateway(ClientError):
+    """A server the router relies on for the request (the SMTP server) failed; nothing was changed."""
+
+    status = 502

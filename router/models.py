@@ -44,6 +44,8 @@ BOT, QUEUED, AGENT, CLOSED = "bot", "queued", "agent", "closed"
 CHAT, LEFT_MESSAGE = "chat", "message"
 CASE_QUEUED, CASE_CLAIMED, CASE_CLOSED, CASE_CANCELLED = "queued", "claimed", "closed", "cancelled"
 FOLLOW_UP_OPEN, FOLLOW_UP_DONE = "open", "done"
+# How a left message was answered
+ANSWER_EMAIL, ANSWER_PHONE = "email", "phone"
 # Message senders
 RESIDENT, BOT_SENDER, AGENT_SENDER, SYSTEM = "resident", "bot", "agent", "system"
 # Message kinds: how a message is shown besides who sent it (None: an ordinary bubble)
@@ -104,6 +106,11 @@ class Case(SQLModel, table=True):
     wait_seconds: Optional[float] = None
     # Set when the safety net fired while a person was involved; an agent clears it.
     urgent_at: Optional[datetime] = _time(default=None)
+    # A left message's answer (part of the record): by e-mail to `answer_email`, or noted after a phone call.
+    answer_channel: Optional[str] = Field(default=None, max_length=16)
+    answer_email: Optional[str] = Field(default=None, max_length=200)
+    answer_text: Optional[str] = None
+    answered_at: Optional[datetime] = _time(default=None)
 
 
 class Agent(SQLModel, table=True):

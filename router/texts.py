@@ -106,8 +106,32 @@ def agent_joined(name: str) -> str:
     return f"Du chattar nu med {name}, kommunvägledare på Helsingborg kontaktcenter."
 
 
+def transferred(name: str) -> str:
+    return f"Din chatt har lämnats över till {name}, kommunvägledare på Helsingborg kontaktcenter."
+
+
+def transfer_note(name: str, note: str) -> str:
+    return f"Överlämnad till {name}: {note}"
+
+
+def follow_up_subject(reference: str) -> str:
+    return f"Svar på ditt meddelande till Helsingborg kontaktcenter ({reference})"
+
+
+def follow_up_mail(answer: str, reference: str, left_text: str, phone: str) -> str:
+    """The e-mail a resident gets: the answer, then what they wrote, and how to reach us again."""
+    quoted = "\n".join("> " + line for line in left_text.splitlines())
+    return (
+        f"Hej!\n\n{answer}\n\nMed vänliga hälsningar\nHelsingborg kontaktcenter\n{phone}\n\n"
+        f"Ärendenummer: {reference}\nDu skrev:\n{quoted}\n"
+    )
+
+
 ALREADY_WITH_AGENT = "Du chattar redan med en kommunvägledare."
-AGENT_REQUEUED = "Kommunvägledaren har lämnat chatten. Du står kvar i kön och nästa lediga kommunvägledare tar över."
+# The chat keeps the place it had (the queue is ordered by when the resident first queued).
+AGENT_REQUEUED = (
+    "Kommunvägledaren har lämnat chatten. Du har kvar din plats i kön, och nästa lediga kommunvägledare tar över."
+)
 CLOSED_BY_AGENT = (
     "Kommunvägledaren har avslutat chatten. Fick du hjälp? Skriv gärna igen om du har fler frågor, "
     "då svarar chattroboten."

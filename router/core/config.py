@@ -102,6 +102,36 @@ def _password_login() -> bool:
     if raw not in ("true", "false"):
         raise ValueError(f"PASSWORD_LOGIN must be true or false, got {raw!r}")
     return raw == "true"
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """SMTP_HOST, SMTP_PORT (587), SMTP_SECURITY (starttls, tls or none), SMTP_USERNAME, SMTP_PASSWORD,
+    SMTP_FROM (the sender residents see and answer to)."""
+
+    host: str
+    sender: str
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    password: str = ""
+
+    @classmethod
+    def from_env(cls) -> SmtpSettings | None:
+        host = _env("SMTP_HOST", "")
+        if not host:
+            return None
+        sender = _env("SMTP_FROM", "")
+        if "@" not in sender:
+            raise ValueError("SMTP_FROM: the sender address (e.g. kontaktcenter@helsingborg.se) is needed with SMTP_HOST")
+        security = _env("SMTP_SECURITY", "starttls")
+        if security not in SMTP_SECURITY:
+            raise ValueError(f"SMTP_SECURITY: must be one of {', '.join(SMTP_SECURITY)}, got {security!r}")
+        return cls(
+            host=host, sender=sender, port=int(_env("SMTP_PORT", "465" if security == "tls" else "587")),
+            security=security, username=_env("SMTP_USERNAME", ""), password=os.environ.get("SMTP_PASSWORD", ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -129,6 +159,9 @@ class Settings:
     metrics_token: str = ""
     # "text" (a readable line) or "json" (one object per line, for a log collector).
     log_format: str = "text"
+    # Answers to left messages go out by e-mail through this server; without SMTP_HOST the console
+    # marks them as answered by phone instead.
+    smtp: SmtpSettings | None = None
 
     def __post_init__(self) -> None:
         if not self.password_login and self.oidc is None:
@@ -162,4 +195,5 @@ class Settings:
             password_login=_password_login(),
             metrics_token=_env("METRICS_TOKEN", ""),
             log_format=_env("LOG_FORMAT", defaults.log_format).lower(),
+            smtp=SmtpSettings.from_env(),
         )

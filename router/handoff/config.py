@@ -4,7 +4,7 @@ The contact center's details come from `settings/contact.yml` (router/contact/co
 as placeholders ({contact_phone} …), filled in here, so an answer never carries a number of its own."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,17 @@ class HandoffConfig:
     agent_offline_after_seconds: float
     close_categories: tuple[str, ...]
     contact: ContactFacts
+    # The console's names for the topics the bot hands over (intent → Swedish), and when a waiting
+    # time turns amber and red in the queue.
+    topics: dict[str, str] = field(default_factory=dict)
+    wait_warn_minutes: int = 3
+    wait_late_minutes: int = 8
+
+    def topic_text(self, topic: str | None) -> str | None:
+        """The topic as a kommunvägledare reads it; a topic without a name is 'annat ämne', never a code."""
+        if topic is None:
+            return None
+        return self.topics.get(topic, "annat ämne")
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,21 @@ def load_handoff_config(settings_dir: Path, contact: ContactFacts) -> HandoffCon
         isinstance(item, str) and item.strip() for item in categories
     ):
         raise HandoffConfigError(f"{source}: close_categories: must be a non-empty list of texts")
+    topics = data.get("topics", {})
+    if not isinstance(topics, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) and value.strip() for key, value in topics.items()
+    ):
+        raise HandoffConfigError(f"{source}: topics: must map each topic (intent name) to a Swedish text")
+    colours = data.get("queue_wait_colours", {})
+    if not isinstance(colours, dict):
+        raise HandoffConfigError(f"{source}: queue_wait_colours: must be a mapping with amber_after_minutes and red_after_minutes")
+    unknown = set(colours) - {"amber_after_minutes", "red_after_minutes"}
+    if unknown:
+        raise HandoffConfigError(f"{source}: queue_wait_colours.{sorted(unknown)[0]}: unknown setting")
+    warn = int(_number(colours, "amber_after_minutes", source, 3, 1))
+    late = int(_number(colours, "red_after_minutes", source, 8, 1))
+    if late <= warn:
+        raise HandoffConfigError(f"{source}: queue_wait_colours.red_after_minutes: must be more than amber_after_minutes")
     if "contact_center" in data:
         raise HandoffConfigError(f"{source}: contact_center: moved to contact.yml; remove it here")
     return HandoffConfig(
@@ -75,6 +101,9 @@ def load_handoff_config(settings_dir: Path, contact: ContactFacts) -> HandoffCon
         agent_offline_after_seconds=_number(data, "agent_offline_after_seconds", source, 60, 1),
         close_categories=tuple(item.strip() for item in categories),
         contact=contact,
+        topics={key: value.strip() for key, value in topics.items()},
+        wait_warn_minutes=warn,
+        wait_late_minutes=late,
     )
 
 

@@ -6,6 +6,7 @@ can write in it, put it back in the queue, close it or hand it back to the bot.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlmodel import col, select, update
@@ -14,11 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from router import texts
 from router.core.clock import Clock
 from router.core.db import SessionMaker
-from router.errors import BadInput, Conflict, NotFound
+from router.errors import BadGateway, BadInput, Conflict, NotFound
 from router.handoff.config import HandoffConfig
+from router.handoff.mail import Mailer, MailError
 from router.models import (
     AGENT,
     AGENT_SENDER,
+    ANSWER_EMAIL,
+    ANSWER_PHONE,
     BOT,
     CASE_CLAIMED,
     CASE_CLOSED,
@@ -44,6 +48,10 @@ from router.rasa.resume import resume_bot
 from router.transcript import add_event, add_message, message_json, publish_messages
 
 
+# A whole e-mail address as residents type them (no display names, no lists).
+EMAIL_ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;.]{2,}")
+
+
 def case_json(case: Case) -> dict[str, Any]:
     return {
         "id": case.id,
@@ -63,6 +71,12 @@ def case_json(case: Case) -> dict[str, Any]:
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,
         "urgent": case.urgent_at is not None,
         "urgent_at": case.urgent_at.isoformat() if case.urgent_at else None,
+        "answer": {
+            "channel": case.answer_channel,
+            "email": case.answer_email,
+            "text": case.answer_text,
+            "at": case.answered_at.isoformat(),
+        } if case.answered_at else None,
     }
 
 
@@ -75,8 +89,10 @@ class Desk:
         rasa: RasaClient,
         queue: Queue,
         config: HandoffConfig,
+        mailer: Mailer | None = None,
     ) -> None:
         self._maker = maker
+        self._mailer = mailer
         self._pubsub = pubsub
         self._clock = clock
         self._rasa = rasa
@@ -141,6 +157,11 @@ class Desk:
                 .where(Note.case_id == case_id)
                 .order_by(col(Note.id))
             )
+            related = await session.exec(
+                select(Case)
+                .where(Case.conversation_id == case.conversation_id, col(Case.id) != case.id)
+                .order_by(col(Case.id))
+            )
             transcript = []
             for message in messages.all():
                 shown = message_json(message)
@@ -150,6 +171,11 @@ class Desk:
             return {
                 "case": case_json(case),
                 "state": conversation.state,
+                "related": [
+                    {"id": other.id, "reference": other.reference, "kind": other.kind, "status": other.status,
+                     "created_at": other.created_at.isoformat()}
+                    for other in related.all()
+                ],
                 "messages": transcript,
                 "notes": [
                     {"id": note.id, "text": note.text, "agent": author.display_name, "at": note.created_at.isoformat()}
@@ -184,7 +210,8 @@ class Desk:
         return {"id": note.id, "text": note.text, "agent": agent.display_name, "at": now.isoformat()}
 
     async def requeue(self, case_id: int, agent: Agent) -> dict[str, Any]:
-        """Put a chat back in the queue at its original place."""
+        """Put a chat back in the queue at its original place: `queued_at` is kept, and the queue is ordered
+        by it (router/handoff/queue.py), so the resident is truthfully told they keep their place."""
         now = self._clock.now()
         async with self._maker() as session:
             case = await self._chat(session, case_id)
@@ -204,6 +231,54 @@ class Desk:
         channel = conversation_channel(case.conversation_id)
         await self._pubsub.publish(channel, {"type": "agent_left", "name": agent.display_name})
         await self._pubsub.publish(channel, {"type": "state", "state": QUEUED})
+        await publish_messages(self._pubsub, [notice], to_agents=True)
+        await self._queue.publish()
+        return case_json(case)
+
+    async def colleagues(self, agent: Agent) -> list[dict[str, Any]]:
+        """The other kommunvägledare online now: whom a chat can be handed to."""
+        async with self._maker() as session:
+            online = await session.exec(
+                select(Agent)
+                .where(col(Agent.online), col(Agent.active), col(Agent.id) != agent.id)
+                .order_by(col(Agent.display_name))
+            )
+            return [{"id": other.id, "name": other.display_name} for other in online.all()]
+
+    async def transfer(self, case_id: int, agent: Agent, to_agent_id: int, note: str | None) -> dict[str, Any]:
+        """Hand a chat to a named colleague who is online; the note is kept with the case's internal notes
+        and shown to the colleague, and the resident is told who answers now."""
+        now = self._clock.now()
+        async with self._maker() as session:
+            case = await self._chat(session, case_id)
+            self._held_by(case, agent)
+            colleague = await session.get(Agent, to_agent_id)
+            if colleague is None or not colleague.active or colleague.id == case.agent_id:
+                raise BadInput("invalid_colleague", "Välj en annan kommunvägledare.")
+            if not colleague.online:
+                raise Conflict("colleague_offline", f"{colleague.display_name} är inte tillgänglig för chatt just nu.")
+            previous = case.agent_id
+            case.agent_id = colleague.id
+            add_event(
+                session, "transferred", now, conversation_id=case.conversation_id, case_id=case.id,
+                agent_id=agent.id, data={"from_agent": previous, "to_agent": colleague.id},
+            )
+            if note:
+                session.add(Note(case_id=case.id, agent_id=agent.id, text=texts.transfer_note(colleague.display_name, note), created_at=now))
+            notice = await add_message(
+                session, case.conversation_id, SYSTEM, texts.transferred(colleague.display_name), now
+            )
+            await session.commit()
+            name = colleague.display_name
+        await self._pubsub.publish(conversation_channel(case.conversation_id), {"type": "agent_joined", "name": name})
+        await self._pubsub.publish(
+            AGENTS_CHANNEL,
+            {
+                "type": "transferred", "case_id": case.id, "reference": case.reference,
+                "conversation_id": case.conversation_id, "to_agent_id": to_agent_id,
+                "from": agent.display_name, "note": note,
+            },
+        )
         await publish_messages(self._pubsub, [notice], to_agents=True)
         await self._queue.publish()
         return case_json(case)
@@ -278,6 +353,51 @@ class Desk:
         async with self._maker() as session:
             cases = await session.exec(query.order_by(col(Case.id).desc()))
             return [case_json(case) for case in cases.all()]
+
+    @property
+    def answers_by_email(self) -> bool:
+        return self._mailer is not None
+
+    async def answer_follow_up(
+        self, case_id: int, agent: Agent, text: str, email: str | None
+    ) -> dict[str, Any]:
+        """Answer a left message: by e-mail when SMTP is configured (to `email`), otherwise the agent
+        has called the resident and `text` says what was said. Either way the message is done, and the
+        address and the answer are part of the case record. The mail is sent before anything is stored:
+        a failed send changes nothing and the agent can try again."""
+        now = self._clock.now()
+        async with self._maker() as session:
+            case = await session.get(Case, case_id)
+            if case is None or case.kind != LEFT_MESSAGE:
+                raise NotFound("case_not_found", "Ärendet finns inte.")
+            if case.answered_at is not None:
+                raise Conflict("already_answered", "Meddelandet är redan besvarat.")
+            reference, left_text = case.reference or "", case.text or ""
+        if self._mailer is not None:
+            if not email or not EMAIL_ADDRESS.fullmatch(email):
+                raise BadInput("invalid_email", "Skriv en giltig e-postadress.")
+            body = texts.follow_up_mail(text, reference, left_text, self._config.contact.phone)
+            try:
+                await self._mailer.send(email, texts.follow_up_subject(reference), body)
+            except MailError as error:
+                raise BadGateway("mail_failed", f"E-postservern tog inte emot svaret ({error}). Försök igen.") from error
+        async with self._maker() as session:
+            case = await session.get(Case, case_id)
+            previous = case.status
+            case.answer_channel = ANSWER_EMAIL if self._mailer is not None else ANSWER_PHONE
+            case.answer_email = email if self._mailer is not None else None
+            case.answer_text = text
+            case.answered_at = now
+            case.status = FOLLOW_UP_DONE
+            case.agent_id = agent.id
+            case.closed_at = now
+            add_event(
+                session, "follow_up_answered", now, conversation_id=case.conversation_id, case_id=case.id,
+                agent_id=agent.id, data={"from": previous, "to": FOLLOW_UP_DONE, "channel": case.answer_channel},
+            )
+            await session.commit()
+        await self._pubsub.publish(AGENTS_CHANNEL, {"type": "follow_ups"})
+        return case_json(case)
 
     async def set_follow_up(self, case_id: int, agent: Agent, status: str) -> dict[str, Any]:
         if status not in (FOLLOW_UP_OPEN, FOLLOW_UP_DONE):

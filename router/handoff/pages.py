@@ -44,13 +44,15 @@ async def login_form(request: web.Request) -> web.Response:
     return login_page(request, error=None, status=200)
 
 
-def login_page(request: web.Request, error: str | None, status: int, next_admin: bool | None = None) -> web.Response:
+def login_page(
+    request: web.Request, error: str | None, status: int, next_admin: bool | None = None, username: str = ""
+) -> web.Response:
     """The login page: the city's account (when OIDC is configured) and the password form (unless
-    PASSWORD_LOGIN=false)."""
+    PASSWORD_LOGIN=false); after a failed attempt the username stays filled in (only the password is asked again)."""
     token = secrets.token_urlsafe(32)
     settings = request.app[SETTINGS_KEY]
     response = render(
-        request, "login.html", status=status, csrf_token=token, error=error,
+        request, "login.html", status=status, csrf_token=token, error=error, username=username,
         next_admin=request.query.get("next") == "admin" if next_admin is None else next_admin,
         password_login=settings.password_login, sso=settings.oidc is not None,
     )
@@ -69,12 +71,14 @@ async def login(request: web.Request) -> web.Response:
         return login_page(request, "Sidan hade gått ut. Försök logga in igen.", status=403)
     username = str(form.get("username", ""))
     if not await request.app[LOGIN_LIMITS_KEY].admit(request.remote or "unknown", username):
-        return login_page(request, "För många inloggningsförsök. Vänta en minut och försök igen.", status=429)
+        return login_page(
+            request, "För många inloggningsförsök. Vänta en minut och försök igen.", status=429, username=username
+        )
     agent = await authenticate(
         request.app[DB_KEY], request.app[PASSWORD_CHECKS_KEY], username, str(form.get("password", ""))
     )
     if agent is None:
-        return login_page(request, "Fel användarnamn eller lösenord.", status=401)
+        return login_page(request, "Fel användarnamn eller lösenord.", status=401, username=username)
     async with request.app[DB_KEY]() as session:
         token, _ = await start_session(
             session, agent, request.app[CLOCK_KEY].now(), timedelta(hours=request.app[OPTIONS_KEY].staff_session_hours)

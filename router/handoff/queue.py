@@ -4,6 +4,10 @@ Wait estimate: minutes per place in the queue = the median wait (queued → clai
 `wait_sample_size` claimed chats, or `default_handling_minutes` from handoff.yml while there are none;
 a resident at position p waits about p × that, rounded to whole minutes, at least 1.
 
+Console rows carry the resident's last message, masked (router/privacy/masking.py: the queue is glanced at
+by everyone at the desk, the full text is one click away in the case), the topic in Swedish (handoff.yml
+`topics`) and the colour thresholds for the waiting time (`queue_wait_colours`).
+
 Order: chats marked urgent (the safety net fired while the resident waited or chatted, see
 router/chat/conversations.py) come first, then the rest; within each group, first queued first.
 """
@@ -13,14 +17,15 @@ import statistics
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.core.clock import Clock
 from router.core.db import SessionMaker
-from router.handoff.config import HandoffConfig
-from router.models import CASE_CLAIMED, CASE_QUEUED, CHAT, Agent, Case
 from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
+from router.handoff.config import HandoffConfig
+from router.models import CASE_CLAIMED, CASE_QUEUED, CHAT, RESIDENT, Agent, Case, Message
+from router.privacy.masking import mask
 
 
 class Queue:
@@ -74,18 +79,34 @@ class Queue:
             .where(Case.kind == CHAT, Case.status == CASE_CLAIMED)
             .order_by(col(Case.claimed_at))
         )
+        active_rows = list(active.all())
+        last = await _last_resident_messages(
+            session, [case.conversation_id for case in waiting] + [case.conversation_id for case, _ in active_rows]
+        )
+
+        def summary(case: Case) -> dict[str, Any]:
+            return {
+                **_case_summary(case, now),
+                "topic_text": self._config.topic_text(case.topic),
+                "last_message": last.get(case.conversation_id),
+            }
+
         return {
+            "wait_colours": {
+                "amber_after_minutes": self._config.wait_warn_minutes,
+                "red_after_minutes": self._config.wait_late_minutes,
+            },
             "queue": [
                 {
-                    **_case_summary(case, now),
+                    **summary(case),
                     "position": position,
                     "wait_minutes": self.wait_minutes(position, per_place),
                 }
                 for position, case in enumerate(waiting, start=1)
             ],
             "active": [
-                {**_case_summary(case, now), "agent": {"id": agent.id, "name": agent.display_name}}
-                for case, agent in active.all()
+                {**summary(case), "agent": {"id": agent.id, "name": agent.display_name}}
+                for case, agent in active_rows
             ],
         }
 
@@ -121,3 +142,16 @@ def _case_summary(case: Case, now: datetime) -> dict[str, Any]:
         "urgent": case.urgent_at is not None,
         "urgent_at": case.urgent_at.isoformat() if case.urgent_at else None,
     }
+
+
+async def _last_resident_messages(session: AsyncSession, conversation_ids: list[str]) -> dict[str, str]:
+    """Each conversation's latest resident message, masked, in one query."""
+    if not conversation_ids:
+        return {}
+    latest = (
+        select(func.max(Message.id))
+        .where(col(Message.conversation_id).in_(conversation_ids), Message.sender == RESIDENT)
+        .group_by(col(Message.conversation_id))
+    )
+    rows = await session.exec(select(Message).where(col(Message.id).in_(latest)))
+    return {message.conversation_id: mask(message.text) for message in rows.all()}

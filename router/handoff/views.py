@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from router.handoff.auth import api_agent, api_login
-from router.web.body import boolean, database_id, json_object, message_text
+from router.web.body import boolean, database_id, database_int, json_object, message_text
 from router.errors import BadInput, NotFound
 from router.handoff.keys import CANNED_ANSWERS_KEY, DESK_KEY, HANDOFF_CONFIG_KEY, PRESENCE_KEY, QUEUE_KEY
 from router.keys import DB_KEY
@@ -32,6 +32,7 @@ async def me(request: web.Request) -> web.Response:
             "role": agent.role,
             "online": agent.online,
             "csrf_token": login.csrf_token,
+            "answers_by_email": request.app[DESK_KEY].answers_by_email,
         }
     )
 
@@ -92,6 +93,24 @@ async def requeue(request: web.Request) -> web.Response:
     return web.json_response(await request.app[DESK_KEY].requeue(_case_id(request), agent))
 
 
+@routes.get("/api/agent/colleagues")
+async def colleagues(request: web.Request) -> web.Response:
+    agent = await api_agent(request)
+    return web.json_response({"colleagues": await request.app[DESK_KEY].colleagues(agent)})
+
+
+@routes.post("/api/agent/cases/{case_id}/transfer")
+async def transfer(request: web.Request) -> web.Response:
+    agent = await api_agent(request)
+    body = await json_object(request)
+    to_agent = body.get("agent_id")
+    if not database_int(to_agent):
+        raise BadInput("invalid_colleague", "Välj en annan kommunvägledare.")
+    note = body.get("note")
+    note = message_text(note, limit=MAX_NOTE_LENGTH) if note not in (None, "") else None
+    return web.json_response(await request.app[DESK_KEY].transfer(_case_id(request), agent, to_agent, note))
+
+
 @routes.post("/api/agent/cases/{case_id}/close")
 async def close(request: web.Request) -> web.Response:
     agent = await api_agent(request)
@@ -125,6 +144,21 @@ async def set_follow_up(request: web.Request) -> web.Response:
     agent = await api_agent(request)
     status = (await json_object(request)).get("status")
     return web.json_response(await request.app[DESK_KEY].set_follow_up(_case_id(request), agent, status))
+
+
+@routes.post("/api/agent/follow-ups/{case_id}/answer")
+async def answer_follow_up(request: web.Request) -> web.Response:
+    """{"text": the answer (e-mail) or what was said on the phone, "email": the address (e-mail only)}."""
+    agent = await api_agent(request)
+    body = await json_object(request)
+    text = message_text(body.get("text"), limit=MAX_NOTE_LENGTH)
+    email = body.get("email")
+    if email is not None and not isinstance(email, str):
+        raise BadInput("invalid_email", "Skriv en giltig e-postadress.")
+    answered = await request.app[DESK_KEY].answer_follow_up(
+        _case_id(request), agent, text, email.strip() if email else None
+    )
+    return web.json_response(answered)
 
 
 @routes.get("/api/agent/canned-answers")

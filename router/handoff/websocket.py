@@ -67,11 +67,13 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     agent, agent_session = login
     presence = request.app[PRESENCE_KEY]
     socket = open_socket()
-    await socket.prepare(request)
-    track(request.app, socket)
-    presence.socket_opened(agent.id)
-    try:
-        async with request.app[PUBSUB_KEY].subscribe(AGENTS_CHANNEL) as subscription:
+    # Subscribed before the handshake completes: the console reloads the queue when the socket opens, and a
+    # frame published between that moment and a later subscription would be lost.
+    async with request.app[PUBSUB_KEY].subscribe(AGENTS_CHANNEL) as subscription:
+        await socket.prepare(request)
+        track(request.app, socket)
+        presence.socket_opened(agent.id)
+        try:
             forwarding = start_forwarding(
                 socket, subscription, partial(ends, agent_id=agent.id, session_id=agent_session.id)
             )
@@ -87,6 +89,6 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
                 rechecking.cancel()
                 await asyncio.gather(rechecking, return_exceptions=True)
                 await stop_forwarding(forwarding)
-    finally:
-        presence.socket_closed(agent.id)
+        finally:
+            presence.socket_closed(agent.id)
     return socket

@@ -46,6 +46,8 @@ def _all_texts(record: dict[str, Any]) -> list[str]:
     texts += [hold["reason"] for hold in record["holds"]]
     if record["left_message"]:
         texts += [record["left_message"]["text"], record["left_message"]["contact"] or ""]
+        if record["left_message"]["answer"]:
+            texts += [record["left_message"]["answer"]["text"], record["left_message"]["answer"]["email"] or ""]
     return texts
 
 
@@ -78,6 +80,14 @@ def render_pdf(record: dict[str, Any]) -> bytes:
             _paragraph(record["left_message"]["text"], _BODY),
             _paragraph(f"Kontaktuppgift: {contact}", _META),
         ]
+        answer = record["left_message"]["answer"]
+        if answer:
+            to = f" till {answer['email']}" if answer["email"] else ""
+            by = f" av {answer['agent']}" if answer["agent"] else ""
+            story += [
+                _paragraph(f"Svar: {answer['channel_text']}{to}{by} · {when(answer['at'])}", _META),
+                _paragraph(answer["text"], _BODY),
+            ]
     story.append(_paragraph("Konversation", _H2))
     if not record["transcript"]:
         story.append(_paragraph("Konversationen innehåller inga meddelanden.", _BODY))

@@ -117,7 +117,9 @@ async def load_case_record(
             "claimed": local_iso(case.claimed_at),
             "closed": local_iso(case.closed_at),
         },
-        left_message={"text": case.text, "contact": case.contact} if case.text is not None else None,
+        left_message={
+            "text": case.text, "contact": case.contact, "answer": _answer(case, agent),
+        } if case.text is not None else None,
         other_references=[reference for reference in others.all() if reference],
         notes=await _notes(session, case.id),
         holds=await _holds(session, case.id),
@@ -186,6 +188,23 @@ async def _conversation_part(
         "exported_at": local_iso(now),
         "exported_by": exported_by,
         "transcript": transcript,
+    }
+
+
+ANSWER_TEXTS = {"email": "Besvarat med e-post", "phone": "Besvarat per telefon"}
+
+
+def _answer(case: Case, agent: Agent | None) -> dict[str, Any] | None:
+    """How a left message was answered: the e-mail sent (to which address) or the note of the phone call."""
+    if case.answered_at is None:
+        return None
+    return {
+        "channel": case.answer_channel,
+        "channel_text": ANSWER_TEXTS.get(case.answer_channel or "", case.answer_channel),
+        "email": case.answer_email,
+        "text": case.answer_text,
+        "at": local_iso(case.answered_at),
+        "agent": agent.display_name if agent else None,
     }
 
 

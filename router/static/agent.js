@@ -13,11 +13,12 @@
   let lastTypingSent = 0;
   let residentTypingTimer = null;
   const seen = new Set();
+  const api = window.hbgConsoleApi("/agent/login");
+
+  function say(text) { consoleStatus.textContent = text; }
 
   const SENDERS = { resident: "Invånare", bot: "Chattrobot", agent: "Kommunvägledare", system: "System" };
   const URGENT_BADGE = "Möjlig fara – 112 har visats";
-  const URGENT_TITLE = "⚠ Möjlig fara – ";
-  const baseTitle = document.title;
 
   // Phone numbers as people write them become tel: links that never break across lines: numbers with an
   // area code (042-10 50 00, 020-50 50 50, +46 42 10 50 00) and the national short numbers (112, 114 14,
@@ -42,37 +43,25 @@
     if (last < text.length) parent.append(text.slice(last));
   }
 
-  // The urgent alert when the safety net fires in a chat with a person: a short beep (WebAudio), the
-  // tab title, a notification when the agent allowed them, and a line for screen readers.
-  let audio = null;
-  function beep() {
-    const Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) return;
-    audio = audio || new Context();
-    if (audio.state === "suspended") audio.resume();
-    for (const start of [0, 0.3, 0.6]) {
-      const tone = audio.createOscillator();
-      const gain = audio.createGain();
-      tone.frequency.value = 880;
-      gain.gain.value = 0.2;
-      tone.connect(gain).connect(audio.destination);
-      tone.start(audio.currentTime + start);
-      tone.stop(audio.currentTime + start + 0.18);
-    }
-  }
+  const alerts = window.hbgConsoleAlerts({ soundButton: el("sound-toggle"), notifyButton: el("notify-button"), say });
+  // Queue ids already seen on this page: a chat put back in the queue is not announced as new again.
+  const announced = new Set();
+  let queueLoaded = false;
 
   function urgentAlert(frame) {
-    const text = URGENT_BADGE + " i ärende " + (frame.reference || frame.case_id) + ".";
-    say(text);
-    try { beep(); } catch (e) { /* no sound available: the title and the status line still say it */ }
-    if ("Notification" in window && Notification.permission === "granted") {
-      new Notification("Möjlig fara", { body: text, tag: "urgent-" + frame.case_id, requireInteraction: true });
-    }
+    alerts.urgent(URGENT_BADGE + " i ärende " + (frame.reference || frame.case_id) + ".", "urgent-" + frame.case_id);
   }
 
-  function showUrgentTitle(data) {
-    const urgent = data.queue.concat(data.active).some((item) => item.urgent);
-    document.title = (urgent ? URGENT_TITLE : "") + baseTitle;
+  function announceNewChats(data) {
+    const fresh = data.queue.filter((item) => !announced.has(item.id));
+    for (const item of data.queue) announced.add(item.id);
+    // The first load lists who already waits; only chats arriving later alert, and only an available agent.
+    if (!queueLoaded) { queueLoaded = true; return; }
+    if (!el("online-toggle").checked) return;
+    for (const item of fresh) {
+      if (item.urgent) continue; // the urgent alert speaks for it
+      alerts.newChat("Ny chatt i kön: " + describe(item) + ".", "chat-" + item.id);
+    }
   }
 
   // The badge and the one-click "seen" button on an urgent case.
@@ -93,9 +82,6 @@
     return box;
   }
 
-  const api = window.hbgConsoleApi("/agent/login");
-
-  function say(text) { consoleStatus.textContent = text; }
 
   async function attempt(action) {
     try { await action(); } catch (error) { say(error.message); }
@@ -119,24 +105,63 @@
     for (const b of row.querySelectorAll("button")) b.setAttribute("aria-describedby", titleId);
   }
 
+  const REASONS = { requested: "bad om en person", fallback: "chattroboten förstod inte", topic: "ämne" };
+
   function describe(summary) {
     const parts = [summary.reference];
-    if (summary.topic) parts.push("ämne: " + summary.topic);
-    else if (summary.reason) parts.push({ requested: "bad om en person", fallback: "boten förstod inte", topic: "ämne" }[summary.reason] || summary.reason);
+    if (summary.topic_text) parts.push("ämne: " + summary.topic_text);
+    else if (summary.reason) parts.push(REASONS[summary.reason] || "bad om en person");
     return parts.join(" – ");
   }
 
+  // Waiting time: the router's minutes when the queue was sent, plus what has passed here since (the
+  // router's clock, not this computer's, decides the start). Colour and words change at the thresholds
+  // from handoff.yml (queue_wait_colours), so the colour is never the only sign.
+  let waitColours = { amber_after_minutes: 3, red_after_minutes: 8 };
+  let queueReceivedAt = Date.now();
+
+  function showWait(info, item) {
+    const minutes = item.waited_minutes + Math.floor((Date.now() - queueReceivedAt) / 60000);
+    const level = minutes >= waitColours.red_after_minutes ? "red" : minutes >= waitColours.amber_after_minutes ? "amber" : "ok";
+    info.className = "wait wait-" + level;
+    info.textContent = "Har väntat " + minutes + " min" + (level === "red" ? " – länge" : level === "amber" ? " – snart länge" : "");
+  }
+
+  function lastMessage(item) {
+    const p = document.createElement("p");
+    p.className = "last-message";
+    if (item.last_message) {
+      const label = document.createElement("span");
+      label.className = "visually-hidden";
+      label.textContent = "Senaste meddelande: ";
+      const quote = document.createElement("q");
+      quote.textContent = item.last_message;
+      p.append(label, quote);
+    } else {
+      p.classList.add("muted");
+      p.textContent = "Inget meddelande ännu.";
+    }
+    return p;
+  }
+
+  let lastQueue = null;
+
   function renderQueue(data) {
+    lastQueue = data;
+    queueReceivedAt = Date.now();
+    if (data.wait_colours) waitColours = data.wait_colours;
+    announceNewChats(data);
     const queueList = el("queue-list");
     queueList.replaceChildren();
     for (const item of data.queue) {
       const li = document.createElement("li");
       const title = document.createElement("div");
+      title.className = "case-title";
       title.textContent = item.position + ". " + describe(item);
       title.id = "queue-case-" + item.id;
       const info = document.createElement("div");
-      info.className = "muted";
-      info.textContent = "Har väntat " + item.waited_minutes + " min";
+      info.dataset.caseId = item.id;
+      showWait(info, item);
       const row = document.createElement("div");
       row.className = "row";
       row.append(
@@ -147,7 +172,7 @@
         button("Visa", () => openCase(item.id), "secondary"),
       );
       describeButtons(row, title.id);
-      li.append(title, info, row);
+      li.append(title, lastMessage(item), info, row);
       if (item.urgent) {
         li.classList.add("urgent");
         li.prepend(urgentBadge(item, title.id));
@@ -155,6 +180,7 @@
       queueList.append(li);
     }
     el("queue-empty").hidden = data.queue.length > 0;
+    el("queue-heading").textContent = data.queue.length ? "Kö (" + data.queue.length + " väntar)" : "Kö";
 
     const activeList = el("active-list");
     activeList.replaceChildren();
@@ -163,28 +189,105 @@
       if (me && item.agent.id === me.id) li.classList.add("mine");
       if (selected && selected.case.id === item.id) li.classList.add("selected");
       const title = document.createElement("div");
+      title.className = "case-title";
       title.textContent = describe(item) + " (" + item.agent.name + ")";
       title.id = "active-case-" + item.id;
       const row = document.createElement("div");
       row.className = "row";
       row.append(button("Öppna", () => openCase(item.id), "secondary"));
       describeButtons(row, title.id);
-      li.append(title, row);
+      li.append(title, lastMessage(item), row);
       if (item.urgent) {
         li.classList.add("urgent");
         li.prepend(urgentBadge(item, title.id));
       }
       activeList.append(li);
     }
-    showUrgentTitle(data);
+    alerts.queue(data.queue.length, data.queue.concat(data.active).some((item) => item.urgent));
     if (data.agents_online !== undefined) showOnline(data.agents_online);
   }
+
+  // The waiting times move on between queue updates.
+  setInterval(() => {
+    if (!lastQueue) return;
+    for (const item of lastQueue.queue) {
+      const info = document.querySelector('#queue-list .wait[data-case-id="' + item.id + '"]');
+      if (info) showWait(info, item);
+    }
+  }, 30000);
 
   function showOnline(count) {
     el("agents-online").textContent = count + " kommunvägledare " + (count === 1 ? "tillgänglig" : "tillgängliga");
   }
 
   async function loadQueue() { renderQueue(await api("GET", "/api/agent/queue")); }
+
+  let queueRefresh = null;
+  function refreshQueueSoon() {
+    clearTimeout(queueRefresh);
+    queueRefresh = setTimeout(() => attempt(loadQueue), 300);
+  }
+
+  const EMAIL_IN_TEXT = /[^@\s<>,;:()]+@[^@\s<>,;:()]+\.[^@\s<>,;:().]{2,}/;
+
+  // The answer form of an open left message: by e-mail when the router can send mail, otherwise a note
+  // of the phone call. Either way the answer is kept in the case record.
+  function answerForm(item) {
+    const form = document.createElement("form");
+    form.className = "answer-form";
+    const byMail = me && me.answers_by_email;
+    const textId = "answer-text-" + item.id;
+    const parts = [];
+    let email = null;
+    if (byMail) {
+      const emailId = "answer-email-" + item.id;
+      const emailLabel = document.createElement("label");
+      emailLabel.htmlFor = emailId;
+      emailLabel.textContent = "Invånarens e-postadress";
+      email = document.createElement("input");
+      email.id = emailId;
+      email.type = "email";
+      email.required = true;
+      email.maxLength = 200;
+      email.autocomplete = "off";
+      const found = (item.contact || "").match(EMAIL_IN_TEXT) || (item.text || "").match(EMAIL_IN_TEXT);
+      if (found) email.value = found[0];
+      parts.push(emailLabel, email);
+    }
+    const label = document.createElement("label");
+    label.htmlFor = textId;
+    label.textContent = byMail ? "Svar (skickas med e-post)" : "Vad sa du när du ringde? (sparas i ärendet)";
+    const text = document.createElement("textarea");
+    text.id = textId;
+    text.rows = 3;
+    text.maxLength = 5000;
+    text.required = true;
+    const submit = document.createElement("button");
+    submit.type = "submit";
+    submit.textContent = byMail ? "Skicka svaret" : "Markera som besvarat per telefon";
+    form.append(...parts, label, text, submit);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      attempt(async () => {
+        submit.disabled = true;
+        try {
+          await api("POST", "/api/agent/follow-ups/" + item.id + "/answer",
+            byMail ? { text: text.value, email: email.value.trim() } : { text: text.value });
+        } finally { submit.disabled = false; }
+        say(byMail ? "Svaret är skickat till " + email.value.trim() + "." : "Meddelandet är markerat som besvarat per telefon.");
+        await loadFollowUps();
+      });
+    });
+    return form;
+  }
+
+  function answerShown(answer) {
+    const p = document.createElement("p");
+    p.className = "answer";
+    p.textContent = (answer.channel === "email" ? "Besvarat med e-post till " + answer.email : "Besvarat per telefon") +
+      " " + new Date(answer.at).toLocaleString("sv-SE") + ": " + answer.text;
+    return p;
+  }
 
   async function loadFollowUps() {
     const filter = el("followup-filter").value;
@@ -194,20 +297,28 @@
     for (const item of data.follow_ups) {
       const li = document.createElement("li");
       const title = document.createElement("div");
+      title.className = "case-title";
+      title.id = "followup-" + item.id;
       title.textContent = item.reference + " – " + new Date(item.created_at).toLocaleString("sv-SE");
       const text = document.createElement("p");
       text.textContent = item.text;
       const contact = document.createElement("div");
       contact.className = "muted";
       contact.textContent = item.contact ? "Kontakt: " + item.contact : "Ingen kontaktuppgift";
+      li.append(title, text, contact);
+      if (item.answer) li.append(answerShown(item.answer));
+      else if (item.status === "open") li.append(answerForm(item));
       const row = document.createElement("div");
       row.className = "row";
       const next = item.status === "open" ? "done" : "open";
-      row.append(button(next === "done" ? "Markera som klar" : "Öppna igen", async () => {
-        await api("POST", "/api/agent/follow-ups/" + item.id, { status: next });
-        await loadFollowUps();
-      }));
-      li.append(title, text, contact, row);
+      if (!item.answer) {
+        row.append(button(next === "done" ? "Markera som klar utan svar" : "Öppna igen", async () => {
+          await api("POST", "/api/agent/follow-ups/" + item.id, { status: next });
+          await loadFollowUps();
+        }, "secondary"));
+      }
+      describeButtons(row, title.id);
+      li.append(row);
       list.append(li);
     }
     if (!data.follow_ups.length) {
@@ -243,13 +354,56 @@
       (selected.case.agent_id === me.id || me.role === "admin");
   }
 
+  const STATUS_TEXTS = { queued: "väntar i kön", claimed: "pågår", closed: "avslutad", cancelled: "invånaren lämnade kön", open: "att hantera", done: "klar" };
+
+  // The header names the case open below, always the one the buttons act on.
+  function showWorkingOn() {
+    const line = el("working-on");
+    if (!selected) { line.textContent = "Inget ärende öppet."; return; }
+    const c = selected.case;
+    const who = c.status === "claimed" && me && c.agent_id === me.id ? "Du arbetar med " : "Öppet ärende: ";
+    line.textContent = who + c.reference + " (" + (STATUS_TEXTS[c.status] || c.status) + ")";
+  }
+
+  // Other cases of the same conversation (an earlier chat, a left message): one click opens them.
+  function showRelated() {
+    const box = el("related-cases");
+    const list = el("related-list");
+    list.replaceChildren();
+    for (const other of selected.related || []) {
+      const li = document.createElement("li");
+      const label = other.reference + " – " + (other.kind === "message" ? "lämnat meddelande" : "chatt") + ", " +
+        (STATUS_TEXTS[other.status] || other.status);
+      li.append(button(label, () => openCase(other.id), "link-button"));
+      list.append(li);
+    }
+    box.hidden = !list.children.length;
+  }
+
+  async function loadColleagues() {
+    const data = await api("GET", "/api/agent/colleagues");
+    const select = el("transfer-agent");
+    select.replaceChildren();
+    for (const colleague of data.colleagues) {
+      const option = document.createElement("option");
+      option.value = String(colleague.id);
+      option.textContent = colleague.name;
+      select.append(option);
+    }
+    const none = !data.colleagues.length;
+    el("transfer-none").hidden = !none;
+    select.disabled = el("transfer-submit").disabled = none;
+  }
+
   function renderCase() {
     const section = el("case");
     section.hidden = false;
     const c = selected.case;
     el("case-heading").textContent = "Ärende " + c.reference;
-    const statusText = { queued: "väntar i kön", claimed: "pågår", closed: "avslutad", cancelled: "invånaren lämnade kön" }[c.status] || c.status;
+    const statusText = STATUS_TEXTS[c.status] || c.status;
     el("case-meta").textContent = "Status: " + statusText + (c.category ? " – kategori: " + c.category : "");
+    showWorkingOn();
+    showRelated();
     el("case-urgent").replaceChildren(...(c.urgent ? [urgentBadge(c, "case-heading")] : []));
     showExports("/api/agent/cases/" + c.id + "/export");
     attempt(loadHold);
@@ -266,10 +420,18 @@
     const holds = holdsSelected();
     el("reply-form").hidden = !holds;
     section.querySelector(".case-actions").hidden = !holds;
+    if (holds) attempt(loadColleagues);
   }
 
+  // Each openCase and each refresh after a queue frame asks for one case; an answer for a case that is no
+  // longer the one asked for last is dropped (an older, slower answer used to replace the case just claimed).
+  let wantedCase = null;
+
   async function openCase(id) {
-    selected = await api("GET", "/api/agent/cases/" + id);
+    wantedCase = id;
+    const detail = await api("GET", "/api/agent/cases/" + id);
+    if (wantedCase !== id) return;
+    selected = detail;
     renderCase();
     await loadQueue();
     if (holdsSelected()) el("reply-input").focus();
@@ -281,13 +443,27 @@
       case "queue":
         renderQueue(frame);
         if (selected) attempt(async () => {
-          const fresh = await api("GET", "/api/agent/cases/" + selected.case.id);
-          const changed = fresh.case.status !== selected.case.status || fresh.case.agent_id !== selected.case.agent_id;
+          const id = selected.case.id;
+          const fresh = await api("GET", "/api/agent/cases/" + id);
+          if (!selected || selected.case.id !== id || wantedCase !== id) return;
+          const changed = fresh.case.status !== selected.case.status || fresh.case.agent_id !== selected.case.agent_id ||
+            (fresh.related || []).length !== (selected.related || []).length;
           selected = fresh;
           if (changed) renderCase();
         });
         break;
+      case "transferred":
+        if (me && frame.to_agent_id === me.id) {
+          alerts.handedToMe(frame.from + " har lämnat över ärende " + frame.reference + " till dig" +
+            (frame.note ? ": " + frame.note : "."), "transfer-" + frame.case_id);
+          attempt(() => openCase(frame.case_id));
+        }
+        break;
       case "message":
+        if (frame.message.from === "resident" && lastQueue &&
+            lastQueue.queue.concat(lastQueue.active).some((item) => item.conversation_id === frame.conversation_id)) {
+          refreshQueueSoon(); // the row's last message (masked by the router)
+        }
         if (selected && frame.conversation_id === selected.case.conversation_id) {
           renderMessage(frame.message);
           if (frame.message.from === "resident") el("resident-typing").textContent = "";
@@ -326,7 +502,9 @@
       attempt(loadQueue);
     });
     socket.addEventListener("message", (event) => {
-      try { onFrame(JSON.parse(event.data)); } catch (e) { /* ignore a frame we cannot read */ }
+      let frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; /* ignore a frame we cannot read */ }
+      onFrame(frame);
     });
     socket.addEventListener("close", (event) => {
       // 4401: the login session ended (logout elsewhere, expiry, deactivation): log in again.
@@ -337,15 +515,21 @@
     });
   }
 
-  el("online-toggle").addEventListener("change", (event) => attempt(async () => {
-    // Asked on the agent's own click, as browsers require: urgent alerts can then show as notifications.
-    if (event.target.checked && "Notification" in window && Notification.permission === "default") {
-      Notification.requestPermission();
-    }
-    const result = await api("POST", "/api/agent/presence", { online: event.target.checked });
+  async function setOnline(online) {
+    const result = await api("POST", "/api/agent/presence", { online });
+    el("online-toggle").checked = result.online;
+    el("availability-prompt").hidden = true;
     showOnline(result.agents_online);
     say(result.online ? "Du är tillgänglig för chatt." : "Du är inte tillgänglig för chatt.");
-  }));
+  }
+
+  el("online-toggle").addEventListener("change", (event) => attempt(() => setOnline(event.target.checked)));
+  el("become-available").addEventListener("click", () => attempt(() => setOnline(true)));
+  el("stay-unavailable").addEventListener("click", () => {
+    el("availability-prompt").hidden = true;
+    say("Du är inte tillgänglig för chatt. Slå på det i sidhuvudet när du vill ta chattar.");
+    el("online-toggle").focus();
+  });
 
   el("followup-filter").addEventListener("change", () => attempt(loadFollowUps));
 
@@ -399,6 +583,20 @@
     await openCase(selected.case.id);
     say("Chatten är tillbaka i kön.");
   }));
+
+  el("transfer-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const to = el("transfer-agent");
+    if (!to.value) return;
+    const name = to.options[to.selectedIndex].textContent;
+    attempt(async () => {
+      await api("POST", "/api/agent/cases/" + selected.case.id + "/transfer",
+        { agent_id: Number(to.value), note: el("transfer-note").value.trim() });
+      el("transfer-note").value = "";
+      await openCase(selected.case.id);
+      say("Chatten är överlämnad till " + name + ".");
+    });
+  });
 
   el("handback-button").addEventListener("click", () => attempt(async () => {
     await api("POST", "/api/agent/cases/" + selected.case.id + "/hand-back");
@@ -518,7 +716,13 @@
     }
     await loadQueue();
     await loadFollowUps();
+    showWorkingOn();
     connect();
+    // Right after login an agent who is not available is asked, instead of missing the switch.
+    if (!me.online && !el("online-toggle").checked) {
+      el("availability-prompt").hidden = false;
+      el("become-available").focus();
+    }
   }
 
   attempt(init);

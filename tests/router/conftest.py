@@ -272,3 +272,4 @@ from tests.router.admin_fixtures import admin_client, model_server, project  # n
 from tests.router.oidc_fixtures import oidc_provider, sso_client, sso_clock, sso_settings  # noqa: E402, F401
 from tests.router.postgres_fixtures import postgres_database  # noqa: E402, F401
 from tests.router.redis_fixtures import throwaway_redis  # noqa: E402, F401
+from tests.router.smtp_fixtures import smtp_server  # noqa: E402, F401

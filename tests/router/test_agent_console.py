@@ -30,7 +30,12 @@ async def test_login_wrong_password_and_missing_form_token(client) -> None:
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
     wrong = await client.post("/agent/login", data={"username": "anna", "password": "nope", "csrf_token": token})
     assert wrong.status == 401
-    assert "Fel användarnamn eller lösenord" in await wrong.text()
+    page = await wrong.text()
+    assert "Fel användarnamn eller lösenord" in page
+    assert 'value="anna"' in page  # the username stays; only the password is asked again
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    quoted = await client.post("/agent/login", data={"username": 'a"><b>', "password": "nope", "csrf_token": token})
+    assert 'value="a&#34;&gt;&lt;b&gt;"' in await quoted.text()
     no_token = await client.post("/agent/login", data={"username": "anna", "password": PASSWORD, "csrf_token": "x"})
     assert no_token.status == 403
 

@@ -137,7 +137,7 @@ async def test_left_message_and_bot_conversation_exports(client) -> None:
     reference = (await left.json())["reference"]
     record = await (await client.get(f"/api/agent/conversations/{conversation_id}/export.json")).json()
     assert (record["record"], record["kind"], record["reference"]) == ("case", "message", reference)
-    assert record["left_message"] == {"text": "Ring mig om klottret", "contact": "0701234567"}
+    assert record["left_message"] == {"text": "Ring mig om klottret", "contact": "0701234567", "answer": None}
     assert record["status_text"] == "Att hantera"
 
 

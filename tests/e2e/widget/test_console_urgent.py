@@ -7,25 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from router.handoff.accounts import create_agent
-from router.app import create_app
-from router.core.clock import Clock
-from router.core.config import Settings
-from router.core.options import RouterOptions
-from router.bus.keys import BACKGROUND_KEY
-from router.keys import DB_KEY
-from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
-from tests.e2e.threaded_site import ThreadedSite
-
-from .conftest import PROJECT_ROOT, checked_page
-
-AGENT = "anna"
+from .conftest import checked_page
+from .console_site import ConsoleSite, log_in_online
 DANGER = "hjälp han slår mig nu"
 
 # Records what the console asks of the browser's alert channels, which a headless browser cannot show.
@@ -44,55 +31,6 @@ window.AudioContext = class extends Context {
 """
 
 
-class ConsoleSite(ThreadedSite):
-    """The real router app on a free 127.0.0.1 port with one agent; residents are played over HTTP."""
-
-    def __init__(self, database: Path) -> None:
-        self.database = database
-        super().__init__("console-router")
-
-    async def _start(self) -> None:
-        rasa = FakeRasa()
-        rasa.url = await self._serve(rasa.app())
-        settings = Settings(
-            rasa_url=rasa.url, rasa_token=RASA_TOKEN, actions_url=rasa.url, internal_secret=INTERNAL_SECRET,
-            database_url=f"sqlite+aiosqlite:///{self.database}", settings_dir=PROJECT_ROOT / "settings",
-        )
-        options = RouterOptions(conversation_per_minute=1000, address_per_minute=1000, rasa_timeout_seconds=1)
-        self.app = create_app(settings, clock=Clock(start=MONDAY_10), options=options)
-        self.url = await self._serve(self.app)
-        rasa.router_url = self.url
-        async with self.app[DB_KEY]() as session:
-            await create_agent(session, AGENT, PASSWORD, "Anna", "agent")
-        self.http = aiohttp.ClientSession(self.url)
-
-    async def _stop(self) -> None:
-        await self.http.close()
-        await self.app[BACKGROUND_KEY].wait()
-        await self._cleanup()
-
-    async def _queued_resident(self) -> tuple[str, dict[str, str], str]:
-        created = await (await self.http.post("/api/conversations")).json()
-        auth = {"Authorization": f"Bearer {created['token']}"}
-        queued = await self.http.post(
-            "/internal/handoff", json={"conversation_id": created["id"], "reason": "requested", "topic": None},
-            headers={"X-Internal-Secret": INTERNAL_SECRET},
-        )
-        body = await queued.json()
-        assert body["outcome"] == "queued", body
-        return created["id"], auth, body["reference"]
-
-    def queued_resident(self) -> tuple[str, dict[str, str], str]:
-        return self.call(self._queued_resident())
-
-    async def _write(self, conversation_id: str, auth: dict[str, str], text: str) -> dict[str, Any]:
-        response = await self.http.post(f"/api/conversations/{conversation_id}/messages", json={"text": text}, headers=auth)
-        return await response.json()
-
-    def write(self, conversation_id: str, auth: dict[str, str], text: str) -> dict[str, Any]:
-        return self.call(self._write(conversation_id, auth, text))
-
-
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[ConsoleSite]:
     running = ConsoleSite(tmp_path / "router.db")
@@ -101,16 +39,6 @@ def site(tmp_path: Path) -> Iterator[ConsoleSite]:
         yield running
     finally:
         running.stop()
-
-
-def log_in_online(page: Page, site: ConsoleSite) -> None:
-    page.goto(site.url + "/agent/login")
-    page.get_by_label("Användarnamn").fill(AGENT)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    expect(page).to_have_url(site.url + "/agent")
-    page.get_by_label("Tillgänglig för chatt").check()
-    expect(page.locator("#agents-online")).to_have_text("1 kommunvägledare tillgänglig")
 
 
 def test_urgent_case_badge_alert_transcript_and_clear(browser: Browser, site: ConsoleSite, artifacts: Path) -> None:
@@ -123,6 +51,8 @@ def test_urgent_case_badge_alert_transcript_and_clear(browser: Browser, site: Co
         expect(queue).to_have_count(2)
         expect(queue.nth(1)).to_contain_text(reference)
         base_title = page.title()
+        assert base_title == "(2) Chatt – kommunvägledare"
+        page.evaluate("window.__notifications = []; window.__beeps = 0")  # the new-chat alerts are tested elsewhere
 
         answer = site.write(conversation_id, auth, DANGER)
         assert answer["replies"][0]["kind"] == "alarm"
