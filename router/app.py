@@ -22,9 +22,10 @@ from router.conversations import Conversations
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.db import create_engine, create_session_maker, migrate
-from router.core.keys import CLOCK_KEY
+from router.core.keys import CLOCK_KEY, TIMINGS_KEY
 from router.core.options import RouterOptions
 from router.core.security import PasswordChecks
+from router.core.timings import StageTimings
 from router.desk import Desk
 from router.handoff import Handoff
 from router.handoff_config import load_canned_answers, load_handoff_config
@@ -129,10 +130,10 @@ async def services(app: web.Application) -> AsyncIterator[None]:
     else:
         limiter, sockets = RateLimiter(per_minute), LocalSockets
     app[CONVERSATIONS_KEY] = Conversations(
-        maker, bus, clock, rasa, handoff, queue, config, limiter, app[BACKGROUND_KEY],
+        maker, bus, clock, rasa, handoff, queue, config, limiter, app[BACKGROUND_KEY], app[TIMINGS_KEY],
         token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours),
     )
-    app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config)
+    app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config, app[TIMINGS_KEY])
     presence = Presence(maker, bus, clock, config.agent_offline_after_seconds, sockets)
     app[PRESENCE_KEY] = presence
     await presence.start()
@@ -167,6 +168,7 @@ def create_app(
     app[SETTINGS_KEY] = settings
     app[OPTIONS_KEY] = options
     app[CLOCK_KEY] = clock or Clock(settings.fixed_now)
+    app[TIMINGS_KEY] = StageTimings()
     app[CONTACT_KEY] = load_contact_facts(settings.settings_dir)
     app[HANDOFF_CONFIG_KEY] = load_handoff_config(settings.settings_dir, app[CONTACT_KEY])
     app[CANNED_ANSWERS_KEY] = load_canned_answers(settings.settings_dir, app[CONTACT_KEY])
