@@ -41,6 +41,9 @@ class OneWriter:
     def _take(self, session: Session) -> None:
         if session.info.get(HOLDS_WRITER):
             return
+        # The connection first: a session waiting for the writer holds one, so the session holding the
+        # writer must never wait for a connection (with all of the pool waiting for it, it would wait forever).
+        session.connection()
         await_only(self._lock.acquire())  # runs inside the AsyncSession's greenlet
         session.info[HOLDS_WRITER] = True
 
