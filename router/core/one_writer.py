@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.util import await_only
 from sqlmodel import Session
 
@@ -38,7 +39,7 @@ class OneWriter:
         event.listen(OneWriterSession, "after_transaction_end", self._after_transaction_end)
         return OneWriterSession
 
-    def _take(self, session: Session) -> None:
+    def _take(self, session: OrmSession) -> None:
         if session.info.get(HOLDS_WRITER):
             return
         # The connection first: a session waiting for the writer holds one, so the session holding the
@@ -47,13 +48,13 @@ class OneWriter:
         await_only(self._lock.acquire())  # runs inside the AsyncSession's greenlet
         session.info[HOLDS_WRITER] = True
 
-    def _before_flush(self, session: Session, flush_context: Any, instances: Any) -> None:
+    def _before_flush(self, session: OrmSession, flush_context: Any, instances: Any) -> None:
         self._take(session)
 
     def _before_execute(self, state: ORMExecuteState) -> None:
         if state.is_insert or state.is_update or state.is_delete:
             self._take(state.session)
 
-    def _after_transaction_end(self, session: Session, transaction: SessionTransaction) -> None:
+    def _after_transaction_end(self, session: OrmSession, transaction: SessionTransaction) -> None:
         if transaction.parent is None and session.info.pop(HOLDS_WRITER, False):
             self._lock.release()
