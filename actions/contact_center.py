@@ -1,6 +1,6 @@
 """How residents reach Helsingborg kontaktcenter, and the public-record notice, from `settings/contact.yml`.
 
-That file is the one place these facts are written; the router reads it too (router/contact.py, which the
+That file is the one place these facts are written; the router reads it too (router/contact/config.py, which the
 actions must not import). This reader takes only what the actions say and is as strict: a missing or wrong
 field raises `ContactCenterError` naming it. `ActionSessionStart` reads the file when the action server
 starts, so a mistake stops the server there instead of reaching a resident; the other actions read it on

@@ -38,7 +38,7 @@ SUGGESTIONS = [
     {"title": "Prata med en kommunvägledare", "payload": "/human_handoff"},
 ]
 # Tells the router this reply is a "did not understand", never to be shown after a 112 alarm
-# (router/rasa_client.py, MARKER_KEY).
+# (router/rasa/client.py, MARKER_KEY).
 FALLBACK_MARKER = {"answer": "fallback"}
 
 

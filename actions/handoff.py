@@ -51,7 +51,7 @@ async def hand_off(
         return []
 
     if result.outcome in ("queued", "already_queued"):
-        dispatcher.utter_message(text=_queue_text(result))
+        dispatcher.utter_message(text=result.text)  # worded by the router (router/texts.py, in_queue)
         dispatcher.utter_message(text=f"{contact.public_record_notice} Är det akut – ring 112.")
         return [ConversationPaused()]
     if result.outcome == "closed":
@@ -75,35 +75,6 @@ class ActionHandoff(Action):
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         reason, topic = handoff_reason(intent)
         return await hand_off(dispatcher, tracker.sender_id, self._settings, reason, topic, self._week)
-
-
-def _queue_text(result: HandoffResult) -> str:
-    sentences = [
-        "Du står redan i kö till en kommunvägledare."
-        if result.outcome == "already_queued"
-        else "Nu står du i kö till en kommunvägledare."
-    ]
-    position = f"Du är nummer {result.position} i kön" if result.position is not None else None
-    wait = _wait_text(result.wait_minutes)
-    if position and wait:
-        sentences.append(f"{position}, beräknad väntetid {wait}.")
-    elif position:
-        sentences.append(f"{position}.")
-    elif wait:
-        sentences.append(f"Beräknad väntetid är {wait}.")
-    if result.reference:
-        sentences.append(f"Ditt ärendenummer är {result.reference}.")
-    return " ".join(sentences)
-
-
-def _wait_text(minutes: int | None) -> str | None:
-    if minutes is None:
-        return None
-    if minutes < 1:
-        return "under en minut"
-    if minutes == 1:
-        return "cirka 1 minut"
-    return f"cirka {minutes} minuter"
 
 
 def _closed_text(result: HandoffResult) -> str:

@@ -42,6 +42,8 @@ class HandoffResult:
     opens_at_text: str | None
     closes_at: datetime | None
     phone: str | None
+    # The router's wording when the outcome is queued or already_queued: the actions show it as it is.
+    text: str | None
 
 
 class RouterClient:
@@ -78,6 +80,9 @@ class RouterClient:
         outcome = _field(body, "outcome", str)
         if outcome not in HANDOFF_OUTCOMES:
             raise RouterError(f"unknown handoff outcome {outcome!r}")
+        text = _optional(body, "text", str)
+        if outcome in ("queued", "already_queued") and not (text and text.strip()):
+            raise RouterError(f"a {outcome} handoff comes without its text")
         return HandoffResult(
             outcome=outcome,
             reference=_optional(body, "reference", str),
@@ -87,6 +92,7 @@ class RouterClient:
             opens_at_text=_optional(body, "opens_at_text", str),
             closes_at=_moment(body, "closes_at"),
             phone=_optional(body, "phone", str),
+            text=text,
         )
 
     async def submit_left_message(self, conversation_id: str, text: str, contact: str | None) -> str:

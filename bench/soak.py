@@ -49,7 +49,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from router.accounts import create_agent  # noqa: E402
+from router.handoff.accounts import create_agent  # noqa: E402
 from router.core.db import create_engine, create_session_maker, migrate  # noqa: E402
 
 OPEN_MONDAY = "2026-11-30T10:00:00+01:00"

@@ -22,7 +22,7 @@ from pathlib import Path
 from assistant import paths
 from assistant.rasa_env import rasa_environment
 from bot.services import Ports, Stack
-from router.accounts import create_agent
+from router.handoff.accounts import create_agent
 from router.core.db import create_engine, create_session_maker, migrate
 
 # Monday 30 November 2026, 10:00 in Stockholm: the contact center is open (handoffs are queued).

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from router.accounts import (
+from router.handoff.accounts import (
     AccountError,
     agent_named,
     create_agent,
@@ -24,12 +24,12 @@ from router.accounts import (
     revoke_sessions,
     set_active,
 )
-from router.agent_sessions import announce_ended
+from router.handoff.agent_sessions import announce_ended
 from router.core.config import Settings
 from router.core.db import create_engine, create_session_maker, migrate
 from router.core.options import RouterOptions
 from router.models import Agent
-from router.redis_pubsub import RedisPubSub
+from router.bus.redis_pubsub import RedisPubSub
 
 
 @asynccontextmanager

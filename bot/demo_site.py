@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from assistant import paths
-from router.api.pages import create_templates
-from router.contact import load_contact_facts
+from router.web.pages import create_templates
+from router.contact.config import load_contact_facts
 from router.core.config import Settings
 
 STATIC = paths.ROOT / "router" / "static"

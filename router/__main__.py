@@ -6,7 +6,7 @@ import logging
 from aiohttp import web
 
 from assistant.private_files import keep_private
-from router.access_log import PathOnlyAccessLogger
+from router.web.access_log import PathOnlyAccessLogger
 from router.app import create_app
 from router.core.config import Settings
 from router.privacy.masking import install_masking_filter

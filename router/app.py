@@ -13,12 +13,15 @@ import aiohttp
 from aiohttp import web
 
 from router.admin import setup_admin
-from router.api import agent, agent_ws, contact, conversations, health, internal, pages, resident_ws
-from router.api.body import MAX_BODY_BYTES
-from router.api.sockets import CONVERSATION_SOCKETS_KEY, OPEN_SOCKETS_KEY, ConversationSockets, close_all
-from router.background import BackgroundTasks
-from router.contact import load_contact_facts
-from router.conversations import Conversations
+from router.bus.background import BackgroundTasks
+from router.bus.keys import ADDRESS_LIMITER_KEY, BACKGROUND_KEY, PUBSUB_KEY
+from router.bus.pubsub import LocalPubSub
+from router.bus.rate_limit import RateLimiter, RedisRateLimiter
+from router.bus.redis_pubsub import RedisPubSub
+from router.chat import setup_chat
+from router.chat.conversations import Conversations
+from router.chat.keys import CONVERSATIONS_KEY
+from router.contact import setup_contact
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.db import create_engine, create_session_maker, migrate
@@ -26,46 +29,27 @@ from router.core.keys import CLOCK_KEY, TIMINGS_KEY
 from router.core.options import RouterOptions
 from router.core.security import PasswordChecks
 from router.core.timings import StageTimings
-from router.desk import Desk
-from router.handoff import Handoff
-from router.handoff_config import load_canned_answers, load_handoff_config
+from router.handoff import setup_handoff
+from router.handoff.desk import Desk
+from router.handoff.handoff import Handoff
+from router.handoff.keys import DESK_KEY, HANDOFF_CONFIG_KEY, HANDOFF_KEY, LOGIN_LIMITS_KEY, PRESENCE_KEY, QUEUE_KEY
+from router.handoff.login_limits import LoginLimits
+from router.handoff.presence import LocalSockets, Presence, RedisSockets
+from router.handoff.queue import Queue
+from router.handoff.sockets import CONVERSATION_SOCKETS_KEY, OPEN_SOCKETS_KEY, ConversationSockets, close_all
 from router.hours import setup_hours
 from router.hours.keys import HOURS_KEY
-from router.keys import (
-    ADDRESS_LIMITER_KEY,
-    BACKGROUND_KEY,
-    CANNED_ANSWERS_KEY,
-    CONTACT_KEY,
-    CONVERSATIONS_KEY,
-    DB_KEY,
-    DIVERSION_KEY,
-    DESK_KEY,
-    ENGINE_KEY,
-    HANDOFF_CONFIG_KEY,
-    HANDOFF_KEY,
-    HTTP_KEY,
-    LOGIN_LIMITS_KEY,
-    OPTIONS_KEY,
-    PASSWORD_CHECKS_KEY,
-    PRESENCE_KEY,
-    PUBSUB_KEY,
-    QUEUE_KEY,
-    RASA_KEY,
-    SETTINGS_KEY,
-)
-from router.login_limits import LoginLimits
-from router.malformed_requests import quiet_malformed_requests
+from router.keys import DB_KEY, ENGINE_KEY, HTTP_KEY, OPTIONS_KEY, PASSWORD_CHECKS_KEY, SETTINGS_KEY
 from router.middlewares import address_rate_limit, credential_headers, error_middleware, security_headers
-from router.presence import LocalSockets, Presence, RedisSockets
-from router.pubsub import LocalPubSub
-from router.queue import Queue
-from router.rasa_client import KEEPALIVE_SECONDS, RasaClient
-from router.rasa_diversion import Diversion, drain_seconds
-from router.rasa_upstream import RasaUpstream
-from router.rate_limit import RateLimiter, RedisRateLimiter
+from router.rasa.client import KEEPALIVE_SECONDS, RasaClient
+from router.rasa.diversion import Diversion, drain_seconds
+from router.rasa.keys import DIVERSION_KEY, RASA_KEY
+from router.rasa.upstream import RasaUpstream
 from router.records import setup_records
-from router.redis_pubsub import RedisPubSub
+from router.web import setup_web
+from router.web.body import MAX_BODY_BYTES
 from router.web.cors import cors_headers, cors_preflight, websocket_origin
+from router.web.malformed_requests import quiet_malformed_requests
 from router.web.proxies import forwarded_client
 
 log = logging.getLogger(__name__)
@@ -169,9 +153,8 @@ def create_app(
     app[OPTIONS_KEY] = options
     app[CLOCK_KEY] = clock or Clock(settings.fixed_now)
     app[TIMINGS_KEY] = StageTimings()
-    app[CONTACT_KEY] = load_contact_facts(settings.settings_dir)
-    app[HANDOFF_CONFIG_KEY] = load_handoff_config(settings.settings_dir, app[CONTACT_KEY])
-    app[CANNED_ANSWERS_KEY] = load_canned_answers(settings.settings_dir, app[CONTACT_KEY])
+    setup_contact(app, settings.settings_dir)
+    setup_handoff(app, settings.settings_dir)
     app[BACKGROUND_KEY] = BackgroundTasks()
     app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute)
     app[PASSWORD_CHECKS_KEY] = PasswordChecks(options.password_checks_at_once)
@@ -180,16 +163,14 @@ def create_app(
     )
     app[OPEN_SOCKETS_KEY] = weakref.WeakSet()
     app[CONVERSATION_SOCKETS_KEY] = ConversationSockets(options.sockets_per_conversation)
-    app[pages.TEMPLATES_KEY] = pages.create_templates()
     setup_hours(app, settings.settings_dir)
+    setup_chat(app)
+    setup_web(app)
 
     app.cleanup_ctx.extend([database, http_client, pubsub, services])
     setup_admin(app)
     setup_records(app, settings.settings_dir)
     app.on_shutdown.append(close_all)
     app.on_response_prepare.extend([security_headers, cors_headers])
-
-    for module in (health, conversations, resident_ws, internal, agent, agent_ws, contact, pages):
-        app.add_routes(module.routes)
     app.router.add_static("/static", STATIC_DIR)
     return app

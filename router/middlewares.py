@@ -9,7 +9,8 @@ from sqlalchemy.exc import DBAPIError
 
 from router.core.unicode import is_text
 from router.errors import BadInput, ClientError, RateLimited
-from router.keys import ADDRESS_LIMITER_KEY, CONTACT_KEY
+from router.bus.keys import ADDRESS_LIMITER_KEY
+from router.contact.keys import CONTACT_KEY
 from router.texts import ERRORS, unavailable
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ async def credential_headers(request: web.Request, handler: Handler) -> web.Stre
 @web.middleware
 async def address_rate_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Residents' API and WebSocket connections: a token bucket per client address (the resident's own
-    behind TRUSTED_PROXIES, see router.web.proxies). Logins have their own limits (router.login_limits)."""
+    behind TRUSTED_PROXIES, see router.web.proxies). Logins have their own limits (router.handoff.login_limits)."""
     limited = request.path.startswith(RESIDENT_PREFIXES) and request.method != "OPTIONS"
     if limited and not await request.app[ADDRESS_LIMITER_KEY].take(request.remote or "unknown"):
         raise RateLimited("rate_limited")

@@ -1,7 +1,7 @@
 """Database tables (sqlmodel). All times are aware UTC datetimes (see `UTCDateTime`).
 
 The JSON shapes clients see are written out where they are served (router/transcript.py,
-router/desk.py, router/queue.py), because they differ from the rows (e.g. `from`, ISO times).
+router/handoff/desk.py, router/handoff/queue.py), because they differ from the rows (e.g. `from`, ISO times).
 """
 from __future__ import annotations
 

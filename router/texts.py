@@ -1,10 +1,10 @@
 """What the router itself says to residents (Swedish). The bot's own answers live in Rasa's domain.
 
 Phone numbers and the public-record notice are never written here: they come from settings/contact.yml
-(router/contact.py) and are passed in."""
+(router/contact/config.py) and are passed in."""
 from __future__ import annotations
 
-from router.contact import ContactFacts
+from router.contact.config import ContactFacts
 
 HUMAN_HANDOFF_PAYLOAD = "/human_handoff"
 MAX_TEXT_LENGTH = 2000
@@ -51,12 +51,33 @@ def call_button_title(phone: str, language: str) -> str:
     return f"Call {phone}" if language == "en" else f"Ring {phone}"
 
 
-def queued(reference: str, position: int, wait_minutes: int) -> str:
-    place = "först i kön" if position == 1 else f"nummer {position} i kön"
-    return (
-        f"Du är nu {place} för att chatta med en kommunvägledare. Beräknad väntetid är cirka {wait_minutes} "
-        f"{'minut' if wait_minutes == 1 else 'minuter'}. Ditt ärendenummer är {reference}."
-    )
+def in_queue(already: bool, reference: str | None, position: int | None, wait_minutes: int | None) -> str:
+    """The answer when a handoff put the resident in the queue (or found them there). The one wording:
+    the action server shows it as the router gives it (POST /internal/handoff, `text`)."""
+    sentences = [
+        "Du står redan i kö till en kommunvägledare." if already else "Nu står du i kö till en kommunvägledare."
+    ]
+    place = f"Du är nummer {position} i kön" if position is not None else None
+    wait = _wait(wait_minutes)
+    if place and wait:
+        sentences.append(f"{place}, beräknad väntetid {wait}.")
+    elif place:
+        sentences.append(f"{place}.")
+    elif wait:
+        sentences.append(f"Beräknad väntetid är {wait}.")
+    if reference:
+        sentences.append(f"Ditt ärendenummer är {reference}.")
+    return " ".join(sentences)
+
+
+def _wait(minutes: int | None) -> str | None:
+    if minutes is None:
+        return None
+    if minutes < 1:
+        return "under en minut"
+    if minutes == 1:
+        return "cirka 1 minut"
+    return f"cirka {minutes} minuter"
 
 
 def no_agent(phone: str) -> str:

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.models import AGENT_SENDER, RESIDENT, Agent, Event, Message
-from router.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
+from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
 
 
 async def add_message(

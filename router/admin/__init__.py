@@ -12,7 +12,8 @@ from router.admin.keys import ADMIN_KEY
 from router.admin.services import build_services
 from router.admin.swap import RasaApi
 from router.core.keys import CLOCK_KEY
-from router.keys import DB_KEY, DIVERSION_KEY, HTTP_KEY, SETTINGS_KEY
+from router.keys import DB_KEY, HTTP_KEY, SETTINGS_KEY
+from router.rasa.keys import DIVERSION_KEY
 
 
 def setup_admin(app: web.Application) -> None:

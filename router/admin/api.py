@@ -10,10 +10,10 @@ from router.admin.dashboard import charts, statistics_for
 from router.admin.inbox import REASONS
 from router.admin.keys import ADMIN_KEY
 from router.admin.training_data import check_intent_name
-from router.api.agent_auth import SESSION_COOKIE, api_agent, current_login
-from router.api.body import bearer_token, database_id, json_object
-from router.api.internal import check_secret
-from router.api.pages import render
+from router.handoff.auth import SESSION_COOKIE, api_agent, current_login
+from router.web.body import bearer_token, database_id, json_object
+from router.handoff.internal import check_secret
+from router.web.pages import render
 from router.core.keys import CLOCK_KEY
 from router.errors import BadInput, Forbidden, NotFound
 from router.keys import DB_KEY

@@ -18,7 +18,7 @@ from router.admin.rasa_validation import RasaValidator
 from router.admin.swap import MainRasa, ModelSwap, RasaApi, RasaProcessLauncher, ServedModel
 from router.admin.training_data import Project
 from router.core.db import SessionMaker
-from router.rasa_diversion import Diversion
+from router.rasa.diversion import Diversion
 
 
 @dataclass

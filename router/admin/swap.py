@@ -7,7 +7,7 @@ nothing for 20–40 s. The swap therefore goes:
    lock store and action server) and wait until it answers a parse. A model that does not load fails
    here, and nothing the residents use has changed;
 2. divert every router process's Rasa requests to the stand-in and wait until none is left on the main
-   Rasa (router/rasa_diversion.py);
+   Rasa (router/rasa/diversion.py);
 3. `PUT /model` on the main Rasa;
 4. send the requests back to the main Rasa, wait until the stand-in has none in flight, stop it.
 
@@ -31,7 +31,7 @@ from typing import Protocol, runtime_checkable
 import aiohttp
 
 from router.errors import ClientError
-from router.rasa_diversion import Diversion
+from router.rasa.diversion import Diversion
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """How long each stage of the router's own work takes: one monotonic clock read at each end of a stage
 and an append, so the timers can stay on in production.
 
-The stages of a resident's message (`router.conversations`) are the answer to "where does the time
+The stages of a resident's message (`router.chat.conversations`) are the answer to "where does the time
 go" (issue 17): waiting for the conversation's turn, authenticating, storing the message, Rasa, storing
-the replies, publishing. The relay (`router.desk`) has its own. `StageTimings` keeps the most recent
+the replies, publishing. The relay (`router.handoff.desk`) has its own. `StageTimings` keeps the most recent
 durations of each stage for `GET /internal/timings` (the latency benchmark reads it) and hands every
 duration to its observers, so metrics (e.g. a Prometheus histogram per stage) subscribe without the
 handlers knowing about them.
@@ -15,14 +15,14 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-# Stages of a resident's message (router/conversations.py), in order.
+# Stages of a resident's message (router/chat/conversations.py), in order.
 AUTHENTICATE = "authenticate"
 LOCK_WAIT = "lock_wait"
 STORE_MESSAGE = "store_message"
 RASA = "rasa"
 STORE_REPLIES = "store_replies"
 PUBLISH = "publish"
-# An agent's message to a resident (router/desk.py).
+# An agent's message to a resident (router/handoff/desk.py).
 RELAY_STORE = "relay_store"
 RELAY_PUBLISH = "relay_publish"
 

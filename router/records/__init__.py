@@ -1,5 +1,5 @@
 """Records: cases as registrable public records (export as JSON, HTML and PDF), search, holds, and
-retention (gallring) on a daily schedule. `setup_records(app, settings_dir)` wires it into the router."""
+retention (gallring) on a daily schedule, and the privacy notice that states its periods. `setup_records(app, settings_dir)` wires it into the router."""
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +11,7 @@ from aiohttp import web
 
 from router.core.keys import CLOCK_KEY
 from router.keys import DB_KEY
-from router.records import views
+from router.records import privacy_notice, views
 from router.records.holds import Holds
 from router.records.keys import HOLDS_KEY, RETENTION_CONFIG_KEY, RETENTION_KEY
 from router.records.retention import Retention
@@ -35,4 +35,5 @@ def setup_records(app: web.Application, settings_dir: Path) -> None:
     and run retention on schedule once the database is up. Call after the database's cleanup context."""
     app[RETENTION_CONFIG_KEY] = load_retention_config(settings_dir)
     app.add_routes(views.routes)
+    app.add_routes(privacy_notice.routes)
     app.cleanup_ctx.append(_retention_schedule)

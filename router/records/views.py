@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp import web
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from router.api.agent_auth import api_agent
-from router.api.body import boolean, database_id, json_object
+from router.handoff.auth import api_agent
+from router.web.body import boolean, database_id, json_object
 from router.core.keys import CLOCK_KEY
 from router.errors import NotFound
 from router.keys import DB_KEY

@@ -63,6 +63,8 @@ async def test_second_miss_in_a_row_hands_over_with_reason_fallback(router, sett
             "opens_at_text": None,
             "closes_at": "2026-11-26T17:00:00+01:00",
             "phone": "042-10 50 00",
+            "text": "Nu står du i kö till en kommunvägledare. Du är nummer 3 i kön, beräknad väntetid cirka 6 "
+            "minuter. Ditt ärendenummer är HBG-2026-000130.",
         },
     )
 

@@ -23,6 +23,13 @@ UNREACHABLE = (
 )
 
 
+# The router words the queue (router/texts.py, in_queue; tests/router/test_handoff.py checks the wording).
+QUEUE_TEXT = (
+    "Nu står du i kö till en kommunvägledare. Du är nummer 2 i kön, beräknad väntetid cirka 4 minuter. "
+    "Ditt ärendenummer är HBG-2026-000123."
+)
+
+
 def handoff_body(outcome: str, **overrides: Any) -> dict[str, Any]:
     body = {
         "outcome": outcome,
@@ -33,6 +40,7 @@ def handoff_body(outcome: str, **overrides: Any) -> dict[str, Any]:
         "opens_at_text": None,
         "closes_at": None,
         "phone": "042-10 50 00",
+        "text": QUEUE_TEXT if outcome in ("queued", "already_queued") else None,
     }
     body.update(overrides)
     return body
@@ -49,7 +57,7 @@ async def run_handoff(settings, intent: str = "human_handoff", week: KnownWeek |
 
 
 @pytest.mark.asyncio
-async def test_queued_pauses_the_conversation_and_gives_reference_position_and_wait(router, settings):
+async def test_queued_pauses_the_conversation_and_shows_the_routers_text(router, settings):
     router.reply(
         "POST",
         "/internal/handoff",
@@ -59,67 +67,33 @@ async def test_queued_pauses_the_conversation_and_gives_reference_position_and_w
     dispatcher, events = await run_handoff(settings)
 
     assert events == [ConversationPaused()]
-    assert said(dispatcher) == [
-        (
-            "Nu står du i kö till en kommunvägledare. Du är nummer 2 i kön, beräknad väntetid cirka 4 minuter. "
-            "Ditt ärendenummer är HBG-2026-000123.",
-            [],
-        ),
-        (RECORD_NOTICE, []),
-    ]
+    assert said(dispatcher) == [(QUEUE_TEXT, []), (RECORD_NOTICE, [])]
     [request] = router.requests
     assert (request.method, request.path, request.secret) == ("POST", "/internal/handoff", SECRET)
     assert request.body == {"conversation_id": CONVERSATION_ID, "reason": "requested", "topic": None}
 
 
 @pytest.mark.asyncio
-async def test_already_queued_says_so(router, settings):
-    router.reply(
-        "POST",
-        "/internal/handoff",
-        json_body=handoff_body("already_queued", reference="HBG-2026-000123", position=1, wait_minutes=1),
-    )
+async def test_already_queued_shows_the_routers_text(router, settings):
+    already = "Du står redan i kö till en kommunvägledare. Ditt ärendenummer är HBG-2026-000123."
+    router.reply("POST", "/internal/handoff", json_body=handoff_body("already_queued", text=already))
 
     dispatcher, events = await run_handoff(settings)
 
     assert events == [ConversationPaused()]
-    assert said(dispatcher) == [
-        (
-            "Du står redan i kö till en kommunvägledare. Du är nummer 1 i kön, beräknad väntetid cirka 1 minut. "
-            "Ditt ärendenummer är HBG-2026-000123.",
-            [],
-        ),
-        (RECORD_NOTICE, []),
-    ]
+    assert said(dispatcher) == [(already, []), (RECORD_NOTICE, [])]
 
 
 @pytest.mark.asyncio
-async def test_queued_without_position_or_estimate_leaves_them_out(router, settings):
-    router.reply("POST", "/internal/handoff", json_body=handoff_body("queued", reference="HBG-2026-000777"))
+@pytest.mark.parametrize("text", [None, "  "])
+async def test_queued_without_the_routers_text_answers_as_unreachable(router, settings, text):
+    """The actions have no queue wording of their own: a queued answer without its text is a broken answer."""
+    router.reply("POST", "/internal/handoff", json_body=handoff_body("queued", reference="HBG-2026-000777", text=text))
 
     dispatcher, events = await run_handoff(settings)
 
-    assert events == [ConversationPaused()]
-    assert said(dispatcher)[0] == (
-        "Nu står du i kö till en kommunvägledare. Ditt ärendenummer är HBG-2026-000777.",
-        [],
-    )
-
-
-@pytest.mark.asyncio
-async def test_queued_with_no_wait_says_under_a_minute(router, settings):
-    router.reply(
-        "POST",
-        "/internal/handoff",
-        json_body=handoff_body("queued", reference="HBG-2026-000124", position=1, wait_minutes=0),
-    )
-
-    dispatcher, _ = await run_handoff(settings)
-
-    assert said(dispatcher)[0][0] == (
-        "Nu står du i kö till en kommunvägledare. Du är nummer 1 i kön, beräknad väntetid under en minut. "
-        "Ditt ärendenummer är HBG-2026-000124."
-    )
+    assert events == []
+    assert said(dispatcher) == [(UNREACHABLE, LEAVE_MESSAGE)]
 
 
 @pytest.mark.asyncio

@@ -1,4 +1,4 @@
-"""The markers the router reads (router/rasa_client.py): Rasa's own code turns them into the REST messages
+"""The markers the router reads (router/rasa/client.py): Rasa's own code turns them into the REST messages
 the router expects, the emergency response right after its text, the fallback on the action's replies."""
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from router.alarm import tel_url
-from router.rasa_client import replies_of
+from router.chat.alarm import tel_url
+from router.rasa.client import replies_of
 from assistant.safety import (
     EMERGENCY_REPLY,
     ENGLISH_EMERGENCY_REPLY,

@@ -26,7 +26,7 @@ import pytest
 from aiohttp import web
 
 from bot.demo_site import create_app as create_city_site
-from router.accounts import create_agent
+from router.handoff.accounts import create_agent
 from router.core.config import PROJECT_ROOT
 from router.core.db import create_engine, create_session_maker, migrate
 from tests.e2e.shared_services import drop_shared_database, shared_postgres_database, shared_redis_url

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.services import Ports, Stack
 from bot.setup_env import setup
 from bot.training import train
-from router.accounts import create_agent
+from router.handoff.accounts import create_agent
 from router.core.db import create_engine, create_session_maker, migrate
 
 # Monday 30 November 2026, 10:00 in Stockholm: the contact center is open.

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from router.accounts import create_agent
+from router.handoff.accounts import create_agent
 from router.admin.evaluation import CONFUSION_MATRIX
 from router.admin.keys import ADMIN_KEY
 from router.admin.models import TrainedModel
@@ -31,7 +31,9 @@ from router.app import create_app
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.options import RouterOptions
-from router.keys import BACKGROUND_KEY, DB_KEY, DIVERSION_KEY, HTTP_KEY
+from router.bus.keys import BACKGROUND_KEY
+from router.keys import DB_KEY, HTTP_KEY
+from router.rasa.keys import DIVERSION_KEY
 from tests.e2e.widget.conftest import AXE_JS, PROJECT_ROOT, debian_chromium, wait_until
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
 from tests.router.admin_fixtures import FakeModelServer, FakeStandIns, evaluated_model

@@ -32,7 +32,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from router.accounts import create_agent
+from router.handoff.accounts import create_agent
 from router.core.config import PROJECT_ROOT
 from router.core.db import create_engine, create_session_maker, migrate
 from tests.router.conftest import FakeRasa

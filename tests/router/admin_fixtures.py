@@ -21,11 +21,12 @@ from router.admin.models import TrainedModel
 from router.admin.swap import ModelSwap, RasaApi, RasaError
 from router.app import create_app
 from router.core.config import PROJECT_ROOT
-from router.keys import BACKGROUND_KEY, DB_KEY, HTTP_KEY
+from router.bus.keys import BACKGROUND_KEY
+from router.keys import DB_KEY, HTTP_KEY
 from router.models import RESIDENT, Conversation, Message
-from router.pubsub import LocalPubSub
-from router.rasa_diversion import Diversion
-from router.rasa_upstream import RasaUpstream
+from router.bus.pubsub import LocalPubSub
+from router.rasa.diversion import Diversion
+from router.rasa.upstream import RasaUpstream
 from tests.router.conftest import MONDAY_10, RASA_TOKEN, add_agent, login
 
 

@@ -17,13 +17,14 @@ import pytest_asyncio
 from aiohttp import web
 from sqlmodel import select
 
-from router.accounts import create_agent
+from router.handoff.accounts import create_agent
 from router.app import create_app
 from router.core.clock import Clock
 from router.core.config import PROJECT_ROOT, Settings
 from router.core.db import create_engine, migrate
 from router.core.options import RouterOptions
-from router.keys import BACKGROUND_KEY, DB_KEY
+from router.bus.keys import BACKGROUND_KEY
+from router.keys import DB_KEY
 from router.models import Case
 
 RASA_TOKEN = "rasa-test-token"

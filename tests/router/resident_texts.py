@@ -6,7 +6,7 @@ from settings/contact.yml as action_session_start does), a string constant in th
 Python (docstrings are documentation, not shown), a string literal in the static JavaScript, a page (the
 resident pages rendered from their templates; the other templates with their Jinja tags removed), and a
 string value in a settings file (canned answers filled in as the router does). settings/contact.yml itself
-is the source, and its two readers (router/contact.py, actions/contact_center.py) are left out: their error
+is the source, and its two readers (router/contact/config.py, actions/contact_center.py) are left out: their error
 messages show the expected format of a number.
 """
 from __future__ import annotations
@@ -21,14 +21,16 @@ from typing import Any, Iterator
 import jinja2
 import yaml
 
-from router.api.pages import days_text, host_text
-from router.contact import ContactFacts, load_contact_facts, phone_digits
+from router.web.pages import days_text, host_text
+from router.contact.config import ContactFacts, load_contact_facts, phone_digits
 from router.records.retention_config import load_retention_config
 
-SOURCE_READERS = ("router/contact.py", "actions/contact_center.py")
+SOURCE_READERS = ("router/contact/config.py", "actions/contact_center.py")
 # The router's Python that says things to people (its own texts, errors, hours, records, admin and agent
 # answers); migrations and the core plumbing do not.
-ROUTER_PYTHON = ("", "api/", "hours/", "records/", "admin/", "privacy/")
+ROUTER_PYTHON = (
+    "", "chat/", "handoff/", "web/", "rasa/", "bus/", "contact/", "hours/", "records/", "admin/", "privacy/"
+)
 # Pages residents see, rendered with the facts; the other templates are scanned with their tags removed.
 RESIDENT_PAGES = {"demo.html": ("contact",), "integritet.html": ("contact", "retention")}
 # Addresses a program uses that nobody is shown: the SVG namespace, loopback defaults for local services.

@@ -7,9 +7,10 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
-from router.accounts import AccountError, create_agent
+from router.handoff.accounts import AccountError, create_agent
 from router.core.keys import CLOCK_KEY
-from router.keys import DB_KEY, PUBSUB_KEY
+from router.bus.keys import PUBSUB_KEY
+from router.keys import DB_KEY
 from router.models import AgentSession, Event
 from tests.router.conftest import PASSWORD, add_agent, agent_online, login, queued_case
 
@@ -237,7 +238,7 @@ async def test_canned_answers_and_unknown_case(client) -> None:
 
 
 async def test_presence_goes_offline_when_no_console_is_connected(client) -> None:
-    from router.presence import Presence
+    from router.handoff.presence import Presence
 
     agent = await add_agent(client, "anna")
     app = client.app

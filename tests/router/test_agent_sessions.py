@@ -13,7 +13,7 @@ from aiohttp import WSMsgType
 
 from bot import accounts as accounts_cli
 from bot.cli import main as cli_main
-from router.agent_sessions import SESSION_ENDED_CLOSE_CODE
+from router.handoff.agent_sessions import SESSION_ENDED_CLOSE_CODE
 from router.app import create_app
 from tests.router.conftest import MONDAY_10, PASSWORD, agent_online, login, queued_case
 

@@ -17,8 +17,8 @@ from aiohttp import WSMsgType, web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from router.accounts import create_agent, start_session
-from router.api.agent_auth import SESSION_COOKIE
+from router.handoff.accounts import create_agent, start_session
+from router.handoff.auth import SESSION_COOKIE
 from router.core.keys import CLOCK_KEY
 from router.keys import DB_KEY
 from tests.router import raw_http

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from router import rate_limit
-from router.contact import load_contact_facts
-from router.handoff_config import HandoffConfigError, load_canned_answers, load_handoff_config
-from router.pubsub import LocalPubSub, SubscriberTooSlow
+from router.bus import rate_limit
+from router.contact.config import load_contact_facts
+from router.handoff.config import HandoffConfigError, load_canned_answers, load_handoff_config
+from router.bus.pubsub import LocalPubSub, SubscriberTooSlow
 
 SETTINGS_DIR = Path(__file__).resolve().parents[2] / "settings"
 

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from sqlmodel import select
 
-from router.keys import BACKGROUND_KEY, DB_KEY
+from router.bus.keys import BACKGROUND_KEY
+from router.keys import DB_KEY
 from router.models import Message
 from tests.router.conftest import new_conversation
 

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from router.keys import DB_KEY, PRESENCE_KEY
+from router import texts
+from router.handoff.keys import PRESENCE_KEY
+from router.keys import DB_KEY
 from router.models import Case, Conversation
 from tests.router.conftest import INTERNAL_SECRET, add_agent, handoff, new_conversation
 
@@ -36,6 +38,10 @@ async def test_open_with_agent_online_queues_with_reference_position_and_wait(cl
     assert body["closes_at"] == "2026-11-30T17:00:00+01:00"
     assert body["phone"] == "042-10 50 00"
     assert body["opens_at"] is None and body["opens_at_text"] is None
+    assert body["text"] == (
+        "Nu står du i kö till en kommunvägledare. Du är nummer 1 i kön, beräknad väntetid cirka 5 minuter. "
+        f"Ditt ärendenummer är {body['reference']}."
+    )
 
     body2 = await (await handoff(client, second)).json()
     assert (body2["outcome"], body2["position"], body2["wait_minutes"]) == ("queued", 2, 10)
@@ -43,12 +49,30 @@ async def test_open_with_agent_online_queues_with_reference_position_and_wait(cl
 
     again = await (await handoff(client, first)).json()
     assert (again["outcome"], again["reference"], again["position"]) == ("already_queued", body["reference"], 1)
+    assert again["text"].startswith("Du står redan i kö till en kommunvägledare. Du är nummer 1 i kön, ")
 
     async with client.app[DB_KEY]() as session:
         conversation = await session.get(Conversation, first)
         cases = (await session.exec(select(Case).where(Case.conversation_id == first))).all()
     assert conversation.state == "queued"
     assert [(c.kind, c.status, c.reason, c.topic) for c in cases] == [("chat", "queued", "topic", "welfare_crime_tip")]
+
+
+@pytest.mark.parametrize(
+    ("already", "position", "wait_minutes", "text"),
+    [
+        (False, 1, 0, "Nu står du i kö till en kommunvägledare. Du är nummer 1 i kön, beräknad väntetid under en "
+         "minut. Ditt ärendenummer är HBG-2026-000001."),
+        (True, 3, 1, "Du står redan i kö till en kommunvägledare. Du är nummer 3 i kön, beräknad väntetid cirka 1 "
+         "minut. Ditt ärendenummer är HBG-2026-000001."),
+        (False, None, 4, "Nu står du i kö till en kommunvägledare. Beräknad väntetid är cirka 4 minuter. Ditt "
+         "ärendenummer är HBG-2026-000001."),
+        (False, None, None, "Nu står du i kö till en kommunvägledare. Ditt ärendenummer är HBG-2026-000001."),
+    ],
+)
+async def test_queue_text_leaves_out_what_is_not_known(already, position, wait_minutes, text) -> None:
+    """The one wording of the queue (the actions show it as the router gives it)."""
+    assert texts.in_queue(already, "HBG-2026-000001", position, wait_minutes) == text
 
 
 async def test_closing_within_the_margin_is_closing_soon(client, clock) -> None:
@@ -197,7 +221,8 @@ async def test_rasa_down_router_handles_the_handoff_button_itself(client, rasa) 
     ).json()
     assert body["state"] == "queued"
     [reply] = body["replies"]
-    assert "först i kön" in reply["text"] and "HBG-2026-" in reply["text"]
+    assert reply["text"].startswith("Nu står du i kö till en kommunvägledare. Du är nummer 1 i kön, ")
+    assert "HBG-2026-" in reply["text"]
 
 
 async def test_rasa_down_and_no_agent_says_so_with_the_phone_number(client, rasa) -> None:

@@ -18,7 +18,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from router.admin.swap import ModelSwap, RasaApi, RasaError, RasaProcessLauncher
-from router.rasa_client import RasaClient
+from router.rasa.client import RasaClient
 from tests.router.admin_fixtures import listening_diversion
 
 pytestmark = pytest.mark.asyncio

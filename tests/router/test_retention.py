@@ -14,7 +14,8 @@ from sqlmodel import func, select
 from router.app import create_app
 from router.core.clock import Clock
 from router.core.keys import CLOCK_KEY
-from router.keys import BACKGROUND_KEY, DB_KEY
+from router.bus.keys import BACKGROUND_KEY
+from router.keys import DB_KEY
 from router.models import Case, Conversation, Event, Message, Note
 from router.records import schedule
 from router.records.keys import RETENTION_KEY

@@ -155,7 +155,7 @@ async def test_no_fallback_after_an_alarm_but_a_way_to_a_person(client, rasa) ->
 
 
 async def test_the_phone_after_an_alarm_comes_from_the_config(client, rasa) -> None:
-    from router.keys import HANDOFF_CONFIG_KEY
+    from router.handoff.keys import HANDOFF_CONFIG_KEY
 
     contact = client.app[HANDOFF_CONFIG_KEY].contact
     rasa.answer = lambda sender, text: rest_messages(NOT_UNDERSTOOD, "fallback")

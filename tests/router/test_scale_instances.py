@@ -19,11 +19,13 @@ from sqlmodel import select
 
 from router.app import create_app
 from router.core.keys import CLOCK_KEY
-from router.keys import DB_KEY, PRESENCE_KEY, PUBSUB_KEY
+from router.bus.keys import PUBSUB_KEY
+from router.handoff.keys import PRESENCE_KEY
+from router.keys import DB_KEY
 from router.models import Case, Message
-from router.presence import Presence, RedisSockets
-from router.rate_limit import RedisRateLimiter
-from router.redis_pubsub import RedisPubSub
+from router.handoff.presence import Presence, RedisSockets
+from router.bus.rate_limit import RedisRateLimiter
+from router.bus.redis_pubsub import RedisPubSub
 from tests.router.conftest import PASSWORD, add_agent, handoff, login, new_conversation, open_resident_socket
 
 pytestmark = pytest.mark.asyncio
@@ -225,7 +227,7 @@ async def test_a_deploy_diverts_the_residents_of_every_router_process(pair, aioh
     too, both confirm, and both come back to the main Rasa afterwards."""
     from aiohttp import web
 
-    from router.keys import DIVERSION_KEY, RASA_KEY
+    from router.rasa.keys import DIVERSION_KEY, RASA_KEY
 
     a, b = pair
 

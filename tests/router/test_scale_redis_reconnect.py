@@ -8,9 +8,9 @@ import logging
 
 import pytest
 
-from router.pubsub import SubscriberTooSlow
-from router.redis_pubsub import RedisPubSub
-from router.rate_limit import RedisRateLimiter
+from router.bus.pubsub import SubscriberTooSlow
+from router.bus.redis_pubsub import RedisPubSub
+from router.bus.rate_limit import RedisRateLimiter
 from tests.router.redis_fixtures import free_port
 
 pytestmark = pytest.mark.asyncio
@@ -27,7 +27,7 @@ async def test_subscriber_reconnects_and_asks_for_resync_after_redis_restart(thr
 
             throwaway_redis.kill()
             assert not await publisher.answers()
-            with caplog.at_level(logging.ERROR, logger="router.redis_pubsub"):
+            with caplog.at_level(logging.ERROR, logger="router.bus.redis_pubsub"):
                 await publisher.publish("conversation:x", {"type": "message", "n": 2})  # dropped, not raised
             assert any("Redis unavailable" in r.getMessage() and "not published" in r.getMessage()
                        for r in caplog.records)
@@ -84,7 +84,7 @@ async def test_rate_limits_fall_back_to_the_process_while_redis_is_away(throwawa
 
 
 async def test_key_prefix_from_the_url() -> None:
-    from router.redis_pubsub import split_key_prefix
+    from router.bus.redis_pubsub import split_key_prefix
 
     assert split_key_prefix("redis://h:6379/0") == ("redis://h:6379/0", "hbg-chat:")
     assert split_key_prefix("redis://h:6379/0?key_prefix=staging:&ssl_cert_reqs=none") == (

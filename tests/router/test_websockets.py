@@ -7,7 +7,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from router.api import resident_ws
+from router.chat import websocket as resident_ws
 from tests.router.conftest import (
     add_agent,
     agent_online,

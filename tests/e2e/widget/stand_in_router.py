@@ -17,9 +17,9 @@ from aiohttp import WSMsgType, web
 
 from router import texts
 from assistant.safety import is_emergency
-from router.api.pages import create_templates
-from router.contact import load_contact_facts
-from router.alarm import after_alarm_reply, alarm_reply
+from router.web.pages import create_templates
+from router.contact.config import load_contact_facts
+from router.chat.alarm import after_alarm_reply, alarm_reply
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "router" / "static"
 CONTACT = load_contact_facts(Path(__file__).resolve().parents[3] / "settings")
@@ -58,7 +58,7 @@ PHONES_REPLY = (
 CONTACT_PHONE = "042-10 50 00"
 
 
-# The system messages the router stores when an agent joins or leaves the chat (router/desk.py).
+# The system messages the router stores when an agent joins or leaves the chat (router/handoff/desk.py).
 agent_joined_text = texts.agent_joined
 HANDED_BACK, AGENT_REQUEUED, CLOSED_BY_AGENT = texts.HANDED_BACK, texts.AGENT_REQUEUED, texts.CLOSED_BY_AGENT
 
@@ -351,7 +351,7 @@ class StandInRouter:
         await self.broadcast(conv, self._pushed(self._store(conv, "agent", text)))
 
     async def _agent_leaves(self, conv: Conversation, name: str, state: str, text: str) -> None:
-        """As the router's hand back, close and requeue (router/desk.py): the system message is stored first,
+        """As the router's hand back, close and requeue (router/handoff/desk.py): the system message is stored first,
         then agent_left, state (and closed when closing) go out, and only then the stored message."""
         conv.state = state
         conv.agent_name = None

@@ -13,12 +13,13 @@ import aiohttp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from router.accounts import create_agent
+from router.handoff.accounts import create_agent
 from router.app import create_app
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.options import RouterOptions
-from router.keys import BACKGROUND_KEY, DB_KEY
+from router.bus.keys import BACKGROUND_KEY
+from router.keys import DB_KEY
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
 from tests.e2e.threaded_site import ThreadedSite
 

@@ -74,7 +74,7 @@ def test_an_agent_joining_is_said_once(chat: ChatPage) -> None:
     expect(chat.log.locator(".hbgc-msg--system")).to_have_count(1)
 
 
-# Each way an agent leaves (router/desk.py): the router's stored system message and the state after it.
+# Each way an agent leaves (router/handoff/desk.py): the router's stored system message and the state after it.
 LEAVING = {
     "agent_hands_back": (HANDED_BACK, "Du chattar med en automatisk assistent"),
     "agent_requeues": (AGENT_REQUEUED, "Du väntar på en kommunvägledare"),

@@ -1,1 +1,0 @@
-"""HTTP and WebSocket handlers. Each module has a RouteTableDef named `routes`."""

@@ -1,0 +1,445 @@
+"""A resident's conversation: creation, token check, messages through Rasa or to agents, leaving the queue.
+
+States: `bot` (Rasa answers), `queued` (waiting for a kommunvägledare), `agent` (a kommunvägledare
+answers), `closed` (an agent ended the chat). A new message in a closed conversation restarts it with
+the bot: the state goes back to `bot` and the message is answered by Rasa (Rasa was resumed on close).
+
+The safety net (`assistant.safety.is_emergency`) looks at every resident message in every state. With the
+bot, the alarm goes first among Rasa's replies (`router.chat.alarm.compose`). While the resident waits for or
+chats with a kommunvägledare, the router answers at once with the alarm (stored like any reply, so the
+POST answer and the WebSocket carry it), marks the case urgent (first in the queue, a badge and an alert
+in the console) until an agent clears the mark, and logs the event `emergency_flagged`.
+
+Every resident message is stored (and committed) before anything else happens; its result is stored
+with it, so the same `client_message_id` again returns the same result without storing it twice.
+Messages of one conversation are handled one at a time.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+import weakref
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router import texts
+from router.chat.alarm import alarm_reply, compose
+from router.bus.background import BackgroundTasks
+from router.core.clock import Clock
+from router.core.db import SessionMaker
+from router.core.timings import AUTHENTICATE, LOCK_WAIT, PUBLISH, RASA, STORE_MESSAGE, STORE_REPLIES, StageTimings
+from router.core.security import new_token, token_hash, token_matches
+from router.errors import Conflict, NotFound, RateLimited, Unauthorized
+from router.handoff.handoff import (
+    CLOSED_OUTCOME,
+    CLOSING_SOON,
+    Handoff,
+    HandoffResult,
+    active_chat_case,
+)
+from router.handoff.config import HandoffConfig
+from router.models import (
+    AGENT,
+    ALARM,
+    BOT,
+    BOT_SENDER,
+    CASE_CANCELLED,
+    CASE_CLAIMED,
+    CASE_QUEUED,
+    CHAT,
+    CLOSED,
+    QUEUED,
+    RESIDENT,
+    SYSTEM,
+    Agent,
+    Case,
+    Conversation,
+    Feedback,
+    Message,
+)
+from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
+from router.handoff.queue import Queue
+from router.rasa.client import RasaClient, RasaUnavailable
+from router.bus.rate_limit import RateLimiter
+from router.rasa.resume import resume_bot
+from assistant.safety import is_emergency, is_english
+from router.transcript import add_event, add_message, agent_names, message_json, publish_messages
+
+log = logging.getLogger(__name__)
+
+PERSON_STATES = (QUEUED, AGENT)
+
+
+class Conversations:
+    def __init__(
+        self,
+        maker: SessionMaker,
+        pubsub: PubSub,
+        clock: Clock,
+        rasa: RasaClient,
+        handoff: Handoff,
+        queue: Queue,
+        config: HandoffConfig,
+        limiter: RateLimiter,
+        background: BackgroundTasks,
+        timings: StageTimings,
+        token_lifetime: timedelta,
+    ) -> None:
+        self._maker = maker
+        self._pubsub = pubsub
+        self._clock = clock
+        self._rasa = rasa
+        self._handoff = handoff
+        self._queue = queue
+        self._config = config
+        self._limiter = limiter
+        self._background = background
+        self._timings = timings
+        self._token_lifetime = token_lifetime
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def notice(self) -> str:
+        return texts.notice(self._config.contact)
+
+    async def create(self) -> tuple[str, str]:
+        """A new conversation; returns (id, token). Only a hash of the token is kept."""
+        token = new_token()
+        now = self._clock.now()
+        conversation = Conversation(
+            id=uuid.uuid4().hex, token_hash=token_hash(token), state=BOT, created_at=now, updated_at=now
+        )
+        async with self._maker() as session:
+            session.add(conversation)
+            add_event(session, "created", now, conversation_id=conversation.id, data={"to": BOT})
+            await session.commit()
+        return conversation.id, token
+
+    async def authenticate(self, conversation_id: str, token: str | None) -> None:
+        """404 for an unknown conversation, 401 when the token is missing or belongs elsewhere, and 401
+        `expired` when nothing was said for `token_lifetime` (a token kept in a shared browser does not
+        open the conversation days later; the resident starts a new one)."""
+        with self._timings.stage(AUTHENTICATE):
+            last = await self._last_activity(conversation_id, token)
+        if self._clock.now() - last > self._token_lifetime:
+            raise Unauthorized("expired")
+
+    async def _last_activity(self, conversation_id: str, token: str | None) -> datetime:
+        async with self._maker() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound("not_found")
+            if not token or not token_matches(token, conversation.token_hash):
+                raise Unauthorized("unauthorized")
+            last_message = (
+                await session.exec(
+                    select(func.max(Message.created_at)).where(Message.conversation_id == conversation_id)
+                )
+            ).one()
+        return last_message if last_message is not None else conversation.created_at
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[conversation_id] = lock
+        return lock
+
+    async def post(self, conversation_id: str, text: str, client_message_id: str | None) -> dict[str, Any]:
+        """Handle a resident's (already validated) message; returns {"replies", "state"}."""
+        lock = self._lock(conversation_id)
+        with self._timings.stage(LOCK_WAIT):
+            await lock.acquire()
+        try:
+            return await self._post_in_turn(conversation_id, text, client_message_id)
+        finally:
+            lock.release()
+
+    async def _post_in_turn(self, conversation_id: str, text: str, client_message_id: str | None) -> dict[str, Any]:
+        with self._timings.stage(STORE_MESSAGE):
+            async with self._maker() as session:
+                message = None
+                if client_message_id is not None:
+                    message = await self._by_client_id(session, conversation_id, client_message_id)
+                    if message is not None and message.result is not None:
+                        return message.result
+                if not await self._limiter.take(conversation_id):
+                    raise RateLimited("rate_limited")
+                conversation = await session.get(Conversation, conversation_id)
+                if conversation is None:
+                    raise NotFound("not_found")
+                new = message is None
+                now = self._clock.now()
+                if message is None:
+                    message = await add_message(
+                        session, conversation_id, RESIDENT, text, now, client_message_id=client_message_id
+                    )
+                    if conversation.state == CLOSED:
+                        conversation.state = BOT
+                        conversation.updated_at = now
+                        add_event(
+                            session, "restarted", now, conversation_id=conversation_id, data={"from": CLOSED, "to": BOT}
+                        )
+                state = conversation.state
+                needs_resume = conversation.needs_resume
+                alarm: Message | None = None
+                urgent: Case | None = None
+                if state in PERSON_STATES:  # a person answers, but the safety net speaks at once
+                    replies = []
+                    if is_emergency(message.text):
+                        reply = alarm_reply(message.text)
+                        alarm = await add_message(session, conversation_id, BOT_SENDER, reply["text"], now, kind=ALARM)
+                        urgent = await self._flag(session, conversation_id, state, message, now)
+                        replies = [reply]
+                    message.result = {"replies": replies, "state": state}
+                await session.commit()
+        if new or alarm is not None:
+            shown = [message] if new else []
+            with self._timings.stage(PUBLISH):
+                await publish_messages(
+                    self._pubsub, shown + ([alarm] if alarm else []), to_agents=state in PERSON_STATES
+                )
+        if urgent is not None:
+            await self._announce_urgent(urgent)
+        if message.result is not None:
+            return message.result
+        return await self._bot_turn(conversation_id, message, needs_resume)
+
+    async def _flag(
+        self, session: AsyncSession, conversation_id: str, state: str, message: Message, now: datetime
+    ) -> Case | None:
+        """Log that the safety net fired; while a person is involved, mark the conversation's chat urgent.
+        Returns the case newly marked, if any."""
+        case = None
+        if state in PERSON_STATES:
+            case = await active_chat_case(session, conversation_id)
+        newly_urgent = case is not None and case.urgent_at is None
+        if newly_urgent:
+            case.urgent_at = now
+        add_event(
+            session, "emergency_flagged", now, conversation_id=conversation_id, case_id=case.id if case else None,
+            data={"state": state, "message_id": message.id, "language": "en" if is_english(message.text) else "sv"},
+        )
+        return case if newly_urgent else None
+
+    async def _announce_urgent(self, case: Case) -> None:
+        """The consoles raise their urgent alert; the queue (and every waiting resident's place) is new."""
+        await self._pubsub.publish(
+            AGENTS_CHANNEL,
+            {"type": "urgent", "case_id": case.id, "conversation_id": case.conversation_id, "reference": case.reference},
+        )
+        await self._queue.publish()
+
+    async def _by_client_id(self, session: AsyncSession, conversation_id: str, client_message_id: str) -> Message | None:
+        return (
+            await session.exec(
+                select(Message).where(
+                    Message.conversation_id == conversation_id, Message.client_message_id == client_message_id
+                )
+            )
+        ).first()
+
+    async def _bot_turn(self, conversation_id: str, message: Message, needs_resume: bool) -> dict[str, Any]:
+        emergency = is_emergency(message.text)
+        rasa_answered = False
+        try:
+            if needs_resume:
+                await self._rasa.resume(conversation_id)
+                await self._set_needs_resume(conversation_id, False)
+            with self._timings.stage(RASA):
+                replies = await self._rasa.send(conversation_id, message.text)
+            rasa_answered = True
+            if not replies:
+                # Rasa answers nothing when a custom action failed (e.g. the action server is down)
+                log.warning("Rasa gave no answer for %s; the resident gets the fallback answer", conversation_id)
+                replies = [self._rasa_down_reply()]
+        except RasaUnavailable as error:
+            log.warning("Rasa unavailable for %s: %s", conversation_id, error)
+            if message.text.strip() == texts.HUMAN_HANDOFF_PAYLOAD:
+                replies = [await self._handoff_without_rasa(conversation_id)]
+            else:
+                replies = [self._rasa_down_reply()]
+        replies = compose(message.text, replies, emergency=emergency, phone=self._config.contact.phone)
+
+        urgent: Case | None = None
+        with self._timings.stage(STORE_REPLIES):
+            async with self._maker() as session:
+                now = self._clock.now()
+                # The handoff action may have changed the state while Rasa was answering.
+                conversation = await session.get(Conversation, conversation_id)
+                stored = [
+                    await add_message(
+                        session, conversation_id, BOT_SENDER, reply["text"], now,
+                        buttons=reply["buttons"], kind=reply.get("kind"),
+                    )
+                    for reply in replies
+                ]
+                if emergency:
+                    urgent = await self._flag(session, conversation_id, conversation.state, message, now)
+                result = {"replies": replies, "state": conversation.state}
+                # In the same transaction as the replies: a retry with the same client_message_id gets this answer.
+                (await session.get(Message, message.id)).result = result
+                await session.commit()
+        with self._timings.stage(PUBLISH):
+            await publish_messages(self._pubsub, stored, to_agents=result["state"] in PERSON_STATES)
+        if urgent is not None:
+            await self._announce_urgent(urgent)
+        if rasa_answered:
+            self._background.spawn(self._store_intent(conversation_id, message.id), name=f"intent-{message.id}")
+        return result
+
+    def _rasa_down_reply(self) -> dict[str, Any]:
+        return {
+            "text": texts.rasa_down(self._config.contact.phone),
+            "buttons": [{"title": texts.HANDOFF_BUTTON_TITLE, "payload": texts.HUMAN_HANDOFF_PAYLOAD}],
+        }
+
+    async def _handoff_without_rasa(self, conversation_id: str) -> dict[str, Any]:
+        """Rasa is down, so the router answers the handoff button itself with the same handoff service."""
+        result: HandoffResult = await self._handoff.request(conversation_id, "requested", None)
+        phone = result.phone
+        if result.text:  # queued, or already queued or with an agent
+            text = result.text
+        elif result.outcome == CLOSING_SOON:
+            text = texts.closing_soon(phone)
+        elif result.outcome == CLOSED_OUTCOME:
+            text = texts.closed(result.opens_at_text, phone)
+        else:
+            text = texts.no_agent(phone)
+        return {"text": text, "buttons": []}
+
+    async def _store_intent(self, conversation_id: str, message_id: int) -> None:
+        try:
+            intent = await self._rasa.latest_intent(conversation_id)
+        except RasaUnavailable as error:
+            log.info("no intent for message %s: %s", message_id, error)
+            return
+        if intent is None:
+            return
+        async with self._maker() as session:
+            message = await session.get(Message, message_id)
+            message.intent = intent.name
+            message.intent_confidence = intent.confidence
+            await session.commit()
+
+    async def _set_needs_resume(self, conversation_id: str, value: bool) -> None:
+        async with self._maker() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            conversation.needs_resume = value
+            await session.commit()
+
+    async def transcript(self, conversation_id: str) -> dict[str, Any]:
+        """GET /api/conversations/{id}: {"state", "reference", "agent_name", "messages"}. An agent's message
+        carries "name", the agent's display name; "agent_name" is the display name of the agent chatting
+        now (state agent), else null. So a reloaded widget names agents as the live chat did."""
+        async with self._maker() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound("not_found")
+            messages = await self.messages_after(conversation_id, 0, session)
+            case = (
+                await session.exec(
+                    select(Case)
+                    .where(Case.conversation_id == conversation_id, Case.kind == CHAT)
+                    .order_by(col(Case.id).desc())
+                )
+            ).first()
+            names = await agent_names(session, messages)
+            agent_name = None
+            if conversation.state == AGENT and case is not None and case.status == CASE_CLAIMED and case.agent_id:
+                agent = await session.get(Agent, case.agent_id)
+                agent_name = agent.display_name if agent else None
+        # Agents are named as in the live chat (agent_joined): by display name only.
+        return {
+            "state": conversation.state,
+            "reference": case.reference if case else None,
+            "agent_name": agent_name,
+            "messages": [message_json(message, names) for message in messages],
+        }
+
+    async def messages_after(
+        self, conversation_id: str, after_id: int, session: AsyncSession | None = None
+    ) -> list[Message]:
+        if session is None:
+            async with self._maker() as own:
+                return await self.messages_after(conversation_id, after_id, own)
+        result = await session.exec(
+            select(Message)
+            .where(Message.conversation_id == conversation_id, col(Message.id) > after_id)
+            .order_by(col(Message.id))
+        )
+        return list(result.all())
+
+    async def queue_frame(self, conversation_id: str) -> dict[str, Any] | None:
+        """The resident's current place in the queue as a frame, when queued."""
+        async with self._maker() as session:
+            case = (
+                await session.exec(
+                    select(Case).where(
+                        Case.conversation_id == conversation_id, Case.kind == CHAT, Case.status == CASE_QUEUED
+                    )
+                )
+            ).first()
+            if case is None:
+                return None
+            place = await self._queue.place_of(session, case.id)
+        if place is None:
+            return None
+        return {"type": "queue", "position": place[0], "wait_minutes": place[1], "reference": case.reference}
+
+    async def state(self, conversation_id: str) -> str:
+        async with self._maker() as session:
+            conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotFound("not_found")
+        return conversation.state
+
+    async def leave_queue(self, conversation_id: str) -> str:
+        """The resident gives up waiting: the case is cancelled and the bot answers again."""
+        async with self._lock(conversation_id):
+            now = self._clock.now()
+            async with self._maker() as session:
+                conversation = await session.get(Conversation, conversation_id)
+                if conversation is None:
+                    raise NotFound("not_found")
+                if conversation.state != QUEUED:
+                    raise Conflict("not_in_queue")
+                case = (
+                    await session.exec(
+                        select(Case).where(
+                            Case.conversation_id == conversation_id, Case.kind == CHAT, Case.status == CASE_QUEUED
+                        )
+                    )
+                ).first()
+                if case is not None:
+                    case.status = CASE_CANCELLED
+                    case.closed_at = now
+                conversation.state = BOT
+                conversation.updated_at = now
+                add_event(
+                    session, "left_queue", now, conversation_id=conversation_id,
+                    case_id=case.id if case else None, data={"from": QUEUED, "to": BOT},
+                )
+                notice = await add_message(session, conversation_id, SYSTEM, texts.LEFT_QUEUE, now)
+                await session.commit()
+            await resume_bot(self._maker, self._rasa, conversation_id)
+            await self._pubsub.publish(conversation_channel(conversation_id), {"type": "state", "state": BOT})
+            await publish_messages(self._pubsub, [notice], to_agents=True)
+            await self._queue.publish()
+            return BOT
+
+    async def resident_typing(self, conversation_id: str) -> None:
+        """Forward "the resident is typing" to the consoles while a person is involved."""
+        if await self.state(conversation_id) in PERSON_STATES:
+            await self._pubsub.publish(AGENTS_CHANNEL, {"type": "typing", "conversation_id": conversation_id})
+
+    async def feedback(self, conversation_id: str, helped: bool) -> None:
+        now = self._clock.now()
+        async with self._maker() as session:
+            if await session.get(Conversation, conversation_id) is None:
+                raise NotFound("not_found")
+            session.add(Feedback(conversation_id=conversation_id, helped=helped, created_at=now))
+            await session.commit()

@@ -1,0 +1,8 @@
+"""Typed application key for the contact center's details."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from router.contact.config import ContactFacts
+
+CONTACT_KEY = web.AppKey("contact", ContactFacts)

@@ -1,0 +1,305 @@
+"""What a kommunvägledare does with chats and left messages in the console.
+
+Claiming is one conditional UPDATE (`... WHERE status = 'queued'`), so of several concurrent claims
+exactly one changes a row and wins; the others get 409. Only the agent holding a chat (or an admin)
+can write in it, put it back in the queue, close it or hand it back to the bot.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router import texts
+from router.core.clock import Clock
+from router.core.db import SessionMaker
+from router.core.timings import RELAY_PUBLISH, RELAY_STORE, StageTimings
+from router.errors import BadInput, Conflict, NotFound
+from router.handoff.config import HandoffConfig
+from router.models import (
+    AGENT,
+    AGENT_SENDER,
+    BOT,
+    CASE_CLAIMED,
+    CASE_CLOSED,
+    CASE_QUEUED,
+    CHAT,
+    CLOSED,
+    FOLLOW_UP_DONE,
+    FOLLOW_UP_OPEN,
+    LEFT_MESSAGE,
+    QUEUED,
+    ROLE_ADMIN,
+    SYSTEM,
+    Agent,
+    Case,
+    Conversation,
+    Message,
+    Note,
+)
+from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
+from router.handoff.queue import Queue
+from router.rasa.client import RasaClient
+from router.rasa.resume import resume_bot
+from router.transcript import add_event, add_message, message_json, publish_messages
+
+
+def case_json(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "reference": case.reference,
+        "kind": case.kind,
+        "status": case.status,
+        "conversation_id": case.conversation_id,
+        "reason": case.reason,
+        "topic": case.topic,
+        "text": case.text,
+        "contact": case.contact,
+        "category": case.category,
+        "agent_id": case.agent_id,
+        "created_at": case.created_at.isoformat(),
+        "queued_at": case.queued_at.isoformat() if case.queued_at else None,
+        "claimed_at": case.claimed_at.isoformat() if case.claimed_at else None,
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "urgent": case.urgent_at is not None,
+        "urgent_at": case.urgent_at.isoformat() if case.urgent_at else None,
+    }
+
+
+class Desk:
+    def __init__(
+        self,
+        maker: SessionMaker,
+        pubsub: PubSub,
+        clock: Clock,
+        rasa: RasaClient,
+        queue: Queue,
+        config: HandoffConfig,
+        timings: StageTimings,
+    ) -> None:
+        self._maker = maker
+        self._pubsub = pubsub
+        self._clock = clock
+        self._rasa = rasa
+        self._queue = queue
+        self._config = config
+        self._timings = timings
+
+    async def _chat(self, session: AsyncSession, case_id: int) -> Case:
+        case = await session.get(Case, case_id)
+        if case is None or case.kind != CHAT:
+            raise NotFound("case_not_found", "Ärendet finns inte.")
+        return case
+
+    def _held_by(self, case: Case, agent: Agent) -> None:
+        if case.status != CASE_CLAIMED:
+            raise Conflict("case_not_claimed", "Chatten är inte pågående.")
+        if case.agent_id != agent.id and agent.role != ROLE_ADMIN:
+            raise Conflict("case_held_by_other", "En annan kommunvägledare har den här chatten.")
+
+    async def claim(self, case_id: int, agent: Agent) -> dict[str, Any]:
+        now = self._clock.now()
+        async with self._maker() as session:
+            case = await self._chat(session, case_id)
+            claimed = await session.exec(
+                update(Case)
+                .where(col(Case.id) == case_id, col(Case.status) == CASE_QUEUED)
+                .values(status=CASE_CLAIMED, agent_id=agent.id, claimed_at=now)
+            )
+            if claimed.rowcount != 1:
+                await session.rollback()
+                raise Conflict("already_claimed", "Chatten har redan tagits av en annan kommunvägledare.")
+            await session.refresh(case)
+            case.wait_seconds = max(0.0, (now - (case.queued_at or case.created_at)).total_seconds())
+            conversation = await session.get(Conversation, case.conversation_id)
+            conversation.state = AGENT
+            conversation.updated_at = now
+            add_event(
+                session, "claimed", now, conversation_id=case.conversation_id, case_id=case.id,
+                agent_id=agent.id, data={"from": QUEUED, "to": AGENT},
+            )
+            notice = await add_message(session, case.conversation_id, SYSTEM, texts.agent_joined(agent.display_name), now)
+            await session.commit()
+        channel = conversation_channel(case.conversation_id)
+        await self._pubsub.publish(channel, {"type": "agent_joined", "name": agent.display_name})
+        await self._pubsub.publish(channel, {"type": "state", "state": AGENT})
+        await publish_messages(self._pubsub, [notice], to_agents=True)
+        await self._queue.publish()
+        return case_json(case)
+
+    async def detail(self, case_id: int) -> dict[str, Any]:
+        """The case with the whole conversation (the bot part too) and the internal notes."""
+        async with self._maker() as session:
+            case = await session.get(Case, case_id)
+            if case is None:
+                raise NotFound("case_not_found", "Ärendet finns inte.")
+            conversation = await session.get(Conversation, case.conversation_id)
+            messages = await session.exec(
+                select(Message).where(Message.conversation_id == case.conversation_id).order_by(col(Message.id))
+            )
+            notes = await session.exec(
+                select(Note, Agent)
+                .join(Agent, col(Note.agent_id) == col(Agent.id))
+                .where(Note.case_id == case_id)
+                .order_by(col(Note.id))
+            )
+            transcript = []
+            for message in messages.all():
+                shown = message_json(message)
+                if message.intent:
+                    shown["intent"] = {"name": message.intent, "confidence": message.intent_confidence}
+                transcript.append(shown)
+            return {
+                "case": case_json(case),
+                "state": conversation.state,
+                "messages": transcript,
+                "notes": [
+                    {"id": note.id, "text": note.text, "agent": author.display_name, "at": note.created_at.isoformat()}
+                    for note, author in notes.all()
+                ],
+            }
+
+    async def send(self, case_id: int, agent: Agent, text: str) -> dict[str, Any]:
+        now = self._clock.now()
+        with self._timings.stage(RELAY_STORE):
+            async with self._maker() as session:
+                case = await self._chat(session, case_id)
+                self._held_by(case, agent)
+                message = await add_message(session, case.conversation_id, AGENT_SENDER, text, now, agent_id=agent.id)
+                await session.commit()
+        with self._timings.stage(RELAY_PUBLISH):
+            await publish_messages(self._pubsub, [message], to_agents=True)
+        return message_json(message)
+
+    async def typing(self, case_id: int, agent: Agent) -> None:
+        async with self._maker() as session:
+            case = await self._chat(session, case_id)
+            self._held_by(case, agent)
+        await self._pubsub.publish(conversation_channel(case.conversation_id), {"type": "typing", "from": "agent"})
+
+    async def add_note(self, case_id: int, agent: Agent, text: str) -> dict[str, Any]:
+        now = self._clock.now()
+        async with self._maker() as session:
+            if await session.get(Case, case_id) is None:
+                raise NotFound("case_not_found", "Ärendet finns inte.")
+            note = Note(case_id=case_id, agent_id=agent.id, text=text, created_at=now)
+            session.add(note)
+            await session.commit()
+        return {"id": note.id, "text": note.text, "agent": agent.display_name, "at": now.isoformat()}
+
+    async def requeue(self, case_id: int, agent: Agent) -> dict[str, Any]:
+        """Put a chat back in the queue at its original place."""
+        now = self._clock.now()
+        async with self._maker() as session:
+            case = await self._chat(session, case_id)
+            self._held_by(case, agent)
+            case.status = CASE_QUEUED
+            case.agent_id = None
+            case.claimed_at = None
+            conversation = await session.get(Conversation, case.conversation_id)
+            conversation.state = QUEUED
+            conversation.updated_at = now
+            add_event(
+                session, "requeued", now, conversation_id=case.conversation_id, case_id=case.id,
+                agent_id=agent.id, data={"from": AGENT, "to": QUEUED},
+            )
+            notice = await add_message(session, case.conversation_id, SYSTEM, texts.AGENT_REQUEUED, now)
+            await session.commit()
+        channel = conversation_channel(case.conversation_id)
+        await self._pubsub.publish(channel, {"type": "agent_left", "name": agent.display_name})
+        await self._pubsub.publish(channel, {"type": "state", "state": QUEUED})
+        await publish_messages(self._pubsub, [notice], to_agents=True)
+        await self._queue.publish()
+        return case_json(case)
+
+    async def close(self, case_id: int, agent: Agent, category: str) -> dict[str, Any]:
+        """End the chat with a category; the conversation is closed and Rasa answers its next message."""
+        if category not in self._config.close_categories:
+            raise BadInput("invalid_category", "Välj en av kategorierna.")
+        return await self._finish(case_id, agent, category, CLOSED, texts.CLOSED_BY_AGENT, "closed")
+
+    async def hand_back(self, case_id: int, agent: Agent) -> dict[str, Any]:
+        """Give the conversation back to the bot at once."""
+        return await self._finish(case_id, agent, None, BOT, texts.HANDED_BACK, "handed_back")
+
+    async def _finish(
+        self, case_id: int, agent: Agent, category: str | None, state: str, notice_text: str, kind: str
+    ) -> dict[str, Any]:
+        now = self._clock.now()
+        async with self._maker() as session:
+            case = await self._chat(session, case_id)
+            self._held_by(case, agent)
+            case.status = CASE_CLOSED
+            case.category = category
+            case.closed_at = now
+            conversation = await session.get(Conversation, case.conversation_id)
+            conversation.state = state
+            conversation.updated_at = now
+            add_event(
+                session, kind, now, conversation_id=case.conversation_id, case_id=case.id,
+                agent_id=agent.id, data={"from": AGENT, "to": state, "category": category},
+            )
+            notice = await add_message(session, case.conversation_id, SYSTEM, notice_text, now)
+            await session.commit()
+        await resume_bot(self._maker, self._rasa, case.conversation_id)
+        channel = conversation_channel(case.conversation_id)
+        await self._pubsub.publish(channel, {"type": "agent_left", "name": agent.display_name})
+        await self._pubsub.publish(channel, {"type": "state", "state": state})
+        if state == CLOSED:
+            await self._pubsub.publish(channel, {"type": "closed"})
+        await publish_messages(self._pubsub, [notice], to_agents=True)
+        await self._queue.publish()
+        return case_json(case)
+
+    async def clear_urgent(self, case_id: int, agent: Agent) -> dict[str, Any]:
+        """An agent has seen the safety net's mark and clears it: the chat takes its ordinary place again.
+        Any agent may clear it, from the queue too, not only the one holding the chat."""
+        now = self._clock.now()
+        async with self._maker() as session:
+            case = await self._chat(session, case_id)
+            if case.urgent_at is None:
+                raise Conflict("not_urgent", "Chatten är inte markerad som möjlig fara.")
+            flagged_at = case.urgent_at
+            case.urgent_at = None
+            add_event(
+                session, "emergency_cleared", now, conversation_id=case.conversation_id, case_id=case.id,
+                agent_id=agent.id, data={"flagged_at": flagged_at.isoformat()},
+            )
+            await session.commit()
+        await self._pubsub.publish(
+            AGENTS_CHANNEL, {"type": "urgent_cleared", "case_id": case.id, "conversation_id": case.conversation_id}
+        )
+        await self._queue.publish()
+        return case_json(case)
+
+    async def follow_ups(self, status: str | None) -> list[dict[str, Any]]:
+        """Left messages, newest first; `status` open or done filters them."""
+        if status not in (None, FOLLOW_UP_OPEN, FOLLOW_UP_DONE):
+            raise BadInput("invalid_status", "Status ska vara open eller done.")
+        query = select(Case).where(Case.kind == LEFT_MESSAGE)
+        if status:
+            query = query.where(Case.status == status)
+        async with self._maker() as session:
+            cases = await session.exec(query.order_by(col(Case.id).desc()))
+            return [case_json(case) for case in cases.all()]
+
+    async def set_follow_up(self, case_id: int, agent: Agent, status: str) -> dict[str, Any]:
+        if status not in (FOLLOW_UP_OPEN, FOLLOW_UP_DONE):
+            raise BadInput("invalid_status", "Status ska vara open eller done.")
+        now = self._clock.now()
+        async with self._maker() as session:
+            case = await session.get(Case, case_id)
+            if case is None or case.kind != LEFT_MESSAGE:
+                raise NotFound("case_not_found", "Ärendet finns inte.")
+            previous = case.status
+            case.status = status
+            case.agent_id = agent.id
+            case.closed_at = now if status == FOLLOW_UP_DONE else None
+            add_event(
+                session, "follow_up", now, conversation_id=case.conversation_id, case_id=case.id,
+                agent_id=agent.id, data={"from": previous, "to": status},
+            )
+            await session.commit()
+        await self._pubsub.publish(AGENTS_CHANNEL, {"type": "follow_ups"})
+        return case_json(case)

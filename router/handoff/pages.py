@@ -1,0 +1,102 @@
+"""The agent console's pages: the console (/agent), login and logout, and the door to /admin (admins only).
+They are rendered with router/web/pages.py."""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from router.bus.keys import PUBSUB_KEY
+from router.core.keys import CLOCK_KEY
+from router.handoff.accounts import authenticate, end_session, start_session
+from router.handoff.agent_sessions import announce_ended
+from router.handoff.auth import SESSION_COOKIE, csrf_matches, current_login
+from router.handoff.keys import LOGIN_LIMITS_KEY
+from router.keys import DB_KEY, OPTIONS_KEY, PASSWORD_CHECKS_KEY
+from router.models import ROLE_ADMIN
+from router.web.body import form_data
+from router.web.pages import render
+
+LOGIN_CSRF_COOKIE = "hbg_login_csrf"
+
+routes = web.RouteTableDef()
+
+
+def _cookie_options(request: web.Request) -> dict[str, Any]:
+    secure = request.app[OPTIONS_KEY].secure_cookies_for(request.host)
+    return {"httponly": True, "samesite": "Strict", "secure": secure, "path": "/"}
+
+
+@routes.get("/agent")
+async def agent_console(request: web.Request) -> web.Response:
+    login = await current_login(request)
+    if login is None:
+        raise web.HTTPSeeOther("/agent/login")
+    agent, session = login
+    return render(request, "agent.html", agent=agent, csrf_token=session.csrf_token)
+
+
+@routes.get("/agent/login")
+async def login_form(request: web.Request) -> web.Response:
+    return _login_page(request, error=None, status=200)
+
+
+def _login_page(request: web.Request, error: str | None, status: int) -> web.Response:
+    token = secrets.token_urlsafe(32)
+    response = render(
+        request, "login.html", status=status, csrf_token=token, error=error,
+        next_admin=request.query.get("next") == "admin",
+    )
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **_cookie_options(request))
+    return response
+
+
+@routes.post("/agent/login")
+async def login(request: web.Request) -> web.Response:
+    form = await form_data(request)
+    cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    form_token = str(form.get("csrf_token", ""))
+    if not cookie_token or not secrets.compare_digest(cookie_token.encode(), form_token.encode()):
+        return _login_page(request, "Sidan hade gått ut. Försök logga in igen.", status=403)
+    username = str(form.get("username", ""))
+    if not await request.app[LOGIN_LIMITS_KEY].admit(request.remote or "unknown", username):
+        return _login_page(request, "För många inloggningsförsök. Vänta en minut och försök igen.", status=429)
+    agent = await authenticate(
+        request.app[DB_KEY], request.app[PASSWORD_CHECKS_KEY], username, str(form.get("password", ""))
+    )
+    if agent is None:
+        return _login_page(request, "Fel användarnamn eller lösenord.", status=401)
+    async with request.app[DB_KEY]() as session:
+        token, _ = await start_session(session, agent, request.app[CLOCK_KEY].now())
+    response = web.HTTPSeeOther("/admin" if request.query.get("next") == "admin" else "/agent")
+    response.set_cookie(SESSION_COOKIE, token, **_cookie_options(request))
+    response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
+    raise response
+
+
+@routes.post("/agent/logout")
+async def logout(request: web.Request) -> web.Response:
+    login = await current_login(request)
+    form = await form_data(request)
+    if login is not None:
+        if not csrf_matches(str(form.get("csrf_token", "")), login[1]):
+            raise web.HTTPForbidden(text="Ogiltig CSRF-token. Ladda om sidan.")
+        async with request.app[DB_KEY]() as session:
+            await end_session(session, request.cookies[SESSION_COOKIE])
+        # Consoles opened with this session close, in every router process.
+        await announce_ended(request.app[PUBSUB_KEY], session_id=login[1].id)
+    response = web.HTTPSeeOther("/agent/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+@routes.get("/admin")
+async def admin(request: web.Request) -> web.Response:
+    login = await current_login(request)
+    if login is None:
+        raise web.HTTPSeeOther("/agent/login?next=admin")
+    agent, session = login
+    if agent.role != ROLE_ADMIN:
+        return render(request, "forbidden.html", status=403, agent=agent, csrf_token=session.csrf_token)
+    return render(request, "admin.html", agent=agent, csrf_token=session.csrf_token)

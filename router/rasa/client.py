@@ -1,0 +1,145 @@
+"""The router's side of Rasa's HTTP API: REST webhook, tracker, pause/resume, and health checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from router.rasa.upstream import RasaUpstream
+
+API_TIMEOUT = aiohttp.ClientTimeout(total=5)
+HEALTH_TIMEOUT = aiohttp.ClientTimeout(total=2)
+# Rasa (Sanic) closes a keep-alive connection after 5 s idle. Reusing one it is closing at that moment
+# fails the request, and after a model swap unblocks Rasa's event loop it closes them all at once; so the
+# router never reuses a connection idle for this long.
+KEEPALIVE_SECONDS = 2.0
+
+
+# Rasa's REST channel takes a message only with this header carrying RASA_TOKEN (doors/rest_channel.py).
+# A header, not `?token=`, so no access log records the token.
+TOKEN_HEADER = "X-Rasa-Token"
+
+RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time, refused the connection or answered with an error."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    confidence: float
+
+
+# A response in Rasa's domain (or a custom action) can say what kind of answer it is with
+# `custom: {"answer": "emergency"}` or `custom: {"answer": "fallback"}`. Rasa's REST channel sends that
+# custom payload as a message of its own, right after the response's text (rasa/core/channels/channel.py,
+# OutputChannel.send_response), so a marker belongs to the text reply before it. Marked responses are
+# one paragraph: the REST channel splits a text at blank lines, and only the last part would be marked.
+MARKER_KEY = "answer"
+EMERGENCY_MARKER, FALLBACK_MARKER = "emergency", "fallback"
+MARKERS = (EMERGENCY_MARKER, FALLBACK_MARKER)
+
+
+def _reply(raw: Any) -> dict[str, Any] | None:
+    """One bot message as {"text", "buttons"}; messages without text (images, custom JSON) are skipped."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or not raw["text"].strip():
+        return None
+    buttons = [
+        {"title": str(button["title"]), "payload": str(button["payload"])}
+        for button in raw.get("buttons") or []
+        if isinstance(button, dict) and "title" in button and "payload" in button
+    ]
+    return {"text": raw["text"], "buttons": buttons}
+
+
+def _marker(raw: Any) -> str | None:
+    custom = raw.get("custom") if isinstance(raw, dict) else None
+    marker = custom.get(MARKER_KEY) if isinstance(custom, dict) else None
+    return marker if marker in MARKERS else None
+
+
+def replies_of(body: list[Any]) -> list[dict[str, Any]]:
+    """The webhook's messages as replies {"text", "buttons"}, with "marker" on a reply Rasa marked."""
+    replies: list[dict[str, Any]] = []
+    for raw in body:
+        reply = _reply(raw)
+        if reply is not None:
+            replies.append(reply)
+        marker = _marker(raw)
+        if marker is not None and replies and "marker" not in replies[-1]:
+            replies[-1]["marker"] = marker
+    return replies
+
+
+class RasaClient:
+    def __init__(
+        self, http: aiohttp.ClientSession, upstream: RasaUpstream, token: str, webhook_timeout_seconds: float = 10.0
+    ) -> None:
+        self._http = http
+        self.upstream = upstream
+        self._token = token
+        self._webhook_timeout = aiohttp.ClientTimeout(total=webhook_timeout_seconds)
+
+    async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
+        """Send a resident's message through the REST channel; returns the bot's replies (see `replies_of`)."""
+        try:
+            async with self.upstream.request() as base, self._http.post(
+                f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                headers={TOKEN_HEADER: self._token}, timeout=self._webhook_timeout,
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"webhook answered {response.status}")
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise RasaUnavailable(f"webhook failed: {error!r}") from error
+        if not isinstance(body, list):
+            raise RasaUnavailable("webhook answered something other than a list")
+        return replies_of(body)
+
+    async def latest_intent(self, sender: str) -> Intent | None:
+        """The intent Rasa predicted for the conversation's latest message, if any."""
+        params = {"include_events": "NONE", "token": self._token}
+        try:
+            async with self.upstream.request() as base, self._http.get(
+                f"{base}/conversations/{sender}/tracker", params=params, timeout=API_TIMEOUT
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"tracker answered {response.status}")
+                tracker = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise RasaUnavailable(f"tracker failed: {error!r}") from error
+        latest = tracker.get("latest_message") if isinstance(tracker, dict) else None
+        intent = latest.get("intent") if isinstance(latest, dict) else None
+        if not isinstance(intent, dict):
+            return None
+        name, confidence = intent.get("name"), intent.get("confidence")
+        if not isinstance(name, str) or not isinstance(confidence, (int, float)):
+            return None
+        return Intent(name, float(confidence))
+
+    async def resume(self, sender: str) -> None:
+        """Undo the ConversationPaused the handoff action returned, so Rasa answers again.
+
+        A paused conversation never ran `action_listen` after the handoff action; without it the next
+        user turn matches no rule and Rasa falls back into the handoff again, so it is appended here."""
+        try:
+            async with self.upstream.request() as base, self._http.post(
+                f"{base}/conversations/{sender}/tracker/events", params={"token": self._token}, json=RESUME_EVENTS,
+                timeout=API_TIMEOUT,
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"resume answered {response.status}")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaUnavailable(f"resume failed: {error!r}") from error
+
+
+async def answers(http: aiohttp.ClientSession, url: str) -> bool:
+    """True when `url` answers 200 within the health-check timeout."""
+    try:
+        async with http.get(url, timeout=HEALTH_TIMEOUT) as response:
+            return response.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False
