@@ -1,36 +1,57 @@
-"""Bot reply latency through the router versus straight to Rasa, and what the router costs.
+"""Bot reply latency through the router versus straight to Rasa, on SQLite and PostgreSQL, and where the
+router's own time goes.
 
-Starts the whole system (real Rasa with the current model, the action server, the router) on free
-ports with a temporary database, then runs C clients at once. Each client owns one router
-conversation (`POST /api/conversations/{id}/messages`) and one conversation straight on Rasa's REST
-webhook (`POST /webhooks/rest/webhook`), and sends the same Swedish question to both, in random order,
-N times: both paths are measured side by side under the same load. Afterwards a short phase times
-the tracker fetch the router makes in the background after every answer (to store the intent), so
-the extra load the router puts on Rasa is reported too.
+Starts Rasa (with the current model), the action server and one router per database (SQLite in a
+temporary folder; PostgreSQL in a database this script creates and drops), all on free local ports.
+With `--baseline REF` a second router per database runs the code of an earlier commit (a temporary
+git worktree), so "before" and "after" are measured in the same run under the same load.
 
-    .venv/bin/python bench/router_latency.py [--conversations 20] [--messages 10] [--model models/x.tar.gz]
+Then, for each database and each client count (default 1 and 20), C clients run at once. Each client
+owns one conversation on every router (`POST /api/conversations/{id}/messages`) and one straight on
+Rasa's REST webhook (`POST /webhooks/rest/webhook`), and sends each question to all of them in random
+order: every path is measured interleaved, under the same load, C requests in flight at any moment.
+
+Reported per phase: p50/p95/p99/mean of each path, the router ÷ direct ratios and the throughput a
+closed loop of C clients gets on each path (C ÷ mean latency; the ratio is direct mean ÷ router mean),
+and the breakdown of each router's own time per stage from its timers (`GET /internal/timings`,
+router/core/timings.py): authenticating, waiting for the conversation's turn, storing the message,
+Rasa, storing the replies, publishing.
+
+    .venv/bin/python bench/router_latency.py [--clients 1 20] [--messages 10] [--databases sqlite postgresql]
+                                             [--baseline REF] [--model models/x.tar.gz] [--seed 1] [--keep]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
-import sqlite3
+import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+import asyncpg
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.latency_stats import LoopLag, Summary, percentile  # noqa: E402
-from bench.stack_runner import Usage, bench_workdir, process_group_usage, start_full_stack  # noqa: E402
+from bench.latency_stats import LoopLag, Summary  # noqa: E402
+from bench.stack_runner import RouterOnly, bench_workdir, process_group_usage, start_full_stack  # noqa: E402
 from bot.setup_env import setup  # noqa: E402
 from bot.training import train  # noqa: E402
+from assistant import paths  # noqa: E402
 from assistant.safety import is_emergency  # noqa: E402
+
+POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+DIRECT = "direct Rasa"
+# The router's stages in the order a message passes them (router/core/timings.py).
+STAGES = ("authenticate", "lock_wait", "store_message", "rasa", "store_replies", "publish")
 
 # Residents' questions answered by a response (no custom action, no handoff), with the intent the
 # model must give them; the preflight check stops the benchmark if it gives another one.
@@ -60,20 +81,19 @@ QUESTIONS: list[tuple[str, str]] = [
 WARM_UP = "Hej!"
 
 
-@dataclass
-class Samples:
-    router_ms: list[float] = field(default_factory=list)
-    direct_ms: list[float] = field(default_factory=list)
-    # Back-to-back pairs (same client, same question): router minus direct, and which went first.
-    paired_difference_ms: list[float] = field(default_factory=list)
-    router_first: list[bool] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class Router:
+    """One running router: which code (`label`) on which database."""
+
+    label: str
+    database: str
+    url: str
+    pgid: int
 
 
 class Endpoints:
-    def __init__(self, http: aiohttp.ClientSession, router_url: str, rasa_url: str, rasa_token: str) -> None:
+    def __init__(self, http: aiohttp.ClientSession, rasa_url: str, rasa_token: str) -> None:
         self.http = http
-        self.router = router_url
         self.rasa = rasa_url
         self.token = rasa_token
 
@@ -94,18 +114,18 @@ class Endpoints:
         if problems:
             raise SystemExit("Preflight failed; change QUESTIONS or the model:\n  " + "\n  ".join(problems))
 
-    async def new_conversation(self) -> tuple[str, dict[str, str]]:
-        async with self.http.post(f"{self.router}/api/conversations") as response:
+    async def new_conversation(self, router: str) -> tuple[str, dict[str, str]]:
+        async with self.http.post(f"{router}/api/conversations") as response:
             if response.status != 201:
                 raise SystemExit(f"POST /api/conversations answered {response.status}: {await response.text()}")
             created = await response.json()
         return created["id"], {"Authorization": f"Bearer {created['token']}"}
 
-    async def via_router(self, conversation: str, auth: dict[str, str], text: str) -> float:
+    async def via_router(self, router: str, conversation: str, auth: dict[str, str], text: str) -> float:
         """Seconds until the router's answer is read; raises on anything but a bot answer."""
         started = time.perf_counter()
         async with self.http.post(
-            f"{self.router}/api/conversations/{conversation}/messages",
+            f"{router}/api/conversations/{conversation}/messages",
             json={"text": text, "client_message_id": uuid.uuid4().hex},
             headers=auth,
         ) as response:
@@ -131,200 +151,254 @@ class Endpoints:
             raise RuntimeError(f"Rasa gave no text answer to {text!r}: {body}")
         return elapsed
 
-    async def tracker(self, sender: str) -> float:
-        """The same request the router makes after each answer (router/rasa/client.py latest_intent)."""
-        started = time.perf_counter()
-        async with self.http.get(
-            f"{self.rasa}/conversations/{sender}/tracker", params={"include_events": "NONE", "token": self.token}
-        ) as response:
-            await response.read()
-            elapsed = time.perf_counter() - started
-        if response.status != 200:
-            raise RuntimeError(f"tracker answered {response.status}")
-        return elapsed
+
+    async def timings(self, router: str, secret: str, clear: bool = False) -> dict[str, list[float]] | None:
+        """The router's stage timers in ms (None: the router has none, e.g. a baseline before them)."""
+        method = self.http.delete if clear else self.http.get
+        async with method(f"{router}/internal/timings", headers={"X-Internal-Secret": secret}) as response:
+            if response.status == 404:
+                return None
+            response.raise_for_status()
+            return await response.json()
 
 
 @dataclass
 class Client:
-    """One simulated resident twice over: a router conversation and a conversation straight on Rasa."""
+    """One simulated resident on every path: a conversation on each router and one straight on Rasa."""
 
-    conversation: str
-    auth: dict[str, str]
+    conversations: dict[str, tuple[str, dict[str, str]]]
     sender: str
 
     @classmethod
-    async def warmed_up(cls, endpoints: Endpoints) -> "Client":
-        """A new client whose first (unmeasured) message has started both conversations."""
-        conversation, auth = await endpoints.new_conversation()
-        client = cls(conversation, auth, f"bench-direct-{uuid.uuid4().hex}")
-        await endpoints.via_router(client.conversation, client.auth, WARM_UP)
+    async def warmed_up(cls, endpoints: Endpoints, routers: list[Router]) -> "Client":
+        """A new client whose first (unmeasured) message has started every conversation."""
+        conversations = {}
+        for router in routers:
+            conversation, auth = await endpoints.new_conversation(router.url)
+            await endpoints.via_router(router.url, conversation, auth, WARM_UP)
+            conversations[router.url] = (conversation, auth)
+        client = cls(conversations, f"bench-direct-{uuid.uuid4().hex}")
         await endpoints.direct(client.sender, WARM_UP)
         return client
 
-    async def run(self, endpoints: Endpoints, index: int, messages: int, samples: Samples, rng: random.Random) -> None:
+    async def run(
+        self, endpoints: Endpoints, routers: list[Router], index: int, messages: int,
+        samples: dict[str, list[float]], errors: list[str], rng: random.Random,
+    ) -> None:
         for number in range(messages):
             _, text = QUESTIONS[(index * 7 + number) % len(QUESTIONS)]
-            paths = ["router", "direct"]
-            rng.shuffle(paths)
-            timings: dict[str, float] = {}
-            for path in paths:
+            paths_ = [*routers, None]
+            rng.shuffle(paths_)
+            for router in paths_:
+                name = DIRECT if router is None else _name(router)
                 try:
-                    if path == "router":
-                        timings[path] = await endpoints.via_router(self.conversation, self.auth, text) * 1000
-                        samples.router_ms.append(timings[path])
+                    if router is None:
+                        elapsed = await endpoints.direct(self.sender, text)
                     else:
-                        timings[path] = await endpoints.direct(self.sender, text) * 1000
-                        samples.direct_ms.append(timings[path])
+                        conversation, auth = self.conversations[router.url]
+                        elapsed = await endpoints.via_router(router.url, conversation, auth, text)
                 except (RuntimeError, aiohttp.ClientError, asyncio.TimeoutError) as error:
-                    samples.errors.append(f"{path}: {error!r}")
-            if len(timings) == 2:
-                samples.paired_difference_ms.append(timings["router"] - timings["direct"])
-                samples.router_first.append(paths[0] == "router")
+                    errors.append(f"{name}: {error!r}")
+                    continue
+                samples[name].append(elapsed * 1000)
 
 
-async def _tracker_phase(endpoints: Endpoints, clients: int, calls: int, rasa_pgid: int) -> tuple[Summary, float]:
-    """Tracker fetches alone, `clients` at once: latency and Rasa CPU milliseconds per fetch."""
-    senders = [f"bench-direct-{uuid.uuid4().hex}" for _ in range(clients)]
-    await asyncio.gather(*(endpoints.direct(sender, WARM_UP) for sender in senders))
-    before = process_group_usage(rasa_pgid)
-    timings: list[float] = []
-
-    async def fetch(sender: str) -> None:
-        for _ in range(calls):
-            timings.append(await endpoints.tracker(sender) * 1000)
-
-    await asyncio.gather(*(fetch(sender) for sender in senders))
-    after = process_group_usage(rasa_pgid)
-    return Summary.of(timings), (after.cpu_seconds - before.cpu_seconds) * 1000 / len(timings)
+def _name(router: Router) -> str:
+    return f"router {router.label} ({router.database})"
 
 
-def _intents(database: Path) -> dict[str | None, int]:
-    """What Rasa predicted for the residents' messages, as the router stored it."""
-    with sqlite3.connect(database) as connection:
-        rows = connection.execute(
-            "SELECT intent, COUNT(*) FROM messages WHERE sender = 'resident' GROUP BY intent ORDER BY 2 DESC"
-        ).fetchall()
-    return dict(rows)
+@dataclass
+class Phase:
+    database: str
+    clients: int
+    samples: dict[str, list[float]]
+    errors: list[str]
+    wall: float
+    load: tuple[float, float]
+    router_cpu_ms: dict[str, float] = field(default_factory=dict)
+    stages: dict[str, dict[str, list[float]]] = field(default_factory=dict)
 
 
-async def measure(args: argparse.Namespace, router_url: str, rasa_url: str, token: str, pgids: dict[str, int],
-                  database: Path) -> int:
-    connector = aiohttp.TCPConnector(limit=args.conversations * 2 + 10)
-    timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        endpoints = Endpoints(http, router_url, rasa_url, token)
-        await endpoints.preflight()
-        clients = await asyncio.gather(*(Client.warmed_up(endpoints) for _ in range(args.conversations)))
-        await asyncio.sleep(1)  # let the warm-up's background tracker fetches finish
-        samples = Samples()
-        seed = random.Random(args.seed)
-        before = {name: process_group_usage(pgid) for name, pgid in pgids.items()}
-        lag = LoopLag()
-        lag.start()
-        started = time.perf_counter()
-        await asyncio.gather(
-            *(
-                client.run(endpoints, index, args.messages, samples, random.Random(seed.random()))
-                for index, client in enumerate(clients)
-            )
+async def _phase(
+    endpoints: Endpoints, routers: list[Router], database: str, clients: int, messages: int, seed: int, secret: str,
+) -> Phase:
+    clients_ = await asyncio.gather(*(Client.warmed_up(endpoints, routers) for _ in range(clients)))
+    await asyncio.sleep(1)  # let the warm-up's background work finish
+    for router in routers:
+        await endpoints.timings(router.url, secret, clear=True)
+    samples: dict[str, list[float]] = {DIRECT: [], **{_name(router): [] for router in routers}}
+    errors: list[str] = []
+    rng = random.Random(seed)
+    cpu_before = {_name(router): process_group_usage(router.pgid).cpu_seconds for router in routers}
+    load_before = os.getloadavg()[0]
+    lag = LoopLag()
+    lag.start()
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(
+            client.run(endpoints, routers, index, messages, samples, errors, random.Random(rng.random()))
+            for index, client in enumerate(clients_)
         )
-        wall = time.perf_counter() - started
-        await lag.stop()
-        await asyncio.sleep(2)  # the last background tracker fetches
-        after = {name: process_group_usage(pgid) for name, pgid in pgids.items()}
-        tracker, tracker_cpu_ms = await _tracker_phase(endpoints, args.conversations, args.messages, pgids["rasa"])
-
-    _report(args, samples, wall, before, after, tracker, tracker_cpu_ms, lag, _intents(database))
-    return 1 if samples.errors else 0
-
-
-def _report(args, samples: Samples, wall: float, before: dict[str, Usage], after: dict[str, Usage],
-            tracker: Summary, tracker_cpu_ms: float, lag: LoopLag, intents: dict[str | None, int]) -> None:
-    print()
-    print(f"== Router vs direct Rasa: {args.conversations} concurrent clients x {args.messages} messages per path ==")
-    if samples.errors:
-        print(f"ERRORS ({len(samples.errors)}):")
-        for error in samples.errors[:20]:
-            print(f"  {error}")
-    if not samples.router_ms or not samples.direct_ms:
-        print("No complete samples.")
-        return
-    router, direct = Summary.of(samples.router_ms), Summary.of(samples.direct_ms)
-    print(f"via router   {router.line()}")
-    print(f"direct Rasa  {direct.line()}")
-    for name in ("p50", "p95", "mean"):
-        r, d = getattr(router, name), getattr(direct, name)
-        print(f"overhead {name:<4} {r - d:+8.1f} ms  {100 * (r - d) / d:+6.1f} %")
-    paired = samples.paired_difference_ms
-    if paired:
-        print(
-            f"paired (same client and question, back to back; n={len(paired)}): router minus direct "
-            f"median {percentile(paired, 50):+.1f} ms, mean {sum(paired) / len(paired):+.1f} ms"
-        )
-    for first in (True, False):
-        chosen = [d for d, r in zip(samples.paired_difference_ms, samples.router_first) if r == first]
-        if chosen:
-            print(
-                f"  router sent {'first ' if first else 'second'}: n={len(chosen):<4} mean difference "
-                f"{sum(chosen) / len(chosen):+.1f} ms"
-            )
-    overhead_p50 = 100 * (router.p50 - direct.p50) / direct.p50
-    verdict = "met" if overhead_p50 <= 10 else "NOT met"
-    print(f"target (router adds at most 10 % at p50): {verdict}")
-    total = len(samples.router_ms) + len(samples.direct_ms)
-    print(f"wall {wall:.1f} s, {total / wall:.1f} answers/s over both paths")
-    print("process usage in the measured phase (CPU per answer over both paths; time ready but waiting for a core;")
-    print("RSS before -> after):")
-    for name in before:
-        cpu = (after[name].cpu_seconds - before[name].cpu_seconds) * 1000
-        waited = after[name].run_queue_seconds - before[name].run_queue_seconds
-        print(
-            f"  {name:<8} CPU {cpu / total:7.1f} ms/answer   waited {waited:6.1f} s   "
-            f"RSS {before[name].rss_mib:7.1f} -> {after[name].rss_mib:7.1f} MiB"
-        )
-    router_cpu = (after["router"].cpu_seconds - before["router"].cpu_seconds) * 1000 / len(samples.router_ms)
-    print(f"  router CPU per router message (store, safety check, Rasa call, tracker fetch): {router_cpu:.1f} ms")
-    print(
-        f"background tracker fetch (one per router answer; {args.conversations} at once, alone): "
-        f"{tracker.line()}; Rasa CPU {tracker_cpu_ms:.1f} ms per fetch"
     )
-    print(f"client event-loop lag: {Summary.of(lag.samples).line()}" if lag.samples else "client event-loop lag: none")
-    print("intents the router stored for residents' messages (warm-up included):")
-    for intent, count in intents.items():
-        print(f"  {intent or '(not stored)':<22} {count}")
+    wall = time.perf_counter() - started
+    await lag.stop()
+    await asyncio.sleep(1)  # the last background work (intent fetches) counts towards the router's CPU
+    phase = Phase(database, clients, samples, errors, wall, (load_before, os.getloadavg()[0]))
+    for router in routers:
+        name = _name(router)
+        used = process_group_usage(router.pgid).cpu_seconds - cpu_before[name]
+        phase.router_cpu_ms[name] = used * 1000 / max(1, len(samples[name]))
+        stages = await endpoints.timings(router.url, secret)
+        if stages is not None:
+            phase.stages[name] = stages
+    return phase
+
+
+def _report(phase: Phase) -> None:
+    print()
+    print(
+        f"== {phase.database}: {phase.clients} concurrent client(s), every path interleaved "
+        f"(wall {phase.wall:.1f} s, load average {phase.load[0]:.1f} -> {phase.load[1]:.1f}) =="
+    )
+    if phase.errors:
+        print(f"ERRORS ({len(phase.errors)}):")
+        for error in phase.errors[:20]:
+            print(f"  {error}")
+    direct = Summary.of(phase.samples[DIRECT]) if phase.samples[DIRECT] else None
+    print(f"{'path':<34} {'n':>5} {'p50':>8} {'p95':>8} {'p99':>8} {'mean':>8} {'answers/s':>9}   "
+          "÷ direct p50 / p95 / p99 / throughput")
+    for name, values in phase.samples.items():
+        if not values:
+            print(f"{name:<34} no samples")
+            continue
+        summary = Summary.of(values)
+        throughput = phase.clients * 1000 / summary.mean
+        line = (
+            f"{name:<34} {summary.count:>5} {summary.p50:8.1f} {summary.p95:8.1f} {summary.p99:8.1f} "
+            f"{summary.mean:8.1f} {throughput:9.1f}"
+        )
+        if direct is not None and name != DIRECT:
+            line += (
+                f"   {summary.p50 / direct.p50:.2f} / {summary.p95 / direct.p95:.2f} / "
+                f"{summary.p99 / direct.p99:.2f} / {direct.mean / summary.mean:.2f}"
+            )
+        print(line)
+    for name, cpu in phase.router_cpu_ms.items():
+        print(f"  {name}: CPU {cpu:.1f} ms per message")
+    for name, stages in phase.stages.items():
+        print(f"  {name}, own time per stage (ms):")
+        for stage in (*STAGES, *sorted(set(stages) - set(STAGES))):
+            if stages.get(stage):
+                print(f"    {stage:<14} {Summary.of(stages[stage]).line()}")
+
+
+@contextmanager
+def _postgres_databases(names: list[str], admin_url: str) -> Iterator[dict[str, str]]:
+    """Empty PostgreSQL databases for the routers, dropped afterwards; yields name -> URL."""
+    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def run(statement: str) -> None:
+        connection = await asyncpg.connect(dsn, timeout=5)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    created = []
+    try:
+        for name in names:
+            asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            asyncio.run(run(f'CREATE DATABASE "{name}"'))
+            created.append(name)
+        yield {name: make_url(admin_url).set(database=name).render_as_string(hide_password=False) for name in names}
+    finally:
+        for name in created:
+            asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def _baseline_checkout(ref: str | None, workdir: Path) -> Iterator[Path | None]:
+    """A temporary git worktree of `ref` (removed afterwards), or None without one."""
+    if ref is None:
+        yield None
+        return
+    checkout = workdir / "baseline"
+    subprocess.run(["git", "worktree", "add", "--detach", str(checkout), ref], cwd=paths.ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    try:
+        yield checkout
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=paths.ROOT, check=False)
+
+
+async def measure(args: argparse.Namespace, routers: list[Router], rasa_url: str, token: str, secret: str) -> int:
+    connector = aiohttp.TCPConnector(limit=max(args.clients) * (len(routers) + 1) + 10)
+    timeout = aiohttp.ClientTimeout(total=120)
+    failed = False
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+        endpoints = Endpoints(http, rasa_url, token)
+        await endpoints.preflight()
+        for database in args.databases:
+            on_database = [router for router in routers if router.database == database]
+            for clients in args.clients:
+                phase = await _phase(endpoints, on_database, database, clients, args.messages, args.seed, secret)
+                _report(phase)
+                failed = failed or bool(phase.errors)
+    return 1 if failed else 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--conversations", type=int, default=20, help="concurrent clients (default 20)")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 20], help="concurrent clients per phase")
     parser.add_argument("--messages", type=int, default=10, help="measured messages per client and path (default 10)")
+    parser.add_argument("--databases", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"])
+    parser.add_argument("--postgres-url", default=POSTGRES_URL,
+                        help="a PostgreSQL database to connect to for creating and dropping the benchmark's")
+    parser.add_argument("--baseline", metavar="REF", help="also run the router of this git commit, side by side")
     parser.add_argument("--model", type=Path, help="Rasa model to load (default: bot.training.train())")
     parser.add_argument("--seed", type=int, default=1, help="random seed for the send order")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, logs)")
     args = parser.parse_args()
-    if args.conversations < 1 or args.messages < 1:
-        parser.error("--conversations and --messages must be at least 1")
+    if min(args.clients) < 1 or args.messages < 1:
+        parser.error("--clients and --messages must be at least 1")
     if args.model and not args.model.is_file():
         parser.error(f"--model {args.model} is not a file")
     setup()
     model = args.model.resolve() if args.model else train()
-    with bench_workdir("bench-router-", args.keep) as workdir:
+    labels = ["after", "before"] if args.baseline else ["HEAD"]
+    pg_names = [f"bench_latency_{label.lower()}" for label in labels] if "postgresql" in args.databases else []
+    with bench_workdir("bench-router-", args.keep) as workdir, _baseline_checkout(args.baseline, workdir) as baseline, \
+            _postgres_databases(pg_names, args.postgres_url) as pg_urls:
         stack = start_full_stack(workdir, model, agents=1, extra_env={})
+        extra: list[RouterOnly] = []
         try:
             env = stack.environment()
-            pgids = {name: process.pid for name, process in stack.processes.items()}
-            return asyncio.run(
-                measure(
-                    args, f"http://127.0.0.1:{stack.ports.router}", f"http://127.0.0.1:{stack.ports.rasa}",
-                    env["RASA_TOKEN"], pgids, workdir / "router.db",
-                )
+            rasa_url = f"http://127.0.0.1:{stack.ports.rasa}"
+            upstream = {"RASA_URL": rasa_url, "ACTIONS_URL": f"http://127.0.0.1:{stack.ports.actions}"}
+            routers = [Router(labels[0], "sqlite", f"http://127.0.0.1:{stack.ports.router}", stack.processes["router"].pid)]
+            wanted = [(labels[0], "postgresql", None)] + (
+                [(labels[1], "sqlite", baseline), (labels[1], "postgresql", baseline)] if baseline else []
             )
+            for label, database, checkout in wanted:
+                if database not in args.databases:
+                    continue
+                runner = RouterOnly(
+                    workdir, agents=1, database_url=pg_urls.get(f"bench_latency_{label.lower()}") if database == "postgresql" else None,
+                    extra_env=upstream, checkout=checkout or paths.ROOT,
+                )
+                runner.start()
+                extra.append(runner)
+                routers.append(Router(label, database, runner.base_url, runner.process.pid))
+            routers = [router for router in routers if router.database in args.databases]
+            return asyncio.run(measure(args, routers, rasa_url, env["RASA_TOKEN"], env["INTERNAL_SECRET"]))
         except BaseException:
-            for log in sorted((workdir / "logs").glob("*.log")):
+            for log in sorted(workdir.rglob("*.log")):
                 print(f"--- {log.name} (last 3000 characters) ---\n{log.read_text(errors='replace')[-3000:]}",
                       file=sys.stderr)
             raise
         finally:
+            for runner in extra:
+                runner.stop()
             stack.stop()
 
 

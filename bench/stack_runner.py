@@ -95,7 +95,10 @@ def start_full_stack(
 @dataclass
 class RouterOnly:
     """The router process alone. Rasa and the action server are not started: their URLs point at
-    free ports nobody listens on, so anything that would call Rasa fails visibly in the router log."""
+    free ports nobody listens on, so anything that would call Rasa fails visibly in the router log
+    (`extra_env` can point RASA_URL at a running Rasa). `checkout` runs the router of another checkout
+    (e.g. a git worktree of an earlier commit) with the same Python; that router migrates its own
+    database at startup, so no agent accounts are created for it."""
 
     workdir: Path
     agents: int
@@ -104,6 +107,7 @@ class RouterOnly:
     port: int = field(default_factory=free_port)
     unused_port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    checkout: Path = paths.ROOT
 
     @property
     def base_url(self) -> str:
@@ -111,7 +115,7 @@ class RouterOnly:
 
     @property
     def log_path(self) -> Path:
-        return self.workdir / "router.log"
+        return self.workdir / f"router-{self.port}.log"
 
     def environment(self) -> dict[str, str]:
         env = rasa_environment()
@@ -129,10 +133,14 @@ class RouterOnly:
 
     def start(self, timeout: float = 60.0) -> None:
         env = self.environment()
-        env["DATABASE_URL"] = prepare_database(self.workdir, self.agents, self.database_url)
+        if self.checkout == paths.ROOT:
+            env["DATABASE_URL"] = prepare_database(self.workdir, self.agents, self.database_url)
+        else:
+            env["DATABASE_URL"] = self.database_url or f"sqlite+aiosqlite:///{self.workdir / f'router-{self.port}.db'}"
+            env["PYTHONPATH"] = str(self.checkout)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "router"], cwd=paths.ROOT, env=env,
+                [sys.executable, "-m", "router"], cwd=self.checkout, env=env,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         deadline = time.monotonic() + timeout

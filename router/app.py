@@ -25,9 +25,10 @@ from router.contact import setup_contact
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.db import create_engine, create_session_maker, migrate
-from router.core.keys import CLOCK_KEY
+from router.core.keys import CLOCK_KEY, TIMINGS_KEY
 from router.core.options import RouterOptions
 from router.core.security import PasswordChecks
+from router.core.timings import StageTimings
 from router.handoff import setup_handoff
 from router.handoff.desk import Desk
 from router.handoff.handoff import Handoff
@@ -131,11 +132,11 @@ async def services(app: web.Application) -> AsyncIterator[None]:
     else:
         limiter, sockets = RateLimiter(per_minute, refused=refused), LocalSockets
     app[CONVERSATIONS_KEY] = Conversations(
-        maker, bus, clock, rasa, handoff, queue, config, limiter, app[BACKGROUND_KEY],
+        maker, bus, clock, rasa, handoff, queue, config, limiter, app[BACKGROUND_KEY], app[TIMINGS_KEY],
         token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours), metrics=metrics,
     )
     smtp = app[SETTINGS_KEY].smtp
-    app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config, Mailer(smtp) if smtp else None)
+    app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config, app[TIMINGS_KEY], Mailer(smtp) if smtp else None)
     presence = Presence(maker, bus, clock, config.agent_offline_after_seconds, sockets)
     app[PRESENCE_KEY] = presence
     await presence.start()
@@ -170,6 +171,7 @@ def create_app(
     app[SETTINGS_KEY] = settings
     app[OPTIONS_KEY] = options
     app[CLOCK_KEY] = clock or Clock(settings.fixed_now)
+    app[TIMINGS_KEY] = StageTimings()
     setup_contact(app, settings.settings_dir)
     setup_handoff(app, settings.settings_dir)
     app[BACKGROUND_KEY] = BackgroundTasks()

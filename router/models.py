@@ -87,6 +87,9 @@ class Message(SQLModel, table=True):
 
 class Case(SQLModel, table=True):
     __tablename__ = "cases"
+    # An id, and so the reference HBG-<year>-<id>, is never given twice, also after retention deleted the
+    # newest case (migration 0006; a batch migration that rebuilds this table must pass it on).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Optional[int] = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)

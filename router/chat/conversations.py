@@ -31,6 +31,7 @@ from router.chat.alarm import alarm_reply, compose
 from router.bus.background import BackgroundTasks
 from router.core.clock import Clock
 from router.core.db import SessionMaker
+from router.core.timings import AUTHENTICATE, LOCK_WAIT, PUBLISH, RASA, STORE_MESSAGE, STORE_REPLIES, StageTimings
 from router.core.security import new_token, token_hash, token_matches
 from router.errors import Conflict, NotFound, RateLimited, Unauthorized
 from router.handoff.handoff import (
@@ -88,6 +89,7 @@ class Conversations:
         config: HandoffConfig,
         limiter: RateLimiter,
         background: BackgroundTasks,
+        timings: StageTimings,
         token_lifetime: timedelta,
         metrics: ChatMetrics,
     ) -> None:
@@ -100,6 +102,7 @@ class Conversations:
         self._config = config
         self._limiter = limiter
         self._background = background
+        self._timings = timings
         self._token_lifetime = token_lifetime
         self._metrics = metrics
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -124,6 +127,12 @@ class Conversations:
         """404 for an unknown conversation, 401 when the token is missing or belongs elsewhere, and 401
         `expired` when nothing was said for `token_lifetime` (a token kept in a shared browser does not
         open the conversation days later; the resident starts a new one)."""
+        with self._timings.stage(AUTHENTICATE):
+            last = await self._last_activity(conversation_id, token)
+        if self._clock.now() - last > self._token_lifetime:
+            raise Unauthorized("expired")
+
+    async def _last_activity(self, conversation_id: str, token: str | None) -> datetime:
         async with self._maker() as session:
             conversation = await session.get(Conversation, conversation_id)
             if conversation is None:
@@ -135,9 +144,7 @@ class Conversations:
                     select(func.max(Message.created_at)).where(Message.conversation_id == conversation_id)
                 )
             ).one()
-        last = last_message if last_message is not None else conversation.created_at
-        if self._clock.now() - last > self._token_lifetime:
-            raise Unauthorized("expired")
+        return last_message if last_message is not None else conversation.created_at
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -148,7 +155,16 @@ class Conversations:
 
     async def post(self, conversation_id: str, text: str, client_message_id: str | None) -> dict[str, Any]:
         """Handle a resident's (already validated) message; returns {"replies", "state"}."""
-        async with self._lock(conversation_id):
+        lock = self._lock(conversation_id)
+        with self._timings.stage(LOCK_WAIT):
+            await lock.acquire()
+        try:
+            return await self._post_in_turn(conversation_id, text, client_message_id)
+        finally:
+            lock.release()
+
+    async def _post_in_turn(self, conversation_id: str, text: str, client_message_id: str | None) -> dict[str, Any]:
+        with self._timings.stage(STORE_MESSAGE):
             async with self._maker() as session:
                 message = None
                 if client_message_id is not None:
@@ -185,15 +201,18 @@ class Conversations:
                         replies = [reply]
                     message.result = {"replies": replies, "state": state}
                 await session.commit()
-            if new or alarm is not None:
-                shown = [message] if new else []
-                await publish_messages(self._pubsub, shown + ([alarm] if alarm else []), to_agents=state in PERSON_STATES)
-            if urgent is not None:
-                await self._announce_urgent(urgent)
-            if message.result is not None:
-                return message.result
-            with self._metrics.bot_reply_seconds.time():
-                return await self._bot_turn(conversation_id, message, needs_resume)
+        if new or alarm is not None:
+            shown = [message] if new else []
+            with self._timings.stage(PUBLISH):
+                await publish_messages(
+                    self._pubsub, shown + ([alarm] if alarm else []), to_agents=state in PERSON_STATES
+                )
+        if urgent is not None:
+            await self._announce_urgent(urgent)
+        if message.result is not None:
+            return message.result
+        with self._metrics.bot_reply_seconds.time():
+            return await self._bot_turn(conversation_id, message, needs_resume)
 
     async def _flag(
         self, session: AsyncSession, conversation_id: str, state: str, message: Message, now: datetime
@@ -236,7 +255,8 @@ class Conversations:
             if needs_resume:
                 await self._rasa.resume(conversation_id)
                 await self._set_needs_resume(conversation_id, False)
-            replies = await self._rasa.send(conversation_id, message.text)
+            with self._timings.stage(RASA):
+                replies = await self._rasa.send(conversation_id, message.text)
             rasa_answered = True
             self._metrics.fallbacks.inc(sum(reply.get("marker") == FALLBACK_MARKER for reply in replies))
             if not replies:
@@ -253,24 +273,26 @@ class Conversations:
         replies = compose(message.text, replies, emergency=emergency, phone=self._config.contact.phone)
 
         urgent: Case | None = None
-        async with self._maker() as session:
-            now = self._clock.now()
-            # The handoff action may have changed the state while Rasa was answering.
-            conversation = await session.get(Conversation, conversation_id)
-            stored = [
-                await add_message(
-                    session, conversation_id, BOT_SENDER, reply["text"], now,
-                    buttons=reply["buttons"], kind=reply.get("kind"),
-                )
-                for reply in replies
-            ]
-            if emergency:
-                urgent = await self._flag(session, conversation_id, conversation.state, message, now)
-            result = {"replies": replies, "state": conversation.state}
-            # In the same transaction as the replies: a retry with the same client_message_id gets this answer.
-            (await session.get(Message, message.id)).result = result
-            await session.commit()
-        await publish_messages(self._pubsub, stored, to_agents=result["state"] in PERSON_STATES)
+        with self._timings.stage(STORE_REPLIES):
+            async with self._maker() as session:
+                now = self._clock.now()
+                # The handoff action may have changed the state while Rasa was answering.
+                conversation = await session.get(Conversation, conversation_id)
+                stored = [
+                    await add_message(
+                        session, conversation_id, BOT_SENDER, reply["text"], now,
+                        buttons=reply["buttons"], kind=reply.get("kind"),
+                    )
+                    for reply in replies
+                ]
+                if emergency:
+                    urgent = await self._flag(session, conversation_id, conversation.state, message, now)
+                result = {"replies": replies, "state": conversation.state}
+                # In the same transaction as the replies: a retry with the same client_message_id gets this answer.
+                (await session.get(Message, message.id)).result = result
+                await session.commit()
+        with self._timings.stage(PUBLISH):
+            await publish_messages(self._pubsub, stored, to_agents=result["state"] in PERSON_STATES)
         if urgent is not None:
             await self._announce_urgent(urgent)
         if rasa_answered:

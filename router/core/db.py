@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.private_files import PRIVATE_DIR_MODE, close_readable
 from router.core.config import PROJECT_ROOT
+from router.core.one_writer import OneWriter
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 
@@ -20,7 +21,8 @@ SessionMaker = async_sessionmaker[AsyncSession]
 
 def create_engine(database_url: str, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
     """An async engine; for a SQLite file its folder is created (0700), the file kept 0600, and WAL +
-    foreign keys are switched on.
+    foreign keys are switched on, with `synchronous=FULL`: every commit syncs the WAL to disk, so a
+    message the router acknowledged survives a crash of the router or the machine.
     `pool_size` and `max_overflow` size a server database's connection pool."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
@@ -35,6 +37,7 @@ def create_engine(database_url: str, pool_size: int = 5, max_overflow: int = 10)
     def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -42,7 +45,12 @@ def create_engine(database_url: str, pool_size: int = 5, max_overflow: int = 10)
 
 
 def create_session_maker(engine: AsyncEngine) -> SessionMaker:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    """Sessions on `engine`; on SQLite their writes take turns (router/core/one_writer.py)."""
+    if engine.dialect.name != "sqlite":
+        return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    return async_sessionmaker(
+        engine, class_=AsyncSession, sync_session_class=OneWriter().session_class(), expire_on_commit=False
+    )
 
 
 def alembic_config() -> Config:

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from router import texts
 from router.core.clock import Clock
 from router.core.db import SessionMaker
+from router.core.timings import RELAY_PUBLISH, RELAY_STORE, StageTimings
 from router.errors import BadGateway, BadInput, Conflict, NotFound
 from router.handoff.config import HandoffConfig
 from router.handoff.mail import Mailer, MailError
@@ -89,6 +90,7 @@ class Desk:
         rasa: RasaClient,
         queue: Queue,
         config: HandoffConfig,
+        timings: StageTimings,
         mailer: Mailer | None = None,
     ) -> None:
         self._maker = maker
@@ -98,6 +100,7 @@ class Desk:
         self._rasa = rasa
         self._queue = queue
         self._config = config
+        self._timings = timings
 
     async def _chat(self, session: AsyncSession, case_id: int) -> Case:
         case = await session.get(Case, case_id)
@@ -185,12 +188,14 @@ class Desk:
 
     async def send(self, case_id: int, agent: Agent, text: str) -> dict[str, Any]:
         now = self._clock.now()
-        async with self._maker() as session:
-            case = await self._chat(session, case_id)
-            self._held_by(case, agent)
-            message = await add_message(session, case.conversation_id, AGENT_SENDER, text, now, agent_id=agent.id)
-            await session.commit()
-        await publish_messages(self._pubsub, [message], to_agents=True)
+        with self._timings.stage(RELAY_STORE):
+            async with self._maker() as session:
+                case = await self._chat(session, case_id)
+                self._held_by(case, agent)
+                message = await add_message(session, case.conversation_id, AGENT_SENDER, text, now, agent_id=agent.id)
+                await session.commit()
+        with self._timings.stage(RELAY_PUBLISH):
+            await publish_messages(self._pubsub, [message], to_agents=True)
         return message_json(message)
 
     async def typing(self, case_id: int, agent: Agent) -> None:

@@ -7,6 +7,7 @@ from aiohttp import web
 from router.web.body import json_object, message_text, optional_text
 from router.core.security import secrets_equal
 from router.errors import BadInput, Unauthorized
+from router.core.keys import TIMINGS_KEY
 from router.handoff.keys import HANDOFF_KEY
 from router.keys import SETTINGS_KEY
 
@@ -51,3 +52,20 @@ async def left_message(request: web.Request) -> web.Response:
     contact = optional_text(data, "contact", 200)
     reference = await request.app[HANDOFF_KEY].leave_message(conversation_id, text, contact)
     return web.json_response({"reference": reference}, status=201)
+
+
+@routes.get("/internal/timings")
+async def timings(request: web.Request) -> web.Response:
+    """The recent durations of each stage of the router's own work in milliseconds (the latency benchmark
+    reads them; see router/core/timings.py)."""
+    check_secret(request)
+    recent = request.app[TIMINGS_KEY].recent()
+    return web.json_response({stage: [seconds * 1000 for seconds in durations] for stage, durations in recent.items()})
+
+
+@routes.delete("/internal/timings")
+async def clear_timings(request: web.Request) -> web.Response:
+    """Forget the durations kept so far, so a benchmark's next phase is measured alone."""
+    check_secret(request)
+    request.app[TIMINGS_KEY].clear()
+    return web.json_response({"status": "cleared"})

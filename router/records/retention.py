@@ -6,8 +6,8 @@ feedback, its audit events, released holds …), when every part of it is due:
 - each chat case: closed or cancelled more than `chat_case` days ago (an open chat is never due);
 - each left message: marked as handled more than `left_message` days ago (an open one is never due);
 - and none of its cases has an active hold.
-The newest case is kept until a newer one exists: SQLite would otherwise give its id, and with it its
-reference HBG-<year>-<id>, to the next case.
+The newest case is deleted like any other when due: a case id, and so a reference HBG-<year>-<id>, is
+never given twice (AUTOINCREMENT on SQLite, a sequence on PostgreSQL; migration 0006).
 
 Every run is written to the audit table (events, kind "retention") and the log with counts and case
 references only, never content; deleted cases are listed in `deleted_cases`. A dry run deletes nothing
@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel, col, func, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.core.clock import Clock
@@ -105,7 +105,6 @@ class Retention:
                 select(Conversation.id).where(col(Conversation.updated_at) <= quiet_since, ~newer_message)
             )
         ).all()
-        newest_case = (await session.exec(select(func.max(Case.id)))).one()
         cases: dict[str, list[Case]] = defaultdict(list)
         held: set[int] = set()
         for chunk in _chunks(candidates):
@@ -122,7 +121,7 @@ class Retention:
         for conversation_id in candidates:
             own = cases[conversation_id]
             if all(
-                self._case_due(case, now) and case.id not in held and case.id != newest_case for case in own
+                self._case_due(case, now) and case.id not in held for case in own
             ):
                 due.append(conversation_id)
                 due_cases.extend(own)

@@ -110,3 +110,41 @@ async def test_the_postgres_pool_is_sized_by_the_options(postgres_database, aioh
     client = await aiohttp_client(app)
     pool = client.app[ENGINE_KEY].pool
     assert (pool.size(), pool._max_overflow) == (3, 7)
+
+
+def _upgrade_to(connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def test_case_ids_stay_and_are_never_reused_after_the_sqlite_rebuild(tmp_path) -> None:
+    """0008 rebuilds `cases` with AUTOINCREMENT: existing cases keep their ids and references, rows that
+    refer to them stay valid, and a deleted newest case's id does not come back."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'router.db'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_to, "0005")
+            for statement in (
+                "INSERT INTO conversations (id, token_hash, state, needs_resume, created_at, updated_at) "
+                "VALUES ('c1', 'h', 'bot', 0, '2026-11-30 09:00:00', '2026-11-30 09:00:00')",
+                "INSERT INTO cases (id, kind, status, reference, conversation_id, created_at) VALUES "
+                "(7, 'chat', 'closed', 'HBG-2026-000007', 'c1', '2026-11-30 09:00:00'), "
+                "(9, 'left_message', 'open', 'HBG-2026-000009', 'c1', '2026-11-30 09:00:00')",
+                "INSERT INTO events (kind, created_at, case_id) VALUES ('queued', '2026-11-30 09:00:00', 7)",
+            ):
+                await connection.exec_driver_sql(statement)
+        await migrate(engine)
+        async with engine.begin() as connection:
+            kept = (await connection.exec_driver_sql("SELECT id, reference FROM cases ORDER BY id")).all()
+            assert [tuple(row) for row in kept] == [(7, "HBG-2026-000007"), (9, "HBG-2026-000009")]
+            assert (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all() == []
+            await connection.exec_driver_sql("DELETE FROM cases WHERE id = 9")
+            await connection.exec_driver_sql(
+                "INSERT INTO cases (kind, status, conversation_id, created_at) "
+                "VALUES ('chat', 'queued', 'c1', '2026-12-01 09:00:00')"
+            )
+            newest = (await connection.exec_driver_sql("SELECT max(id) FROM cases")).scalar_one()
+        assert newest == 10
+    finally:
+        await engine.dispose()

@@ -118,10 +118,28 @@ async def test_each_kind_is_deleted_when_its_period_has_passed(client) -> None:
         tombstone = await session.get(DeletedCase, made["chat_id"])
     assert (tombstone.reference, tombstone.kind) == (made["chat_reference"], "chat")
 
-    # An open left message is never due; it is also the newest case, whose number must not be reused.
+    # An open left message is never due.
     days_later(client, 5000)
     assert (await job.run()).records["left_message"] == 0
     assert await exists(client, Case, made["open_id"])
+
+
+async def test_the_newest_case_is_deleted_when_due_and_its_reference_never_comes_back(client) -> None:
+    conversation, _ = await new_conversation(client)
+    case_id, reference = await left_message(client, conversation, "Lampan på Södergatan är trasig")
+    csrf = await agent_online(client, "anna")
+    done = await client.post(f"/api/agent/follow-ups/{case_id}", json={"status": "done"}, headers={"X-CSRF-Token": csrf})
+    assert done.status == 200
+
+    days_later(client, 101)
+    result = await retention(client).run()
+    assert result.references == [reference]  # the newest case, deleted like any other
+    assert not await exists(client, Case, case_id)
+
+    later, _ = await new_conversation(client)
+    next_id, next_reference = await left_message(client, later, "Klotter på busskuren")
+    assert next_id > case_id
+    assert next_reference != reference
 
 
 async def test_a_recent_message_keeps_the_whole_conversation(client) -> None:
