@@ -13,8 +13,7 @@ import aiohttp
 from aiohttp import web
 
 from router.admin import setup_admin
-from router.bus.background import BackgroundTasks
-from router.bus.keys import ADDRESS_LIMITER_KEY, BACKGROUND_KEY, PUBSUB_KEY
+from router.bus.keys import ADDRESS_LIMITER_KEY, PUBSUB_KEY
 from router.bus.pubsub import LocalPubSub
 from router.bus.rate_limit import RateLimiter, RedisRateLimiter
 from router.bus.redis_pubsub import RedisPubSub
@@ -132,7 +131,7 @@ async def services(app: web.Application) -> AsyncIterator[None]:
     else:
         limiter, sockets = RateLimiter(per_minute, refused=refused), LocalSockets
     app[CONVERSATIONS_KEY] = Conversations(
-        maker, bus, clock, rasa, handoff, queue, config, limiter, app[BACKGROUND_KEY], app[TIMINGS_KEY],
+        maker, bus, clock, rasa, handoff, queue, config, limiter, app[TIMINGS_KEY],
         token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours), metrics=metrics,
     )
     smtp = app[SETTINGS_KEY].smtp
@@ -150,7 +149,6 @@ async def services(app: web.Application) -> AsyncIterator[None]:
     listener.cancel()
     await asyncio.gather(listener, return_exceptions=True)
     await presence.stop()
-    await app[BACKGROUND_KEY].cancel_all()
 
 
 def create_app(
@@ -174,7 +172,6 @@ def create_app(
     app[TIMINGS_KEY] = StageTimings()
     setup_contact(app, settings.settings_dir)
     setup_handoff(app, settings.settings_dir)
-    app[BACKGROUND_KEY] = BackgroundTasks()
     app.cleanup_ctx.extend([database, http_client, pubsub, services])
     setup_metrics(app)
     metrics = app[METRICS_KEY]

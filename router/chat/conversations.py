@@ -28,7 +28,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router import texts
 from router.chat.alarm import alarm_reply, compose
-from router.bus.background import BackgroundTasks
 from router.core.clock import Clock
 from router.core.db import SessionMaker
 from router.core.timings import AUTHENTICATE, LOCK_WAIT, PUBLISH, RASA, STORE_MESSAGE, STORE_REPLIES, StageTimings
@@ -63,7 +62,7 @@ from router.models import (
 )
 from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
 from router.handoff.queue import Queue
-from router.rasa.client import FALLBACK_MARKER, RasaClient, RasaUnavailable
+from router.rasa.client import FALLBACK_MARKER, Intent, RasaClient, RasaUnavailable
 from router.bus.rate_limit import RateLimiter
 from router.rasa.resume import resume_bot
 from assistant.safety import is_emergency, is_english
@@ -88,7 +87,6 @@ class Conversations:
         queue: Queue,
         config: HandoffConfig,
         limiter: RateLimiter,
-        background: BackgroundTasks,
         timings: StageTimings,
         token_lifetime: timedelta,
         metrics: ChatMetrics,
@@ -101,7 +99,6 @@ class Conversations:
         self._queue = queue
         self._config = config
         self._limiter = limiter
-        self._background = background
         self._timings = timings
         self._token_lifetime = token_lifetime
         self._metrics = metrics
@@ -250,14 +247,14 @@ class Conversations:
 
     async def _bot_turn(self, conversation_id: str, message: Message, needs_resume: bool) -> dict[str, Any]:
         emergency = is_emergency(message.text)
-        rasa_answered = False
+        intent: Intent | None = None
         try:
             if needs_resume:
                 await self._rasa.resume(conversation_id)
                 await self._set_needs_resume(conversation_id, False)
             with self._timings.stage(RASA):
-                replies = await self._rasa.send(conversation_id, message.text)
-            rasa_answered = True
+                answer = await self._rasa.send(conversation_id, message.text)
+            replies, intent = answer.replies, answer.intent
             self._metrics.fallbacks.inc(sum(reply.get("marker") == FALLBACK_MARKER for reply in replies))
             if not replies:
                 self._metrics.rasa_errors.labels("empty_answer").inc()
@@ -288,15 +285,17 @@ class Conversations:
                 if emergency:
                     urgent = await self._flag(session, conversation_id, conversation.state, message, now)
                 result = {"replies": replies, "state": conversation.state}
-                # In the same transaction as the replies: a retry with the same client_message_id gets this answer.
-                (await session.get(Message, message.id)).result = result
+                # In the same transaction as the replies: a retry with the same client_message_id gets this
+                # answer, and the intent (for the administrators' inbox) costs no write of its own.
+                stored_message = await session.get(Message, message.id)
+                stored_message.result = result
+                if intent is not None:
+                    stored_message.intent, stored_message.intent_confidence = intent.name, intent.confidence
                 await session.commit()
         with self._timings.stage(PUBLISH):
             await publish_messages(self._pubsub, stored, to_agents=result["state"] in PERSON_STATES)
         if urgent is not None:
             await self._announce_urgent(urgent)
-        if rasa_answered:
-            self._background.spawn(self._store_intent(conversation_id, message.id), name=f"intent-{message.id}")
         return result
 
     def _rasa_down_reply(self) -> dict[str, Any]:
@@ -318,20 +317,6 @@ class Conversations:
         else:
             text = texts.no_agent(phone)
         return {"text": text, "buttons": []}
-
-    async def _store_intent(self, conversation_id: str, message_id: int) -> None:
-        try:
-            intent = await self._rasa.latest_intent(conversation_id)
-        except RasaUnavailable as error:
-            log.info("no intent for message %s: %s", message_id, error)
-            return
-        if intent is None:
-            return
-        async with self._maker() as session:
-            message = await session.get(Message, message_id)
-            message.intent = intent.name
-            message.intent_confidence = intent.confidence
-            await session.commit()
 
     async def _set_needs_resume(self, conversation_id: str, value: bool) -> None:
         async with self._maker() as session:

@@ -35,6 +35,14 @@ class Intent:
     confidence: float
 
 
+@dataclass(frozen=True)
+class RasaAnswer:
+    """What Rasa answered one message with: the replies (see `replies_of`) and the intent it understood."""
+
+    replies: list[dict[str, Any]]
+    intent: Intent | None
+
+
 # A response in Rasa's domain (or a custom action) can say what kind of answer it is with
 # `custom: {"answer": "emergency"}` or `custom: {"answer": "fallback"}`. Rasa's REST channel sends that
 # custom payload as a message of its own, right after the response's text (rasa/core/channels/channel.py,
@@ -43,6 +51,9 @@ class Intent:
 MARKER_KEY = "answer"
 EMERGENCY_MARKER, FALLBACK_MARKER = "emergency", "fallback"
 MARKERS = (EMERGENCY_MARKER, FALLBACK_MARKER)
+# The REST channel ends its answer with the intent it understood, as a custom message of its own
+# (doors/rest_channel.py): the intent comes with the answer instead of from a second request for the tracker.
+INTENT_KEY = "intent"
 
 
 def _reply(raw: Any) -> dict[str, Any] | None:
@@ -76,6 +87,18 @@ def replies_of(body: list[Any]) -> list[dict[str, Any]]:
     return replies
 
 
+def intent_of(body: list[Any]) -> Intent | None:
+    """The intent the REST channel named at the end of its answer, if any."""
+    for raw in reversed(body):
+        custom = raw.get("custom") if isinstance(raw, dict) else None
+        intent = custom.get(INTENT_KEY) if isinstance(custom, dict) else None
+        if isinstance(intent, dict):
+            name, confidence = intent.get("name"), intent.get("confidence")
+            if isinstance(name, str) and name and isinstance(confidence, (int, float)):
+                return Intent(name, float(confidence))
+    return None
+
+
 class RasaClient:
     def __init__(
         self, http: aiohttp.ClientSession, upstream: RasaUpstream, token: str, webhook_timeout_seconds: float = 10.0
@@ -85,8 +108,8 @@ class RasaClient:
         self._token = token
         self._webhook_timeout = aiohttp.ClientTimeout(total=webhook_timeout_seconds)
 
-    async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
-        """Send a resident's message through the REST channel; returns the bot's replies (see `replies_of`)."""
+    async def send(self, sender: str, text: str) -> RasaAnswer:
+        """Send a resident's message through the REST channel; returns the bot's replies and the intent."""
         try:
             async with self.upstream.request() as base, self._http.post(
                 f"{base}{WEBHOOK_PATH}", json={"sender": sender, "message": text},
@@ -99,28 +122,7 @@ class RasaClient:
             raise RasaUnavailable(f"webhook failed: {error!r}") from error
         if not isinstance(body, list):
             raise RasaUnavailable("webhook answered something other than a list")
-        return replies_of(body)
-
-    async def latest_intent(self, sender: str) -> Intent | None:
-        """The intent Rasa predicted for the conversation's latest message, if any."""
-        params = {"include_events": "NONE", "token": self._token}
-        try:
-            async with self.upstream.request() as base, self._http.get(
-                f"{base}/conversations/{sender}/tracker", params=params, timeout=API_TIMEOUT
-            ) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"tracker answered {response.status}")
-                tracker = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            raise RasaUnavailable(f"tracker failed: {error!r}") from error
-        latest = tracker.get("latest_message") if isinstance(tracker, dict) else None
-        intent = latest.get("intent") if isinstance(latest, dict) else None
-        if not isinstance(intent, dict):
-            return None
-        name, confidence = intent.get("name"), intent.get("confidence")
-        if not isinstance(name, str) or not isinstance(confidence, (int, float)):
-            return None
-        return Intent(name, float(confidence))
+        return RasaAnswer(replies_of(body), intent_of(body))
 
     async def resume(self, sender: str) -> None:
         """Undo the ConversationPaused the handoff action returned, so Rasa answers again.

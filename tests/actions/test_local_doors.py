@@ -34,14 +34,32 @@ TOKEN = "rasa-door-token"
 Sanic.test_mode = True  # rasa-sdk names every app it creates "rasa_sdk"
 
 
-class Agent:
-    """Stands in for Rasa's trained agent behind the channel: remembers the message and answers it."""
+class Processor:
+    """Stands in for Rasa's message processor: "hej" is a greeting, anything else is not understood."""
 
     def __init__(self) -> None:
+        self.parsed: list[str] = []
+
+    async def parse_message(self, message) -> dict:
+        self.parsed.append(message.text)
+        if message.text == "kraschar":
+            raise RuntimeError("no model")
+        name, confidence = ("greet", 0.97) if message.text == "hej" else ("nlu_fallback", 0.41)
+        return {"text": message.text, "intent": {"name": name, "confidence": confidence}, "entities": []}
+
+
+class Agent:
+    """Stands in for Rasa's trained agent behind the channel: remembers the message with the parse data it
+    came with and answers it."""
+
+    def __init__(self) -> None:
+        self.processor = Processor()
         self.messages: list[tuple[str, str]] = []
+        self.parse_data: list[dict | None] = []
 
     async def handle_message(self, message) -> None:
         self.messages.append((message.sender_id, message.text))
+        self.parse_data.append(message.parse_data)
         await message.output_channel.send_text_message(message.sender_id, f"Du skrev: {message.text}")
 
 
@@ -75,11 +93,26 @@ async def test_the_rest_channel_takes_the_routers_message(rasa_url):
     url, agent = rasa_url
     status, body = await _post(f"{url}/webhooks/rest/webhook", {"X-Rasa-Token": TOKEN},
                                {"sender": "c1", "message": "hej"})
-    assert status == 200 and body == [{"recipient_id": "c1", "text": "Du skrev: hej"}]
+    assert status == 200 and body == [
+        {"recipient_id": "c1", "text": "Du skrev: hej"},
+        {"recipient_id": "c1", "custom": {"intent": {"name": "greet", "confidence": 0.97}}},
+    ]
     assert agent.messages == [("c1", "hej")]
+    # Understood once: the processor gets the channel's parse with the message instead of parsing again.
+    assert agent.processor.parsed == ["hej"]
+    assert agent.parse_data == [{"text": "hej", "intent": {"name": "greet", "confidence": 0.97}, "entities": []}]
     # Rasa's own routes outside the channel are not behind the channel's lock.
     async with aiohttp.ClientSession() as http, http.get(f"{url}/") as response:
         assert response.status == 200
+
+
+@pytest.mark.asyncio
+async def test_a_message_rasa_cannot_parse_is_still_handled_and_names_no_intent(rasa_url):
+    url, agent = rasa_url
+    status, body = await _post(f"{url}/webhooks/rest/webhook", {"X-Rasa-Token": TOKEN},
+                               {"sender": "c2", "message": "kraschar"})
+    assert status == 200 and body == [{"recipient_id": "c2", "text": "Du skrev: kraschar"}]
+    assert agent.parse_data == [None]  # the processor parses it itself (and fails as Rasa does without a model)
 
 
 def test_credentials_yml_names_the_locked_channel(monkeypatch):

@@ -13,7 +13,6 @@ import aiohttp
 import pytest
 
 from router.app import create_app
-from router.bus.keys import BACKGROUND_KEY
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.options import RouterOptions
@@ -44,7 +43,6 @@ class SsoSite(ThreadedSite):
         rasa.router_url = self.url
 
     async def _stop(self) -> None:
-        await self.app[BACKGROUND_KEY].wait()
         await self._cleanup()
 
     def queue_resident(self) -> tuple[str, str]:

@@ -31,7 +31,6 @@ from router.app import create_app
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.options import RouterOptions
-from router.bus.keys import BACKGROUND_KEY
 from router.keys import DB_KEY, HTTP_KEY
 from router.rasa.keys import DIVERSION_KEY
 from tests.e2e.widget.conftest import AXE_JS, PROJECT_ROOT, debian_chromium, wait_until
@@ -123,7 +122,6 @@ class AdminSite(ThreadedSite):
         (results / CONFUSION_MATRIX).write_bytes(confusion_matrix_png(len(evaluation["intents"])))
 
     async def _stop(self) -> None:
-        await self.app[BACKGROUND_KEY].wait()
         await self._cleanup()
 
     # Server-side state, read and changed on the server's loop

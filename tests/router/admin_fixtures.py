@@ -21,7 +21,6 @@ from router.admin.models import TrainedModel
 from router.admin.swap import ModelSwap, RasaApi, RasaError
 from router.app import create_app
 from router.core.config import PROJECT_ROOT
-from router.bus.keys import BACKGROUND_KEY
 from router.keys import DB_KEY, HTTP_KEY
 from router.models import RESIDENT, Conversation, Message
 from router.bus.pubsub import LocalPubSub
@@ -76,7 +75,6 @@ async def admin_client(project, aiohttp_client, settings, clock, options, rasa):
     rasa.router_url = str(client.make_url("")).rstrip("/")
     app[ADMIN_KEY].editor.validator = AcceptingValidator()
     yield client
-    await app[BACKGROUND_KEY].wait()
 
 
 async def as_admin(client, username: str = "ada") -> dict[str, str]:

@@ -23,7 +23,6 @@ from router.core.clock import Clock
 from router.core.config import PROJECT_ROOT, Settings
 from router.core.db import create_engine, migrate
 from router.core.options import RouterOptions
-from router.bus.keys import BACKGROUND_KEY
 from router.keys import DB_KEY
 from router.models import Case
 
@@ -61,7 +60,6 @@ class FakeRasa:
     refused: int = 0  # webhook calls without the channel's token (doors/rest_channel.py)
     token: str = RASA_TOKEN  # what Rasa's API and REST channel accept
     resumed: list[str] = field(default_factory=list)
-    intents: dict[str, tuple[str, float]] = field(default_factory=dict)
     url: str = ""
     router_url: str = ""
     model_file: str | None = None  # the model GET /status names; None: /status is not offered (404)
@@ -105,22 +103,14 @@ class FakeRasa:
             if self.mode == "slow":
                 await asyncio.sleep(3)
             sender, text = body["sender"], body["message"]
-            self.intents[sender] = ("human_handoff" if text == "/human_handoff" else "greet", 0.93)
             if self.answer is not None:
                 result = self.answer(sender, text)
                 replies = await result if asyncio.iscoroutine(result) else result
             else:
                 replies = [{"recipient_id": sender, "text": f"Du skrev: {text}"}]
-            return web.json_response(replies)
-
-        @routes.get("/conversations/{id}/tracker")
-        async def tracker(request: web.Request) -> web.Response:
-            if request.query.get("token") != self.token:
-                return web.json_response({"error": "unauthorized"}, status=401)
-            assert request.query.get("include_events") == "NONE"
-            name, confidence = self.intents.get(request.match_info["id"], (None, None))
-            intent = {"name": name, "confidence": confidence} if name else {}
-            return web.json_response({"sender_id": request.match_info["id"], "latest_message": {"intent": intent}})
+            # As the locked REST channel does, the answer ends with the intent (doors/rest_channel.py).
+            intent = {"name": "human_handoff" if text == "/human_handoff" else "greet", "confidence": 0.93}
+            return web.json_response([*replies, {"recipient_id": sender, "custom": {"intent": intent}}])
 
         @routes.post("/conversations/{id}/tracker/events")
         async def events(request: web.Request) -> web.Response:
@@ -184,7 +174,6 @@ async def client(aiohttp_client, settings: Settings, clock: Clock, options: Rout
     test_client = await aiohttp_client(app)
     rasa.router_url = str(test_client.make_url("")).rstrip("/")
     yield test_client
-    await app[BACKGROUND_KEY].wait()
 
 
 async def new_conversation(client) -> tuple[str, dict[str, str]]:

@@ -17,7 +17,6 @@ import pytest_asyncio
 from yarl import URL
 
 from router.app import create_app
-from router.bus.keys import BACKGROUND_KEY
 from router.core.clock import Clock
 from router.core.config import OidcConfig, Settings
 from router.core.options import RouterOptions
@@ -72,7 +71,6 @@ async def sso_client(aiohttp_client, sso_settings: Settings, sso_clock: Clock, o
     app = create_app(sso_settings, clock=sso_clock, options=options)
     test_client = await aiohttp_client(app)
     yield test_client
-    await app[BACKGROUND_KEY].wait()
 
 
 async def sign_in_at_provider(authorization_url: str, sub: str) -> URL:

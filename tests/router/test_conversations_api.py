@@ -7,7 +7,6 @@ import asyncio
 import pytest
 from sqlmodel import select
 
-from router.bus.keys import BACKGROUND_KEY
 from router.keys import DB_KEY
 from router.models import Message
 from tests.router.conftest import new_conversation
@@ -86,7 +85,6 @@ async def test_concurrent_duplicates_are_stored_once(client, rasa) -> None:
 async def test_predicted_intent_is_stored_on_the_resident_message(client, rasa) -> None:
     conversation_id, auth = await new_conversation(client)
     await client.post(f"/api/conversations/{conversation_id}/messages", json={"text": "hej"}, headers=auth)
-    await client.app[BACKGROUND_KEY].wait()
     async with client.app[DB_KEY]() as session:
         message = (await session.exec(select(Message).where(Message.sender == "resident"))).one()
     assert (message.intent, message.intent_confidence) == ("greet", 0.93)

@@ -94,7 +94,7 @@ async def rig(aiohttp_server):
 
 
 async def _text(client: RasaClient, message: str) -> str:
-    return (await client.send("resident", message))[0]["text"]
+    return (await client.send("resident", message)).replies[0]["text"]
 
 
 async def test_residents_are_served_by_the_stand_in_while_the_main_rasa_loads(rig):

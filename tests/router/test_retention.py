@@ -14,7 +14,6 @@ from sqlmodel import func, select
 from router.app import create_app
 from router.core.clock import Clock
 from router.core.keys import CLOCK_KEY
-from router.bus.keys import BACKGROUND_KEY
 from router.keys import DB_KEY
 from router.models import Case, Conversation, Event, Message, Note
 from router.records import schedule
@@ -269,7 +268,6 @@ async def test_the_router_runs_retention_on_schedule(aiohttp_client, settings, o
     assert [run.scheduled_for for run in claimed] == [datetime(2026, 12, 1, 1, 30, tzinfo=timezone.utc)]
     # Another router process finds the run taken.
     assert await app[RETENTION_KEY].claim_scheduled_run(claimed[0].scheduled_for) is False
-    await app[BACKGROUND_KEY].wait()
 
 
 async def test_retention_export_and_search_on_postgres(postgres_database, aiohttp_client, settings, options) -> None:
@@ -286,4 +284,3 @@ async def test_retention_export_and_search_on_postgres(postgres_database, aiohtt
     result = await retention(client).run()
     assert result.records == {"bot_conversation": 1, "chat_case": 1, "left_message": 1}
     assert not await exists(client, Case, made["chat_id"])
-    await app[BACKGROUND_KEY].wait()

@@ -15,7 +15,6 @@ from router.app import create_app
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.options import RouterOptions
-from router.bus.keys import BACKGROUND_KEY
 from router.handoff.keys import PRESENCE_KEY
 from router.keys import DB_KEY
 from tests.e2e.threaded_site import ThreadedSite
@@ -57,7 +56,6 @@ class ConsoleSite(ThreadedSite):
 
     async def _stop(self) -> None:
         await self.http.close()
-        await self.app[BACKGROUND_KEY].wait()
         await self._cleanup()
 
     async def _queued_resident(self, first_message: str | None, topic: str | None) -> tuple[str, dict[str, str], str]:
