@@ -22,7 +22,10 @@ from router.models import ROLE_ADMIN, Agent
 routes = web.RouteTableDef()
 
 MAX_DASHBOARD_DAYS = 90
-REASON_TEXTS = {"low_confidence": "Låg säkerhet", "fallback": "Reservsvar", "handoff": "Överlämning"}
+REASON_TEXTS = {
+    "low_confidence": "Låg säkerhet", "fallback": "Reservsvar", "handoff": "Överlämning",
+    "feedback_no": "Svarade Nej på Fick du hjälp?", "rephrased": "Frågade igen med andra ord",
+}
 
 
 async def _admin(request: web.Request) -> Agent:
@@ -96,10 +99,16 @@ async def inbox(request: web.Request) -> web.Response:
     intent = request.query.get("intent") or None
     if intent is not None:
         check_intent_name(intent)
-    items = await request.app[ADMIN_KEY].inbox.items(intent=intent, reason=request.query.get("reason") or None)
+    page = database_id(request.query.get("page") or "1")
+    if page is None:
+        raise BadInput("bad_page", "Sidnumret ska vara ett heltal från 1.")
     services = request.app[ADMIN_KEY]
+    listing = await services.inbox.items(
+        intent=intent, reason=request.query.get("reason") or None, since=request.query.get("from") or None,
+        until=request.query.get("to") or None, page=page,
+    )
     return web.json_response({
-        "items": items, "threshold": services.config.confidence_threshold,
+        **listing, "threshold": services.config.confidence_threshold,
         "reasons": [{"value": r, "text": REASON_TEXTS[r]} for r in REASONS],
     })
 
@@ -197,7 +206,8 @@ async def cross_validation(request: web.Request) -> web.Response:
 @routes.get("/api/admin/models")
 async def models(request: web.Request) -> web.Response:
     await _admin(request)
-    return web.json_response({"models": await request.app[ADMIN_KEY].lifecycle.models()})
+    lifecycle = request.app[ADMIN_KEY].lifecycle
+    return web.json_response({"models": await lifecycle.models(), "data_changes": await lifecycle.data_changes()})
 
 
 @routes.get("/api/admin/models/{model_id}/evaluation")

@@ -46,6 +46,10 @@ class Project:
         return self.root / "domain.yml"
 
     @property
+    def intent_descriptions(self) -> Path:
+        return self.root / "data" / "intent_descriptions.yml"
+
+    @property
     def held_out(self) -> Path:
         return self.root / "tests" / "nlu" / "test_nlu.yml"
 
@@ -112,6 +116,20 @@ def nlu_intents(project: Project) -> dict[str, tuple[Path, list[str]]]:
 def domain_intents(project: Project) -> list[str]:
     data = _load(project.domain) or {}
     return [next(iter(item)) if isinstance(item, dict) else str(item) for item in data.get("intents") or []]
+
+
+def domain_entities(project: Project) -> set[str]:
+    data = _load(project.domain) or {}
+    return {next(iter(item)) if isinstance(item, dict) else str(item) for item in data.get("entities") or []}
+
+
+def intent_descriptions(project: Project) -> dict[str, str]:
+    """The Swedish description of each intent (`data/intent_descriptions.yml`); empty when the file is missing."""
+    if not project.intent_descriptions.exists():
+        return {}
+    data = _load(project.intent_descriptions) or {}
+    found = data.get("intent_descriptions") if isinstance(data, dict) else None
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 def domain_responses(project: Project) -> dict[str, list[dict[str, Any]]]:

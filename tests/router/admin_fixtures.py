@@ -52,8 +52,13 @@ class AcceptingValidator:
     def __init__(self) -> None:
         self.checked: list[dict[str, str]] = []
 
+        self.projects_checked = 0
+
     async def check(self, changes: dict[str, str]) -> None:
         self.checked.append(changes)
+
+    async def check_project(self) -> None:
+        self.projects_checked += 1
 
 
 @pytest.fixture
@@ -74,7 +79,7 @@ async def admin_client(project, aiohttp_client, settings, clock, options, rasa):
     app = create_app(settings, clock=clock, options=options)
     client = await aiohttp_client(app)
     rasa.router_url = str(client.make_url("")).rstrip("/")
-    app[ADMIN_KEY].editor.validator = AcceptingValidator()
+    app[ADMIN_KEY].editor.validator = app[ADMIN_KEY].lifecycle.validator = AcceptingValidator()
     yield client
     await app[BACKGROUND_KEY].wait()
 

@@ -172,7 +172,9 @@ async def test_out_of_scope_and_dismiss(admin_client, project):
 @pytest.mark.parametrize("body, status, code", [
     ({"action": "intent", "intent": "no_such_intent"}, 404, "unknown_intent"),
     ({"action": "intent", "intent": "Greet!"}, 400, "bad_intent_name"),
-    ({"action": "intent", "intent": None}, 400, "bad_intent_name"),
+    ({"action": "intent", "intent": None}, 400, "no_intent"),
+    ({"action": "intent", "intent": ""}, 400, "no_intent"),
+    ({"action": "intent"}, 400, "no_intent"),
     ({"action": "delete"}, 400, "bad_action"),
     ({}, 400, "bad_action"),
 ])
