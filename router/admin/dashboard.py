@@ -80,6 +80,8 @@ async def statistics_for(maker: SessionMaker, now: datetime, days: int) -> dict[
     wait_weeks: dict[date, list[float]] = {monday: [] for monday in weeks}
     wait_hours: dict[int, list[float]] = {hour: [] for hour in range(24)}
     for created, queued_at, wait in queued:
+        if wait is None:
+            continue
         at = (queued_at or created).astimezone(TIMEZONE)
         wait_weeks.setdefault(_monday(at.date()), []).append(wait)
         wait_hours[at.hour].append(wait)
@@ -207,7 +209,7 @@ def charts(stats: dict[str, Any], descriptions: dict[str, str]) -> dict[str, Mar
         "self_service": column_chart(
             "Andel samtal klarade utan kommunvägledare, per vecka (procent)",
             [(swedish.week_label(date.fromisoformat(w["week"])), rate(w["share"])) for w in stats["weeks"]],
-            "%", 1, target=target, target_label=f"Mål {swedish.number(target)} %",
+            "%", 1, target=target, target_label=f"Mål {swedish.number(target)}{swedish.NBSP}%",
         ),
         "top_intents": bar_chart("Vanligaste frågorna", [
             (descriptions.get(p["intent"], p["intent"]), p["count"]) for p in stats["top_intents"]]),

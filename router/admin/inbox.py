@@ -38,7 +38,7 @@ CONTEXT_BEFORE = 2  # messages shown before the one in question
 # A resident message that follows the bot's answer within this time and shares words with the one before
 # (or starts by correcting it) is a rephrasing: the answer missed.
 REPHRASE_SECONDS = 120
-REPHRASE_OVERLAP = 0.3
+REPHRASE_OVERLAP = 0.25
 _CORRECTION = re.compile(r"^(nej|nä|inte det|jag menar|jag menade|alltså|men jag|fel svar|det var inte)\b", re.I)
 _WORD = re.compile(r"\w{3,}")
 

@@ -20,6 +20,7 @@ from router.admin.keys import ADMIN_KEY
 from router.admin.models import TrainedModel
 from router.admin.swap import ModelSwap, RasaApi, RasaError
 from router.app import create_app
+from router.errors import BadInput
 from router.core.config import PROJECT_ROOT
 from router.bus.keys import BACKGROUND_KEY
 from router.keys import DB_KEY, HTTP_KEY
@@ -207,3 +208,12 @@ async def evaluated_model(client, project: Path, name: str, f1: float | None, re
         await session.commit()
         await session.refresh(model)
         return model
+
+
+class RefusingValidator(AcceptingValidator):
+    """Stands in for `rasa data validate` finding the whole project broken (the real refusal is tested in
+    tests/router/test_admin_validation.py)."""
+
+    async def check_project(self) -> None:
+        await super().check_project()
+        raise BadInput("validation_failed", "Rasa godkände inte träningsdata: intentet x saknas i domain.yml")
