@@ -194,7 +194,9 @@ class Inbox:
             group["ids"].append(message.id)
             group["intents"][message.intent or ""] += 1
             group["reasons"].update(candidate["reasons"])
-            group["newest"] = candidate  # oldest first, so the last one is the newest
+            newest = group["newest"]
+            if newest is None or (message.created_at, message.id) > (newest["message"].created_at, newest["message"].id):
+                group["newest"] = candidate
         rows = sorted(groups.values(), key=lambda g: (g["newest"]["message"].created_at, g["newest"]["message"].id),
                       reverse=True)
         pages = max(1, -(-len(rows) // PAGE_SIZE))

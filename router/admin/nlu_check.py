@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from router.admin.training_data import Project, comparable, domain_entities, domain_intents
+from router.admin.training_data import Project, comparable, domain_entities, domain_intents, read_yaml
 from router.errors import BadInput
 
 _ENTITY = re.compile(r"\[[^\]]+\](?:\(([^)]*)\)|\{([^}]*)\})")
@@ -29,7 +29,7 @@ def _examples(block: dict[str, Any]) -> list[str]:
 def _read(relative: str, text: str) -> list[dict[str, Any]]:
     """The intent blocks of one NLU file's text; refused when Rasa could not read it."""
     try:
-        data = yaml.safe_load(text)
+        data = read_yaml(text)
     except yaml.YAMLError:
         raise BadInput("validation_failed", f"{relative} går inte att läsa som YAML efter ändringen.") from None
     if not isinstance(data, dict) or not isinstance(data.get("nlu"), list):
