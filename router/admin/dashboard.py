@@ -127,27 +127,32 @@ def _text(value: float, decimals: int, unit: str) -> str:
 
 
 def column_chart(
-    title: str, points: list[tuple[str, float]], unit: str = "", decimals: int = 0, target: float | None = None,
-    target_label: str = "",
+    title: str, points: list[tuple[str, float | None]], unit: str = "", decimals: int = 0,
+    target: float | None = None, target_label: str = "",
 ) -> Markup:
-    """Vertical bars with values above and labels below (e.g. conversations per day); `target` draws a
-    dashed line at that value."""
+    """Vertical bars with values above and labels below (e.g. conversations per day); a None value (nothing
+    to measure) is "–" without a bar. `target` draws a dashed line at that value, labelled in a margin on the
+    right where no bar can cover the label."""
     width, height, left, bottom, top = 640, 220, 10, 40, 20
-    top_value = max([value for _, value in points] + [1] + ([target] if target is not None else []))
-    step = (width - 2 * left) / max(len(points), 1)
-    body = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - left}" y2="{height - bottom}" stroke="#555"/>']
+    right = 80 if target is not None else left
+    values = [value for _, value in points if value is not None]
+    top_value = max(values + [1] + ([target] if target is not None else []))
+    step = (width - left - right) / max(len(points), 1)
+    body = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#555"/>']
     for i, (label, value) in enumerate(points):
-        bar = (height - bottom - top) * value / top_value
+        bar = (height - bottom - top) * (value or 0) / top_value
         x = left + i * step + step * 0.15
-        body.append(f'<rect x="{x:.1f}" y="{height - bottom - bar:.1f}" width="{step * 0.7:.1f}" height="{bar:.1f}" fill="{BAR}"/>')
-        body.append(f'<text x="{x + step * 0.35:.1f}" y="{height - bottom - bar - 4:.1f}" font-size="11" text-anchor="middle" fill="#222">{escape(_text(value, decimals, unit))}</text>')
+        shown = "–" if value is None else _text(value, decimals, unit)
+        if value is not None:
+            body.append(f'<rect x="{x:.1f}" y="{height - bottom - bar:.1f}" width="{step * 0.7:.1f}" height="{bar:.1f}" fill="{BAR}"/>')
+        body.append(f'<text x="{x + step * 0.35:.1f}" y="{height - bottom - bar - 4:.1f}" font-size="11" text-anchor="middle" fill="#222">{escape(shown)}</text>')
         if len(points) <= 16 or i % 2 == 0:
             body.append(f'<text x="{x + step * 0.35:.1f}" y="{height - bottom + 14}" font-size="10" text-anchor="middle" fill="#222">{escape(label)}</text>')
-    description = ", ".join(f"{label}: {_text(value, decimals, unit)}" for label, value in points)
+    description = ", ".join(f"{label}: {'–' if value is None else _text(value, decimals, unit)}" for label, value in points)
     if target is not None:
         y = height - bottom - (height - bottom - top) * target / top_value
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - left}" y2="{y:.1f}" stroke="{TARGET}" stroke-width="2" stroke-dasharray="6 4"/>')
-        body.append(f'<text x="{width - left}" y="{y - 4:.1f}" font-size="11" text-anchor="end" fill="{TARGET}">{escape(target_label)}</text>')
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right + 4}" y2="{y:.1f}" stroke="{TARGET}" stroke-width="2" stroke-dasharray="6 4"/>')
+        body.append(f'<text x="{width - right + 8}" y="{y + 4:.1f}" font-size="12" fill="{TARGET}">{escape(target_label)}</text>')
         description += f". {target_label}"
     return _svg(width, height, title, description, body)
 
@@ -161,7 +166,7 @@ def bar_chart(title: str, points: list[tuple[str, float]], unit: str = "", decim
     for i, (label, value) in enumerate(points):
         bar = (width - label_width - 70) * value / top_value
         y = 5 + i * row
-        shown = label if len(label) <= 38 else label[:37] + "…"
+        shown = label if len(label) <= 34 else label[:33] + "…"  # the whole name is in the description
         body.append(f'<text x="{label_width - 6}" y="{y + 16}" font-size="12" text-anchor="end" fill="#222">{escape(shown)}</text>')
         body.append(f'<rect x="{label_width}" y="{y + 3}" width="{bar:.1f}" height="{row - 8}" fill="{BAR}"/>')
         body.append(f'<text x="{label_width + bar + 6:.1f}" y="{y + 16}" font-size="12" fill="#222">{escape(_text(value, decimals, unit))}</text>')
@@ -208,7 +213,8 @@ def charts(stats: dict[str, Any], descriptions: dict[str, str]) -> dict[str, Mar
         "per_day": column_chart("Samtal per dag", [(short(p["date"]), p["count"]) for p in stats["per_day"]]),
         "self_service": column_chart(
             "Andel samtal klarade utan kommunvägledare, per vecka (procent)",
-            [(swedish.week_label(date.fromisoformat(w["week"])), rate(w["share"])) for w in stats["weeks"]],
+            [(swedish.week_label(date.fromisoformat(w["week"])), None if w["share"] is None else rate(w["share"]))
+             for w in stats["weeks"]],
             "%", 1, target=target, target_label=f"Mål {swedish.number(target)}{swedish.NBSP}%",
         ),
         "top_intents": bar_chart("Vanligaste frågorna", [

@@ -502,7 +502,7 @@ def test_the_models_page_passes_axe_at_320_px(browser: Browser, site: AdminSite)
 
 def log_in_as_admin(page: Page, site: AdminSite) -> None:
     page.goto(site.url + "/agent/login?next=admin")
-    expect(page).to_have_title(re.compile("administratörer"))
+    expect(page).to_have_title(re.compile("administratör"))
     page.get_by_label("Användarnamn").fill(ADMIN)
     page.get_by_label("Lösenord").fill(PASSWORD)
     page.get_by_role("button", name="Logga in").click()
@@ -521,8 +521,8 @@ def check_page(page: Page, name: str) -> None:
 def test_the_admin_login_is_titled_for_administrators(browser: Browser, site: AdminSite) -> None:
     with admin_page(browser, site) as page:
         page.goto(site.url + "/agent/login?next=admin")
-        expect(page).to_have_title("Logga in – administratörer, Tryggare Helsingborg chatt")
-        expect(page.get_by_role("heading", level=1)).to_have_text("Logga in – administration av chatten för administratörer")
+        expect(page).to_have_title("Logga in som administratör – Tryggare Helsingborg chatt")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Logga in som administratör")
         check_page(page, "admin-login")
 
 
@@ -568,6 +568,7 @@ def test_the_inbox_refuses_to_save_without_a_chosen_intent_and_then_saves(
         expect(select).to_be_focused()
         expect(select).to_have_attribute("aria-invalid", "true")
         assert nlu.read_text(encoding="utf-8") == before
+        same.screenshot(path=str(ARTIFACTS / f"inbox-row-no-intent-{viewport['width']}.png"))
         check_page(page, f"inbox-no-intent-{viewport['width']}")
 
         # Choose the intent and save: the row becomes the confirmation and keeps the focus.
@@ -578,6 +579,7 @@ def test_the_inbox_refuses_to_save_without_a_chosen_intent_and_then_saves(
                                   "”Vem ansvarar för belysningen i parken?” (3 likadana meddelanden).")
         expect(done).to_be_focused()
         assert "    - Vem ansvarar för belysningen i parken?\n" in nlu.read_text(encoding="utf-8")
+        page.locator("li.done").screenshot(path=str(ARTIFACTS / f"inbox-row-saved-{viewport['width']}.png"))
         check_page(page, f"inbox-saved-{viewport['width']}")
 
         # The second page, and a filter.
@@ -609,7 +611,7 @@ def test_statistics_and_audit_log_in_swedish(browser: Browser, site: AdminSite) 
 
         page.goto(site.url + "/admin/audit")
         expect(page).to_have_title("Logg – administratörer, Tryggare Helsingborg chatt")
-        table = page.get_by_role("table", name=re.compile("händelser"))
+        table = page.get_by_role("table", name=re.compile("händelse"))
         expect(table.locator("tbody tr")).to_have_count(2)
         expect(table).to_contain_text("Driftsatte en modell")
         expect(table).to_contain_text("makro-F1: 0,921")
