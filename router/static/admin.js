@@ -200,7 +200,9 @@
       intents = (await api("GET", "/api/admin/intents")).intents;
       const select = el("intent-select");
       const chosen = select.value;
-      select.replaceChildren(...intents.map((intent) => node("option", `${intent.name} (${intent.examples.length})`, { value: intent.name })));
+      select.replaceChildren(...intents.map((intent) => node("option",
+        `${intentLabel(Object.fromEntries(intents.map((i) => [i.name, i.description])), intent.name)} – ${intent.examples.length} exempel`,
+        { value: intent.name })));
       if (chosen) select.value = chosen;
       showIntent();
     }

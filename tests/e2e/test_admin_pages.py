@@ -510,12 +510,15 @@ def log_in_as_admin(page: Page, site: AdminSite) -> None:
 
 
 def check_page(page: Page, name: str) -> None:
-    """axe-core finds nothing serious or critical at 1280 and 390 px; screenshots of both (and 320 px)."""
+    """axe-core finds nothing serious or critical at 1280 and 390 px; screenshots of both (and 320 px). The
+    page keeps the viewport it had, so a phone test goes on as a phone."""
+    kept = page.viewport_size
     for viewport in (WIDE, PHONE):
         page.set_viewport_size(viewport)
         serious = [v for v in run_axe(page) if v["impact"] in ("serious", "critical")]
         assert serious == [], (name, viewport, serious)
     photograph(page, name)
+    page.set_viewport_size(kept)
 
 
 def test_the_admin_login_is_titled_for_administrators(browser: Browser, site: AdminSite) -> None:
