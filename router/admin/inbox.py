@@ -39,7 +39,9 @@ CONTEXT_BEFORE = 2  # messages shown before the one in question
 # (or starts by correcting it) is a rephrasing: the answer missed.
 REPHRASE_SECONDS = 120
 REPHRASE_OVERLAP = 0.25
-_CORRECTION = re.compile(r"^(nej|nä|inte det|jag menar|jag menade|alltså|men jag|fel svar|det var inte)\b", re.I)
+# A plain "nej" is often the answer to the bot's own question ("Vill du prata med en person?"), so only
+# these count as a correction, with or without a "nej" before them.
+_CORRECTION = re.compile(r"^((nej|nä),?\s+)?(jag menar|jag menade|inte det|fel svar|det var inte|du missförstod)\b", re.I)
 _WORD = re.compile(r"\w{3,}")
 
 

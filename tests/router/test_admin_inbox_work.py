@@ -136,6 +136,8 @@ async def test_a_message_rephrased_right_after_the_answer_is_in_the_inbox(admin_
     ("var kan jag läsa lägesbilden", "lägesbilden, var finns den", True),
     ("hur anmäler jag ett brott", "nej jag menade hur man gör en anmälan", True),
     ("hur anmäler jag ett brott", "nej", False),
+    ("kan jag prata med någon", "nej jag vill inte det tack", False),
+    ("var ligger kontaktcenter", "du missförstod mig helt", True),
     ("öppettider", "tack för hjälpen", False),
 ])
 def test_what_counts_as_a_rephrasing(first, second, expected):
