@@ -59,7 +59,8 @@ async def statistics_for(maker: SessionMaker, now: datetime, days: int) -> dict[
             Case.kind == CHAT, Case.created_at >= since, col(Case.wait_seconds).is_not(None)))).all()
         categories = (await session.exec(select(Case.category).where(
             Case.kind == CHAT, Case.created_at >= since, col(Case.category).is_not(None)))).all()
-        feedback = (await session.exec(select(Feedback.helped).where(Feedback.created_at >= since))).all()
+        rated = (await session.exec(select(Feedback.helped, Feedback.created_at).where(Feedback.created_at >= since))).all()
+    feedback = [helped for helped, _ in rated]
     first_day = (now - timedelta(days=days - 1)).astimezone(TIMEZONE).date()
     per_day = Counter(created.astimezone(TIMEZONE).date() for _, created in conversations)
     day_list = [first_day + timedelta(days=i) for i in range(days)]
@@ -77,6 +78,9 @@ async def statistics_for(maker: SessionMaker, now: datetime, days: int) -> dict[
         week = weeks.setdefault(_monday(created.astimezone(TIMEZONE).date()), [0, 0])
         week[0] += 1
         week[1] += cid not in any_case
+    feedback_weeks: dict[date, list[int]] = {monday: [0, 0] for monday in weeks}
+    for helped, created in rated:
+        feedback_weeks.setdefault(_monday(created.astimezone(TIMEZONE).date()), [0, 0])[0 if helped else 1] += 1
     wait_weeks: dict[date, list[float]] = {monday: [] for monday in weeks}
     wait_hours: dict[int, list[float]] = {hour: [] for hour in range(24)}
     for created, queued_at, wait in queued:
@@ -101,7 +105,8 @@ async def statistics_for(maker: SessionMaker, now: datetime, days: int) -> dict[
         "self_service": (len(conversations) - len(conversation_ids & any_case)) / len(conversations) if conversations else None,
         "weeks": [
             {"week": monday.isoformat(), "conversations": total, "without_person": alone,
-             "share": alone / total if total else None, "waits": _waits(wait_weeks.get(monday, []))}
+             "share": alone / total if total else None, "waits": _waits(wait_weeks.get(monday, [])),
+             "feedback_yes": feedback_weeks.get(monday, [0, 0])[0], "feedback_no": feedback_weeks.get(monday, [0, 0])[1]}
             for monday, (total, alone) in sorted(weeks.items())
         ],
         "wait_by_hour": [{"hour": hour, **_waits(values)} for hour, values in wait_hours.items() if values],

@@ -25,7 +25,8 @@ def dashboard_texts(stats: dict[str, Any], now: datetime, descriptions: dict[str
             {"label": swedish.week_label(date.fromisoformat(w["week"])), "conversations": swedish.number(w["conversations"]),
              "without_person": swedish.number(w["without_person"]), "share": swedish.percent(w["share"]),
              "waits": swedish.number(w["waits"]["count"]), "median": swedish.minutes(w["waits"]["median_seconds"]),
-             "p90": swedish.minutes(w["waits"]["p90_seconds"])}
+             "p90": swedish.minutes(w["waits"]["p90_seconds"]),
+             "feedback": f"{swedish.number(w['feedback_yes'])} / {swedish.number(w['feedback_no'])}"}
             for w in stats["weeks"]
         ],
         "hours": [

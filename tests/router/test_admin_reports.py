@@ -137,8 +137,9 @@ async def test_the_dashboard_in_swedish_with_weeks_categories_and_waits(admin_cl
         await session.commit()
     stats = await (await admin_client.get("/api/admin/dashboard?days=14")).json()
     assert stats["self_service"] == pytest.approx(3 / 5) and stats["self_service_target"] == 0.7
-    weeks = [(w["week"], w["conversations"], w["without_person"]) for w in stats["weeks"]]
-    assert weeks[-2:] == [("2026-11-23", 1, 1), ("2026-11-30", 4, 2)]
+    weeks = [(w["week"], w["conversations"], w["without_person"], w["feedback_yes"], w["feedback_no"])
+             for w in stats["weeks"]]
+    assert weeks[-2:] == [("2026-11-23", 1, 1, 0, 0), ("2026-11-30", 4, 2, 2, 1)]
     assert stats["categories"] == [{"category": "Hänvisad till polisen (114 14 eller polisen.se)", "count": 1}]
     assert stats["wait_by_hour"] == [{"hour": 10, "count": 1, "median_seconds": 90, "p90_seconds": 90}]
     html = await (await admin_client.get("/admin/dashboard?days=14")).text()
