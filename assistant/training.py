@@ -10,30 +10,99 @@ on demand (router/admin/jobs.py). Rasa's component cache stays in the project (`
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tempfile
+import time
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from assistant import paths
 from assistant.rasa_env import rasa_environment
 from assistant.rasa_run import RasaProgress, RasaWroteNothing, run_rasa
 
 FINGERPRINT_SUFFIX = ".fingerprint"
+# Beside each model: when it was trained and a digest per input file and per intent, so the administration
+# can say what changed since the model in service was trained (router/admin/lifecycle.py).
+MANIFEST_SUFFIX = ".inputs.json"
+# Administrators' Swedish names of the intents: kept with the training data but not trained from, so editing
+# them does not make a model stale.
+INTENT_DESCRIPTIONS = Path("data") / "intent_descriptions.yml"
 TRAIN_TIMEOUT_SECONDS = 3600
 CACHE_DIR = Path(".rasa") / "cache"
+
+
+def _input_files(project_root: Path) -> list[Path]:
+    found = []
+    for name in paths.TRAINING_INPUTS:
+        target = project_root / name
+        for file in sorted(target.rglob("*")) if target.is_dir() else [target]:
+            if file.is_file() and file.relative_to(project_root) != INTENT_DESCRIPTIONS:
+                found.append(file)
+    return found
 
 
 def training_fingerprint(project_root: Path = paths.ROOT) -> str:
     """A digest of every training input (names and contents) of the project at `project_root`."""
     digest = hashlib.sha256()
-    for name in paths.TRAINING_INPUTS:
-        target = project_root / name
-        files = sorted(target.rglob("*")) if target.is_dir() else [target]
-        for file in files:
-            if file.is_file():
-                digest.update(str(file.relative_to(project_root)).encode())
-                digest.update(file.read_bytes())
+    for file in _input_files(project_root):
+        digest.update(str(file.relative_to(project_root)).encode())
+        digest.update(file.read_bytes())
     return digest.hexdigest()
+
+
+def _intent_digests(project_root: Path) -> dict[str, str]:
+    """A digest of each intent's examples in data/ (an unreadable file counts as no intents)."""
+    examples: dict[str, list[str]] = {}
+    for file in _input_files(project_root):
+        if file.suffix not in (".yml", ".yaml") or file.parts[-2:-1] == ("lookups",):
+            continue
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue
+        for block in (data.get("nlu") if isinstance(data, dict) else None) or []:
+            if isinstance(block, dict) and isinstance(block.get("intent"), str):
+                examples.setdefault(block["intent"], []).append(str(block.get("examples") or ""))
+    return {name: hashlib.sha256("\n".join(texts).encode()).hexdigest() for name, texts in examples.items()}
+
+
+def inputs_manifest(project_root: Path = paths.ROOT) -> dict[str, Any]:
+    """What a model is trained from, file by file and intent by intent (digests only)."""
+    return {
+        "fingerprint": training_fingerprint(project_root),
+        "files": {str(f.relative_to(project_root)): hashlib.sha256(f.read_bytes()).hexdigest()
+                  for f in _input_files(project_root)},
+        "intents": _intent_digests(project_root),
+    }
+
+
+def manifest_file(model: Path) -> Path:
+    return model.with_name(model.name.removesuffix(".tar.gz") + MANIFEST_SUFFIX)
+
+
+def read_manifest(model: Path) -> dict[str, Any] | None:
+    """The manifest written beside `model` at training, or None (older models, unreadable file)."""
+    try:
+        data = json.loads(manifest_file(model).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def changes_since(manifest: dict[str, Any], project_root: Path = paths.ROOT) -> dict[str, list[str]]:
+    """The input files and intents that differ between `manifest` and the project now (added, changed or
+    removed), sorted."""
+    now = inputs_manifest(project_root)
+
+    def differing(key: str) -> list[str]:
+        before, after = manifest.get(key) or {}, now[key]
+        return sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+
+    return {"files": differing("files"), "intents": differing("intents")}
 
 
 def _newest_first(models_dir: Path) -> list[Path]:
@@ -82,10 +151,12 @@ async def train(
     models_dir.mkdir(parents=True, exist_ok=True)
     env = dict(env if env is not None else rasa_environment())
     env.setdefault("RASA_CACHE_DIRECTORY", str((project_root / CACHE_DIR).resolve()))
+    started_at, started = datetime.now(timezone.utc), time.monotonic()
     with tempfile.TemporaryDirectory(prefix="assistant-train-") as folder:
         work = Path(folder)
         snapshot(project_root, work)
         fingerprint = training_fingerprint(work)
+        manifest = inputs_manifest(work)
         progress.stage = "loading"
         await run_rasa(
             progress,
@@ -96,4 +167,6 @@ async def train(
     if not model.exists():
         raise RasaWroteNothing(model)
     fingerprint_file(model).write_text(fingerprint)
+    manifest.update(started_at=started_at.isoformat(), seconds=round(time.monotonic() - started, 1))
+    manifest_file(model).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return model

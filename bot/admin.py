@@ -56,12 +56,16 @@ def _print_json(data: Any) -> None:
 
 
 async def _inbox(services: AdminServices, args: argparse.Namespace) -> int:
-    items = await services.inbox.items(intent=args.intent, reason=args.reason)
-    for item in items:
-        confidence = "–" if item["confidence"] is None else f"{item['confidence']:.2f}"
-        print(f"{item['id']:>7}  {item['at'][:16]}  {item['intent'] or '–':24} {confidence:>5}  "
-              f"{','.join(item['reasons']):28} {item['text']}")
-    print(f"{len(items)} message(s) to review")
+    page, pages, messages = 1, 1, 0
+    while page <= pages:
+        listing = await services.inbox.items(intent=args.intent, reason=args.reason, page=page)
+        for item in listing["items"]:
+            confidence = "–" if item["confidence"] is None else f"{item['confidence']:.2f}"
+            count = f"×{item['count']}" if item["count"] > 1 else ""
+            print(f"{item['id']:>7}  {item['at'][:16]}  {item['intent'] or '–':24} {confidence:>5}  "
+                  f"{','.join(item['reasons']):28} {count:>4} {item['text']}")
+        pages, messages, page = listing["pages"], listing["messages"], page + 1
+    print(f"{messages} message(s) to review")
     return 0
 
 

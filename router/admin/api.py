@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
+from router.admin.audit_text import action_text, as_csv, readable
 from router.admin.dashboard import charts, statistics_for
+from router.admin.dashboard_text import dashboard_texts
 from router.admin.inbox import REASONS
 from router.admin.keys import ADMIN_KEY
-from router.admin.training_data import check_intent_name
+from router.admin.swedish import TIMEZONE
+from router.admin.training_data import check_intent_name, intent_descriptions
 from router.handoff.auth import SESSION_COOKIE, api_agent, current_login
 from router.web.body import bearer_token, database_id, json_object
 from router.handoff.internal import check_secret
@@ -22,7 +27,10 @@ from router.models import ROLE_ADMIN, Agent
 routes = web.RouteTableDef()
 
 MAX_DASHBOARD_DAYS = 90
-REASON_TEXTS = {"low_confidence": "Låg säkerhet", "fallback": "Reservsvar", "handoff": "Överlämning"}
+REASON_TEXTS = {
+    "low_confidence": "Låg säkerhet", "fallback": "Reservsvar", "handoff": "Överlämning",
+    "feedback_no": "Svarade Nej på Fick du hjälp?", "rephrased": "Frågade igen med andra ord",
+}
 
 
 async def _admin(request: web.Request) -> Agent:
@@ -74,18 +82,65 @@ async def models_page(request: web.Request) -> web.Response:
 @routes.get("/admin/dashboard")
 async def dashboard_page(request: web.Request) -> web.Response:
     async def context() -> dict[str, Any]:
-        stats = await statistics_for(request.app[DB_KEY], request.app[CLOCK_KEY].now(), _days(request))
-        return {"stats": stats, "charts": charts(stats)}
+        now = request.app[CLOCK_KEY].now()
+        stats = await statistics_for(request.app[DB_KEY], now, _days(request))
+        descriptions = intent_descriptions(request.app[ADMIN_KEY].project)
+        return {"stats": stats, "charts": charts(stats, descriptions), "shown": dashboard_texts(stats, now, descriptions)}
 
     return await _page(request, "admin_dashboard.html", context, section="dashboard", day_choices=(7, 14, 30, 90))
+
+
+AUDIT_LIMIT = 500
+CSV_LIMIT = 100_000
+
+
+async def _audit_entries(request: web.Request, limit: int) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The audit entries the query asks for (person, action, local dates) and the filter as given."""
+    chosen = {key: request.query.get(key, "").strip() for key in ("actor", "action", "from", "to")}
+    first, last = _local_day(chosen["from"], "från"), _local_day(chosen["to"], "till")
+    if first and last and first > last:
+        raise BadInput("bad_date", "Från-datumet ligger efter till-datumet.")
+    entries = await request.app[ADMIN_KEY].audit.entries(
+        limit=limit, action=chosen["action"] or None, actor=chosen["actor"] or None,
+        since=datetime.combine(first, time(), TIMEZONE) if first else None,
+        until=datetime.combine(last + timedelta(days=1), time(), TIMEZONE) if last else None,
+    )
+    return entries, chosen
+
+
+def _local_day(text: str, name: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadInput("bad_date", f"Datumet {name} ska skrivas ÅÅÅÅ-MM-DD, till exempel 2026-11-30.") from None
 
 
 @routes.get("/admin/audit")
 async def audit_page(request: web.Request) -> web.Response:
     async def context() -> dict[str, Any]:
-        return {"entries": await request.app[ADMIN_KEY].audit.entries(limit=500)}
+        entries, chosen = await _audit_entries(request, AUDIT_LIMIT)
+        actors, actions = await request.app[ADMIN_KEY].audit.choices()
+        return {
+            "entries": [readable(entry) for entry in entries], "chosen": chosen, "actors": actors,
+            "actions": [(action, action_text(action)) for action in actions], "limit": AUDIT_LIMIT,
+            "csv_query": urlencode({key: value for key, value in chosen.items() if value}),
+        }
 
     return await _page(request, "admin_audit.html", context, section="audit")
+
+
+@routes.get("/admin/audit.csv")
+async def audit_csv(request: web.Request) -> web.Response:
+    await _admin(request)
+    entries, _ = await _audit_entries(request, CSV_LIMIT)
+    now = request.app[CLOCK_KEY].now().astimezone(TIMEZONE)
+    return web.Response(
+        body=as_csv(entries).encode("utf-8"), content_type="text/csv", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="admin-logg-{now:%Y%m%d-%H%M}.csv"',
+                 "Cache-Control": "no-store"},
+    )
 
 
 # --- inbox ----------------------------------------------------------------------------------------
@@ -96,10 +151,16 @@ async def inbox(request: web.Request) -> web.Response:
     intent = request.query.get("intent") or None
     if intent is not None:
         check_intent_name(intent)
-    items = await request.app[ADMIN_KEY].inbox.items(intent=intent, reason=request.query.get("reason") or None)
+    page = database_id(request.query.get("page") or "1")
+    if page is None:
+        raise BadInput("bad_page", "Sidnumret ska vara ett heltal från 1.")
     services = request.app[ADMIN_KEY]
+    listing = await services.inbox.items(
+        intent=intent, reason=request.query.get("reason") or None, since=request.query.get("from") or None,
+        until=request.query.get("to") or None, page=page,
+    )
     return web.json_response({
-        "items": items, "threshold": services.config.confidence_threshold,
+        **listing, "threshold": services.config.confidence_threshold,
         "reasons": [{"value": r, "text": REASON_TEXTS[r]} for r in REASONS],
     })
 
@@ -197,7 +258,8 @@ async def cross_validation(request: web.Request) -> web.Response:
 @routes.get("/api/admin/models")
 async def models(request: web.Request) -> web.Response:
     await _admin(request)
-    return web.json_response({"models": await request.app[ADMIN_KEY].lifecycle.models()})
+    lifecycle = request.app[ADMIN_KEY].lifecycle
+    return web.json_response({"models": await lifecycle.models(), "data_changes": await lifecycle.data_changes()})
 
 
 @routes.get("/api/admin/models/{model_id}/evaluation")
@@ -281,5 +343,6 @@ async def dashboard(request: web.Request) -> web.Response:
 @routes.get("/api/admin/audit")
 async def audit(request: web.Request) -> web.Response:
     await _admin(request)
-    return web.json_response({"entries": await request.app[ADMIN_KEY].audit.entries(limit=500)})
+    entries, _ = await _audit_entries(request, AUDIT_LIMIT)
+    return web.json_response({"entries": [readable(entry) for entry in entries]})
 

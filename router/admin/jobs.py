@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import json
+import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -26,13 +27,16 @@ from typing import Any
 from assistant.rasa_run import RasaExited, RasaFailed, RasaProgress, RasaTimedOut, RasaWroteNothing
 from assistant.training import train
 from router.admin.audit import AuditLog
-from router.admin.dashboard import TIMEZONE
-from router.errors import Conflict
+from router.admin.swedish import TIMEZONE
+from router.errors import ClientError, Conflict
+
+log = logging.getLogger(__name__)
 
 TRAIN_TIMEOUT_SECONDS = 3600
 
 STAGE_TEXTS = {
     "queued": "Väntar på att starta",
+    "validating": "Kontrollerar all träningsdata (rasa data validate)",
     "snapshot": "Kopierar träningsdata",
     "loading": "Läser in träningsdata",
     "training": "Tränar",
@@ -153,8 +157,12 @@ class Jobs:
             raise
         except JobFailed as error:
             job.status, job.stage, job.error = "failed", "failed", str(error)
-        except Exception as error:  # noqa: BLE001 - shown to the administrator, logged in the audit trail
-            job.status, job.stage, job.error = "failed", "failed", f"Oväntat fel: {error!r}"
+        except ClientError as error:  # e.g. the model was removed meanwhile: its Swedish message, never a repr
+            job.status, job.stage, job.error = "failed", "failed", error.message
+        except Exception:  # noqa: BLE001 - the administrator gets words, the log gets the traceback
+            log.exception("admin job %s failed", job.kind)
+            job.status, job.stage, job.error = "failed", "failed", (
+                "Ett oväntat fel inträffade i servern. Inget ändrades. Felet finns i serverns logg.")
         finally:
             try:
                 job.finished_at = self._now()

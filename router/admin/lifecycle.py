@@ -10,18 +10,20 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 from sqlmodel import col, select
 
 from assistant.in_service import mark_in_service
+from assistant.training import changes_since, fingerprint_file, read_manifest, training_fingerprint
 from router.admin.audit import AuditLog
 from router.admin.config import AdminConfig
 from router.admin.evaluation import CONFUSION_MATRIX, cross_validate, evaluate_model
 from router.admin.jobs import Job, JobFailed, Jobs, train_model
 from router.admin.models import Deployment, TrainedModel
+from router.admin.rasa_validation import RasaValidator
 from router.admin.swap import RasaError, ServedModel, Swapper
 from router.core.db import SessionMaker
 from router.errors import BadInput, Conflict, NotFound
@@ -51,18 +53,33 @@ def gate_problems(candidate: TrainedModel, serving: TrainedModel | None, config:
 
 
 def model_json(model: TrainedModel) -> dict[str, Any]:
+    """A model as the pages show it. `created_at` is when its training finished; `training_started_at` and
+    `training_seconds` come from the manifest written at training (None for models trained elsewhere)."""
     path = Path(model.path)
+    manifest = read_manifest(path) or {}
     return {
         "id": model.id,
         "name": path.name,
         "path": model.path,
         "exists": path.exists(),
         "created_at": model.created_at.isoformat(),
+        "training_started_at": manifest.get("started_at"),
+        "training_seconds": manifest.get("seconds"),
         "macro_f1": model.macro_f1,
         "emergency_recall": model.emergency_recall,
         "evaluated": model.evaluation is not None,
         "evaluated_at": model.evaluated_at.isoformat() if model.evaluated_at else None,
     }
+
+
+def _trained_at(model: Path) -> datetime | None:
+    """When the training of `model` finished, from its manifest."""
+    manifest = read_manifest(model) or {}
+    try:
+        started = datetime.fromisoformat(manifest["started_at"])
+        return started + timedelta(seconds=float(manifest.get("seconds") or 0))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 class Lifecycle:
@@ -71,7 +88,7 @@ class Lifecycle:
 
     def __init__(
         self, maker: SessionMaker, now: Callable[[], datetime], config: AdminConfig, swapper: ServedModel, jobs: Jobs,
-        audit: AuditLog, project_root: Path, rasa_bin: Path, env: dict[str, str],
+        audit: AuditLog, project_root: Path, rasa_bin: Path, env: dict[str, str], validator: RasaValidator,
     ) -> None:
         self._maker = maker
         self._now = now
@@ -85,6 +102,8 @@ class Lifecycle:
         self._rasa_bin = rasa_bin
         self._env = env
         self._swap_lock = asyncio.Lock()
+        # The full `rasa data validate` before every training (saving an example checks only the change).
+        self.validator = validator
 
     # --- models ---------------------------------------------------------------------------------
 
@@ -93,7 +112,9 @@ class Lifecycle:
         async with self._maker() as session:
             found = (await session.exec(select(TrainedModel).where(TrainedModel.path == str(path)))).first()
             if found is None:
-                created = datetime.fromtimestamp(path.stat().st_mtime, tz=self._now().tzinfo) if path.exists() else self._now()
+                created = _trained_at(path) or (
+                    datetime.fromtimestamp(path.stat().st_mtime, tz=self._now().tzinfo) if path.exists() else self._now()
+                )
                 found = TrainedModel(path=str(path), created_at=created)
                 session.add(found)
                 await session.commit()
@@ -129,6 +150,24 @@ class Lifecycle:
             rows = (await session.exec(select(TrainedModel).order_by(col(TrainedModel.created_at).desc()))).all()
         serving = await self._serving_if_known()
         return [dict(model_json(row), serving=serving is not None and row.id == serving.id) for row in rows]
+
+    async def data_changes(self) -> dict[str, Any]:
+        """Whether the training data changed since the model in service was trained, and what changed:
+        files and intents from the manifest beside the model; only yes/no from its fingerprint for models
+        without one; unknown (None) when no model in service is known."""
+        serving = await self._serving_if_known()
+        if serving is None:
+            return {"changed": None, "serving": None, "files": [], "intents": []}
+        path = Path(serving.path)
+        manifest = read_manifest(path)
+        if manifest is not None:
+            changes = changes_since(manifest, self.project_root)
+            return {"changed": bool(changes["files"]), "serving": path.name, **changes}
+        stamp = fingerprint_file(path)
+        if not stamp.exists():
+            return {"changed": None, "serving": path.name, "files": [], "intents": []}
+        changed = stamp.read_text().strip() != training_fingerprint(self.project_root)
+        return {"changed": changed, "serving": path.name, "files": [], "intents": []}
 
     async def _serving_if_known(self) -> TrainedModel | None:
         """The model in service, or None when Rasa cannot be asked (lists still show)."""
@@ -181,6 +220,8 @@ class Lifecycle:
         started = time.monotonic()
 
         async def work(job: Job) -> None:
+            job.stage = "validating"
+            await self.validator.check_project()
             name = "admin-" + self._now().strftime("%Y%m%d-%H%M%S")
             path = await train_model(
                 job, self.project_root, self.models_dir, self._rasa_bin, self._env, name

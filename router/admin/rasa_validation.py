@@ -61,6 +61,12 @@ class RasaValidator:
             self._baseline = {key: warnings(output)}
         return self._baseline[key]
 
+    async def check_project(self) -> None:
+        """The whole project as it is, as before every training: refused when Rasa fails on it."""
+        code, output = await self._run({})
+        if code != 0:
+            raise BadInput("validation_failed", "Rasa godkände inte träningsdata: " + problem_lines(output))
+
     async def check(self, changes: dict[str, str]) -> None:
         """Raise BadInput with Rasa's words when the project with `changes` applied does not validate."""
         baseline = await self._baseline_warnings()

@@ -42,11 +42,12 @@ def build_services(
     env = rasa_environment()
     project = Project(project_root)
     audit = AuditLog(maker, now)
-    editor = Editor(project, RasaValidator(project, paths.RASA_BIN, env), audit)
+    validator = RasaValidator(project, paths.RASA_BIN, env)
+    editor = Editor(project, validator, audit)
     jobs = Jobs(now, audit, project_root / "models" / ".admin-job.lock")  # shared by every process on this project
     served: ServedModel = (
         MainRasa(rasa, rasa_url) if diversion is None
         else ModelSwap(rasa, diversion, RasaProcessLauncher(rasa, paths.RASA_SERVER, paths.ROOT, env))
     )
-    lifecycle = Lifecycle(maker, now, config, served, jobs, audit, project_root, paths.RASA_BIN, env)
+    lifecycle = Lifecycle(maker, now, config, served, jobs, audit, project_root, paths.RASA_BIN, env, validator)
     return AdminServices(config, project, audit, editor, Inbox(maker, now, config, editor, audit), jobs, lifecycle)

@@ -33,27 +33,46 @@
     return element;
   }
 
-  function cells(row, values) { for (const value of values) row.appendChild(node("td", value)); }
-  function when(iso) { return iso ? new Date(iso).toLocaleString("sv-SE", { dateStyle: "short", timeStyle: "short" }) : "–"; }
-  function score(value) { return value === null || value === undefined ? "–" : value.toFixed(3); }
-  function percent(value) { return value === null || value === undefined ? "–" : (100 * value).toFixed(1) + " %"; }
+  // 95 → "1 min 35 s"; 3725 → "1 h 2 min".
+  function duration(seconds) {
+    const total = Math.round(seconds);
+    if (total < 60) return `${total} s`;
+    if (total < 3600) return `${Math.floor(total / 60)} min ${total % 60} s`;
+    return `${Math.floor(total / 3600)} h ${Math.floor((total % 3600) / 60)} min`;
+  }
 
-  async function intentNames() {
-    const data = await api("GET", "/api/admin/intents");
-    return data.intents.map((intent) => intent.name);
+  function cells(row, values) { for (const value of values) row.appendChild(node("td", value)); }
+  // Local time (Europe/Stockholm) and Swedish numbers (decimal comma) everywhere.
+  function when(iso) { return iso ? new Date(iso).toLocaleString("sv-SE", { timeZone: "Europe/Stockholm", dateStyle: "short", timeStyle: "short" }) : "–"; }
+  function score(value) { return value === null || value === undefined ? "–" : value.toFixed(3).replace(".", ","); }
+  function percent(value) { return value === null || value === undefined ? "–" : (100 * value).toFixed(1).replace(".", ",") + "\u00a0%"; }
+
+  async function intentList() {
+    return (await api("GET", "/api/admin/intents")).intents;
+  }
+
+  // "Öppettider (opening_hours)": the administrator reads the Swedish description, the code stays visible.
+  function intentLabel(descriptions, name) {
+    if (!name) return "–";
+    return descriptions[name] && descriptions[name] !== name ? `${descriptions[name]} (${name})` : name;
   }
 
   // --- inbox ------------------------------------------------------------------------------------
   async function inboxPage() {
-    const table = el("inbox-table").querySelector("tbody");
-    const names = await intentNames();
-    for (const name of names) el("filter-intent").appendChild(node("option", name, { value: name }));
-    let reasonTexts = {};
+    const list = el("inbox-list");
+    const intents = await intentList();
+    const descriptions = Object.fromEntries(intents.map((intent) => [intent.name, intent.description]));
+    descriptions.nlu_fallback = descriptions.nlu_fallback || "Roboten förstod inte (reservsvar)";
+    for (const intent of intents) el("filter-intent").appendChild(node("option", intentLabel(descriptions, intent.name), { value: intent.name }));
+    const reasonTexts = {};
+    let page = 1;
+    const speakers = { resident: "Invånaren", bot: "Roboten", agent: "Kommunvägledaren", system: "Systemet" };
 
     async function load() {
-      const query = new URLSearchParams();
-      if (el("filter-intent").value) query.set("intent", el("filter-intent").value);
-      if (el("filter-reason").value) query.set("reason", el("filter-reason").value);
+      const query = new URLSearchParams({ page: String(page) });
+      for (const [id, key] of [["filter-intent", "intent"], ["filter-reason", "reason"], ["filter-from", "from"], ["filter-to", "to"]]) {
+        if (el(id).value) query.set(key, el(id).value);
+      }
       const data = await api("GET", "/api/admin/inbox?" + query);
       if (!Object.keys(reasonTexts).length) {
         for (const reason of data.reasons) {
@@ -61,48 +80,114 @@
           el("filter-reason").appendChild(node("option", reason.text, { value: reason.value }));
         }
       }
-      table.replaceChildren(...data.items.map(row));
+      list.replaceChildren(...data.items.map(row));
       el("inbox-empty").hidden = data.items.length > 0;
+      el("inbox-summary").textContent = data.total
+        ? `${data.total} rader (${data.messages} meddelanden), nyast först.` : "";
+      el("inbox-pages").hidden = data.pages <= 1;
+      el("page-text").textContent = `Sida ${data.page} av ${data.pages}`;
+      el("page-previous").disabled = data.page <= 1;
+      el("page-next").disabled = data.page >= data.pages;
+    }
+
+    function turns(title, messages, className) {
+      if (!messages.length) return null;
+      const box = node("div", null, { class: "turns " + className });
+      box.appendChild(node("p", title, { class: "turns-title" }));
+      for (const message of messages) {
+        const p = node("p", null, { class: "turn turn-" + message.from });
+        p.appendChild(node("span", (speakers[message.from] || message.from) + ": ", { class: "speaker" }));
+        p.appendChild(node("span", message.text));
+        box.appendChild(p);
+      }
+      return box;
     }
 
     function row(item) {
-      const tr = document.createElement("tr");
-      cells(tr, [when(item.at), item.text, item.intent || "–",
-        item.confidence === null ? "–" : Math.round(100 * item.confidence) + " %",
-        item.reasons.map((reason) => reasonTexts[reason] || reason).join(", ")]);
-      tr.children[1].id = "inbox-text-" + item.id;
-      const td = document.createElement("td");
-      const form = node("form", null, { class: "annotate" });
+      const li = node("li", null, { class: "inbox-item", id: "inbox-item-" + item.id });
+      const textId = "inbox-text-" + item.id;
+      const head = node("p", null, { class: "inbox-text" });
+      head.appendChild(node("span", item.text, { id: textId }));
+      if (item.count > 1) head.appendChild(node("span", `${item.count} likadana`, { class: "count" }));
+      li.appendChild(head);
+      const meta = node("p", null, { class: "inbox-meta" });
+      const confidence = item.confidence === null ? "–" : Math.round(100 * item.confidence) + "\u00a0%";
+      meta.append(
+        node("span", "Senast " + when(item.at)),
+        node("span", "Förutsagt: " + intentLabel(descriptions, item.intent) + ", säkerhet " + confidence),
+        node("span", "Orsak: " + item.reasons.map((reason) => reasonTexts[reason] || reason).join(", ")),
+      );
+      li.appendChild(meta);
+      const context = node("div", null, { class: "inbox-context" });
+      for (const part of [turns("Före", item.context.before, "before"), turns("Robotens svar", item.context.reply, "reply"),
+        turns("Därefter", item.context.after, "after")]) if (part) context.appendChild(part);
+      if (!item.context.reply.length) context.appendChild(node("p", "Roboten svarade inte.", { class: "muted" }));
+      li.appendChild(context);
+
+      const form = node("form", null, { class: "annotate", novalidate: "" });
       const selectId = "annotate-" + item.id;
+      const statusId = "annotate-status-" + item.id;
       form.appendChild(node("label", "Rätt intent", { for: selectId }));
-      const select = node("select", null, { id: selectId, "aria-describedby": "inbox-text-" + item.id });
-      for (const name of names) {
-        const option = node("option", name, { value: name });
-        if (name === item.intent) option.selected = true;
-        select.appendChild(option);
-      }
+      const select = node("select", null, { id: selectId, "aria-describedby": textId + " " + statusId });
+      select.appendChild(node("option", "Välj intent …", { value: "" }));
+      for (const intent of intents) select.appendChild(node("option", intentLabel(descriptions, intent.name), { value: intent.name }));
       form.appendChild(select);
       const save = node("button", "Spara som exempel", { type: "submit" });
       const scope = node("button", "Utanför området", { type: "button", class: "secondary" });
       const dismiss = node("button", "Avfärda", { type: "button", class: "secondary" });
       form.append(save, scope, dismiss);
-      const send = (control, action, intent) => attempt(control, "Sparar och validerar …", async () => {
-        await api("POST", `/api/admin/inbox/${item.id}/annotate`, { action, intent });
-        tr.remove();
-        return action === "dismiss" ? "Meddelandet avfärdades." : "Meddelandet sparades som träningsexempel.";
+      const status = node("p", "", { id: statusId, class: "row-status", role: "status" });
+      li.append(form, status);
+
+      // The outcome is shown in the row itself; after a decision the row becomes its confirmation, which takes
+      // the focus, so a keyboard or screen reader user stays where they were.
+      function done(text) {
+        li.replaceChildren(node("p", text, { class: "row-done", tabindex: "-1" }));
+        li.classList.add("done");
+        li.firstChild.focus();
+      }
+      async function send(control, action, intent) {
+        for (const button of form.querySelectorAll("button, select")) button.disabled = true;
+        status.className = "row-status";
+        status.textContent = action === "dismiss" ? "Avfärdar …" : "Sparar …";
+        try {
+          const result = await api("POST", `/api/admin/inbox/${item.id}/annotate`, { action, intent });
+          const many = result.messages > 1 ? ` (${result.messages} likadana meddelanden)` : "";
+          if (action === "dismiss") done(`Avfärdat: ”${item.text}”${many}.`);
+          else if (action === "out_of_scope") done(`Sparat som utanför området: ”${result.example}”${many}.`);
+          else done(`Sparat som exempel för ${intentLabel(descriptions, result.intent)}: ”${result.example}”${many}.`);
+        } catch (error) {
+          for (const button of form.querySelectorAll("button, select")) button.disabled = false;
+          status.className = "row-status error";
+          status.textContent = error.message;
+          control.focus();
+        }
+      }
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        if (!select.value) {
+          status.className = "row-status error";
+          status.textContent = "Välj rätt intent i listan innan du sparar. Inget sparades.";
+          select.setAttribute("aria-invalid", "true");
+          select.focus();
+          return;
+        }
+        select.removeAttribute("aria-invalid");
+        send(save, "intent", select.value);
       });
-      form.addEventListener("submit", (event) => { event.preventDefault(); send(save, "intent", select.value); });
       scope.addEventListener("click", () => send(scope, "out_of_scope"));
       dismiss.addEventListener("click", () => send(dismiss, "dismiss"));
-      td.appendChild(form);
-      tr.appendChild(td);
-      return tr;
+      return li;
     }
 
     el("inbox-filter").addEventListener("submit", (event) => {
       event.preventDefault();
+      page = 1;
       attempt(null, "Hämtar …", async () => { await load(); return ""; });
     });
+    el("page-previous").addEventListener("click", () => { page -= 1; attempt(null, "Hämtar …", async () => { await load(); el("inbox-summary").focus(); return ""; }); });
+    el("page-next").addEventListener("click", () => { page += 1; attempt(null, "Hämtar …", async () => { await load(); el("inbox-summary").focus(); return ""; }); });
+    el("inbox-summary").tabIndex = -1;
     await load();
   }
 
@@ -115,7 +200,9 @@
       intents = (await api("GET", "/api/admin/intents")).intents;
       const select = el("intent-select");
       const chosen = select.value;
-      select.replaceChildren(...intents.map((intent) => node("option", `${intent.name} (${intent.examples.length})`, { value: intent.name })));
+      select.replaceChildren(...intents.map((intent) => node("option",
+        `${intentLabel(Object.fromEntries(intents.map((i) => [i.name, i.description])), intent.name)} – ${intent.examples.length} exempel`,
+        { value: intent.name })));
       if (chosen) select.value = chosen;
       showIntent();
     }
@@ -198,6 +285,7 @@
 
   // --- train, evaluate, deploy ------------------------------------------------------------------------
   async function modelsPage() {
+    const descriptions = Object.fromEntries((await intentList()).map((intent) => [intent.name, intent.description]));
     let pollTimer = null;
     let lastJobStatus = null;
 
@@ -205,10 +293,12 @@
       if (!job) return;
       const kinds = { train: "Träning", evaluate: "Utvärdering", cross_validation: "Korsvalidering" };
       const states = { running: "pågår", succeeded: "klar", failed: "misslyckades" };
-      let text = `${kinds[job.kind] || job.kind} (startad av ${job.actor}) ${states[job.status]}: ${job.stage_text}`;
+      // "Träning (startad av ada 2026-11-30 10:05) misslyckades efter 3 s. Orsak: …" – the stage only while it runs.
+      let text = `${kinds[job.kind] || job.kind} (startad av ${job.actor} ${when(job.started_at)}) ${states[job.status]}`;
+      if (job.status === "running") text += `: ${job.stage_text}`;
       if (job.component) text += ` – ${job.component}`;
-      if (job.epoch) text += ` – epok ${job.epoch} av ${job.epochs}`;
-      if (job.seconds !== null) text += ` – ${Math.round(job.seconds)} s`;
+      if (job.epoch && job.status === "running") text += ` – epok ${job.epoch} av ${job.epochs}`;
+      if (job.seconds !== null) text += ` efter ${duration(job.seconds)}`;
       if (job.rss_peak_mb) text += ` – minne högst ${Math.round(job.rss_peak_mb)} MB`;
       if (job.error) text += `. Orsak: ${job.error}`;
       if (job.result && job.result.macro_f1 !== undefined && job.kind === "cross_validation") text += ` – makro-F1 ${score(job.result.macro_f1)}`;
@@ -239,11 +329,39 @@
 
     function startPolling() { if (!pollTimer) { lastJobStatus = "running"; poll().catch((error) => say(error.message)); } }
 
+    function showChanges(changes) {
+      const box = el("data-changes");
+      if (changes.changed === null) {
+        box.replaceChildren(node("p", changes.serving
+          ? `Träningsdata ändrad sedan modellen i drift: okänt (${changes.serving} tränades utan uppgift om sina träningsdata).`
+          : "Träningsdata ändrad sedan modellen i drift: okänt (ingen modell i drift kunde läsas av)."));
+        return;
+      }
+      const answer = node("p", null, { class: "changed-answer" });
+      answer.append(node("span", "Träningsdata ändrad sedan modellen i drift: "), node("strong", changes.changed ? "ja" : "nej"));
+      box.replaceChildren(answer);
+      if (changes.files.length) {
+        box.appendChild(node("p", "Ändrade filer:"));
+        const list = node("ul");
+        for (const file of changes.files) list.appendChild(node("li", file));
+        box.appendChild(list);
+      }
+      if (changes.intents.length) {
+        box.appendChild(node("p", "Intent med ändrade exempel:"));
+        const list = node("ul");
+        for (const name of changes.intents) list.appendChild(node("li", intentLabel(descriptions, name)));
+        box.appendChild(list);
+      }
+      if (changes.changed) box.appendChild(node("p", "Träna en ny modell för att invånarna ska få nytta av ändringarna.", { class: "help" }));
+    }
+
     async function loadModels() {
-      const { models } = await api("GET", "/api/admin/models");
+      const { models, data_changes: changes } = await api("GET", "/api/admin/models");
+      showChanges(changes);
       el("models-table").querySelector("tbody").replaceChildren(...models.map((model) => {
         const tr = document.createElement("tr");
-        cells(tr, [model.name, when(model.created_at), score(model.macro_f1), percent(model.emergency_recall),
+        cells(tr, [model.name, when(model.created_at), when(model.training_started_at),
+          model.training_seconds === null ? "–" : duration(model.training_seconds), score(model.macro_f1), percent(model.emergency_recall),
           model.serving ? "I drift" : (model.exists ? "" : "Filen saknas")]);
         const td = document.createElement("td");
         const show = node("button", model.evaluated ? "Visa utvärdering" : "Utvärdera", { type: "button", class: "secondary", "aria-label": (model.evaluated ? "Visa utvärdering av " : "Utvärdera ") + model.name });
@@ -292,7 +410,7 @@
       el("intent-table").querySelector("tbody").replaceChildren(...(evaluation.intents || []).map((row) => {
         const tr = document.createElement("tr");
         const before = servingScores[row.intent];
-        cells(tr, [row.intent, score(row.precision), score(row.recall), score(row.f1), score(before), row.support]);
+        cells(tr, [intentLabel(descriptions, row.intent), score(row.precision), score(row.recall), score(row.f1), score(before), row.support]);
         if (before !== undefined && row.f1 < before - 0.01) tr.className = "worse";
         return tr;
       }));

@@ -206,7 +206,8 @@ async def test_inbox_annotate_train_evaluate_gate_deploy_rollback(admin_stack: R
         assert inbox, "no resident message landed in the inbox"
         assert not any(re.search(r"070-123|811218", item["text"]) for item in inbox)
 
-        # Annotate: a batch of examples (each change validated by the real `rasa data validate`).
+        # Annotate: a batch of examples (each change checked incrementally, router/admin/nlu_check.py; the real
+        # `rasa data validate` runs on the whole project when the training starts).
         annotated = []
         original_of = {re.sub(r"\s+", " ", t): t for t in RESIDENT_MESSAGES}
         for item in inbox:

@@ -20,6 +20,7 @@ from router.admin.keys import ADMIN_KEY
 from router.admin.models import TrainedModel
 from router.admin.swap import ModelSwap, RasaApi, RasaError
 from router.app import create_app
+from router.errors import BadInput
 from router.core.config import PROJECT_ROOT
 from router.keys import DB_KEY, HTTP_KEY
 from router.models import RESIDENT, Conversation, Message
@@ -51,8 +52,13 @@ class AcceptingValidator:
     def __init__(self) -> None:
         self.checked: list[dict[str, str]] = []
 
+        self.projects_checked = 0
+
     async def check(self, changes: dict[str, str]) -> None:
         self.checked.append(changes)
+
+    async def check_project(self) -> None:
+        self.projects_checked += 1
 
 
 @pytest.fixture
@@ -73,7 +79,7 @@ async def admin_client(project, aiohttp_client, settings, clock, options, rasa):
     app = create_app(settings, clock=clock, options=options)
     client = await aiohttp_client(app)
     rasa.router_url = str(client.make_url("")).rstrip("/")
-    app[ADMIN_KEY].editor.validator = AcceptingValidator()
+    app[ADMIN_KEY].editor.validator = app[ADMIN_KEY].lifecycle.validator = AcceptingValidator()
     yield client
 
 
@@ -200,3 +206,12 @@ async def evaluated_model(client, project: Path, name: str, f1: float | None, re
         await session.commit()
         await session.refresh(model)
         return model
+
+
+class RefusingValidator(AcceptingValidator):
+    """Stands in for `rasa data validate` finding the whole project broken (the real refusal is tested in
+    tests/router/test_admin_validation.py)."""
+
+    async def check_project(self) -> None:
+        await super().check_project()
+        raise BadInput("validation_failed", "Rasa godkände inte träningsdata: intentet x saknas i domain.yml")

@@ -172,7 +172,9 @@ async def test_out_of_scope_and_dismiss(admin_client, project):
 @pytest.mark.parametrize("body, status, code", [
     ({"action": "intent", "intent": "no_such_intent"}, 404, "unknown_intent"),
     ({"action": "intent", "intent": "Greet!"}, 400, "bad_intent_name"),
-    ({"action": "intent", "intent": None}, 400, "bad_intent_name"),
+    ({"action": "intent", "intent": None}, 400, "no_intent"),
+    ({"action": "intent", "intent": ""}, 400, "no_intent"),
+    ({"action": "intent"}, 400, "no_intent"),
     ({"action": "delete"}, 400, "bad_action"),
     ({}, 400, "bad_action"),
 ])
@@ -512,8 +514,8 @@ async def test_dashboard_numbers_and_charts(admin_client):
     assert stats["wait_median_seconds"] == 120 and stats["wait_p90_seconds"] == 600
     assert (stats["feedback_yes"], stats["feedback_no"]) == (1, 1)
     html = await (await admin_client.get("/admin/dashboard?days=7")).text()
-    assert html.count('<svg class="chart"') == 5 and 'role="img"' in html
-    assert "<title" in html and "greet: 2" in html and "Fick du hjälp?" in html
+    assert html.count('<svg class="chart"') == 7 and 'role="img"' in html
+    assert "<title" in html and "Hälsning: 2" in html and "Fick du hjälp?" in html
     for bad in ("0", "91", "x", "-1"):
         assert (await admin_client.get(f"/api/admin/dashboard?days={bad}")).status == 400
 
@@ -522,7 +524,7 @@ async def test_audit_page_shows_who_did_what(admin_client, project):
     csrf = await as_admin(admin_client)
     await admin_client.post("/api/admin/intents/thank/examples", json={"examples": ["tusen tack för allt"]}, headers=csrf)
     html = await (await admin_client.get("/admin/audit")).text()
-    assert "add_examples" in html and "ada" in html and "tusen tack för allt" in html
+    assert "Lade till träningsexempel" in html and "ada" in html and "tusen tack för allt" in html
 
 
 async def test_models_and_history_still_list_when_rasa_cannot_be_asked(admin_client, project):

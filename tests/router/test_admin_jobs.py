@@ -7,11 +7,13 @@ import asyncio
 import json
 import os
 import stat
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from assistant.rasa_run import run_rasa
+from assistant.training import changes_since, read_manifest
 from router.admin.evaluation import cross_validate
 from router.admin.jobs import Job, Jobs, JobFailed, rasa_failures, train_model
 from router.errors import Conflict
@@ -90,6 +92,13 @@ async def test_training_writes_the_named_model_from_a_snapshot(tmp_path):
     job = _job()
     model = await train_model(job, root, root / "models", script, dict(os.environ), "admin-x")
     assert model == root / "models" / "admin-x.tar.gz" and model.exists() and job.model == str(model)
+    # Beside it: when it was trained, and what from, so the models page can say what changed since.
+    manifest = read_manifest(model)
+    assert manifest["seconds"] >= 0 and datetime.fromisoformat(manifest["started_at"]).tzinfo is not None
+    assert set(manifest["files"]) == {"config.yml", "domain.yml", "data/nlu/basics.yml"}
+    assert changes_since(manifest, root) == {"files": [], "intents": []}
+    (root / "data" / "nlu" / "basics.yml").write_text("nlu:\n- intent: greet\n  examples: |\n    - hej\n")
+    assert changes_since(manifest, root) == {"files": ["data/nlu/basics.yml"], "intents": ["greet"]}
 
 
 @pytest.mark.asyncio

@@ -51,6 +51,19 @@ async def test_real_rasa_validation_accepts_good_changes_and_refuses_bad_ones(pr
     assert _files(project) == before
 
 
+@pytest.mark.asyncio
+async def test_the_whole_project_is_validated_before_training(project: Project):
+    """What a training runs first (router/admin/lifecycle.py): the project as it is, with the intent
+    descriptions file beside the NLU data, passes; a broken NLU file fails with Rasa's words."""
+    validator = RasaValidator(project, paths.RASA_BIN, rasa_environment())
+    assert project.intent_descriptions.exists()
+    await validator.check_project()
+    (project.nlu_dir / "basics.yml").write_text("version: '3.1'\nnlu:\n- intent: greet\n  examples: 5\n")
+    with pytest.raises(BadInput) as failed:
+        await validator.check_project()
+    assert failed.value.message.startswith("Rasa godkände inte träningsdata: ")
+
+
 def test_warning_and_problem_lines_are_read_from_rasa_output():
     output = (
         "/x/site-packages/pkg_resources/__init__.py:3117: DeprecationWarning: Deprecated call\n"
