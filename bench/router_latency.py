@@ -152,6 +152,18 @@ class Endpoints:
         return elapsed
 
 
+    async def rasa_failures(self, router: str) -> int:
+        """The router's failed Rasa requests so far (`chat_rasa_errors_total`, read from its /metrics, which
+        answers a loopback caller): each one gave a resident the "cannot answer now" text instead of an
+        answer, which `via_router` cannot tell from an answer, so the phase counts them as errors."""
+        async with self.http.get(f"{router}/metrics") as response:
+            if response.status == 404:
+                return 0
+            text = await response.text()
+        return round(sum(
+            float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("chat_rasa_errors_total{")
+        ))
+
     async def timings(self, router: str, secret: str, clear: bool = False) -> dict[str, list[float]] | None:
         """The router's stage timers in ms (None: the router has none, e.g. a baseline before them)."""
         method = self.http.delete if clear else self.http.get
@@ -230,6 +242,7 @@ async def _phase(
     errors: list[str] = []
     rng = random.Random(seed)
     cpu_before = {_name(router): process_group_usage(router.pgid).cpu_seconds for router in routers}
+    failures_before = {_name(router): await endpoints.rasa_failures(router.url) for router in routers}
     load_before = os.getloadavg()[0]
     lag = LoopLag()
     lag.start()
@@ -242,10 +255,13 @@ async def _phase(
     )
     wall = time.perf_counter() - started
     await lag.stop()
-    await asyncio.sleep(1)  # the last background work (intent fetches) counts towards the router's CPU
+    await asyncio.sleep(1)  # the last background work counts towards the router's CPU
     phase = Phase(database, clients, samples, errors, wall, (load_before, os.getloadavg()[0]))
     for router in routers:
         name = _name(router)
+        failures = await endpoints.rasa_failures(router.url) - failures_before[name]
+        if failures:
+            errors.append(f"{name}: {failures} Rasa request(s) failed; the resident got the 'cannot answer' text")
         used = process_group_usage(router.pgid).cpu_seconds - cpu_before[name]
         phase.router_cpu_ms[name] = used * 1000 / max(1, len(samples[name]))
         stages = await endpoints.timings(router.url, secret)
