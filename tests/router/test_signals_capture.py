@@ -99,3 +99,14 @@ def test_settings_defaults_and_mistakes(tmp_path: Path):
     (tmp_path / "signals.yml").write_text("retention_days: tre år\n", encoding="utf-8")
     with pytest.raises(SignalsConfigError, match="retention_days"):
         load_signals_config(tmp_path)
+
+
+def test_the_citys_account_can_give_the_analyst_role():
+    from router.core.config import OidcConfig
+    from router.handoff.sso.staff import role_from
+
+    config = OidcConfig("https://id.example", "chat", "secret", "roles", frozenset({"kvl"}), frozenset({"adm"}),
+                        frozenset({"brottsforebyggare"}))
+    assert role_from({"roles": ["brottsforebyggare"]}, config) == "analyst"
+    assert role_from({"roles": ["brottsforebyggare", "kvl"]}, config) == "agent"
+    assert role_from({"roles": ["annat"]}, config) is None
