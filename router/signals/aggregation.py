@@ -8,6 +8,7 @@ router/signals/suppression.py, before anything is shown or exported.
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -49,39 +50,37 @@ def _within(period: Period) -> ColumnElement[bool]:
     return Signal.day.between(period.start, period.end)  # type: ignore[attr-defined]
 
 
+async def _rows(maker: SessionMaker, statement: Any) -> list[Any]:
+    async with maker() as session:
+        return list((await session.exec(statement)).all())
+
+
 async def count_signals(maker: SessionMaker, period: Period, threshold: int, top_places: int) -> Counts:
+    """The six queries run at once, each on its own connection: on PostgreSQL and on SQLite (WAL: readers do
+    not block each other, and the driver's thread releases the GIL while SQLite works) they overlap."""
     counts = Counts(period, period.previous())
     number = func.count().label("n")
-    async with maker() as session:
-        async def rows(statement: Any) -> list[Any]:
-            return list((await session.exec(statement)).all())
-
-        column: Any = Signal
-        for district, category, n in await rows(
-            select(column.district, column.category, number).where(_within(period))
-            .group_by(column.district, column.category)
-        ):
-            counts.by_district_category[(district, category)] = n
-        for district, n in await rows(
-            select(column.district, number).where(_within(counts.previous)).group_by(column.district)
-        ):
-            counts.previous_by_district[district] = n
-        for month, n in await rows(select(column.month, number).where(_within(period)).group_by(column.month)):
-            counts.by_month[month] = n
-        for time_of_day, n in await rows(
-            select(column.time_of_day, number).where(_within(period)).group_by(column.time_of_day)
-        ):
-            counts.by_time_of_day[time_of_day] = n
-        for weekday, n in await rows(select(column.weekday, number).where(_within(period)).group_by(column.weekday)):
-            counts.by_weekday[weekday] = n
-        for district, place, n in await rows(
-            select(column.district, column.place, number)
-            .where(_within(period), column.place.is_not(None))
-            .group_by(column.district, column.place)
-            .having(func.count() >= threshold)
-            .order_by(column.district, func.count().desc(), column.place)
-        ):
-            listed = counts.top_places.setdefault(district, [])
-            if len(listed) < top_places:
-                listed.append((place, n))
+    column: Any = Signal
+    by_district_category, previous, months, times, weekdays, places = await asyncio.gather(
+        _rows(maker, select(column.district, column.category, number).where(_within(period))
+              .group_by(column.district, column.category)),
+        _rows(maker, select(column.district, number).where(_within(counts.previous)).group_by(column.district)),
+        _rows(maker, select(column.month, number).where(_within(period)).group_by(column.month)),
+        _rows(maker, select(column.time_of_day, number).where(_within(period)).group_by(column.time_of_day)),
+        _rows(maker, select(column.weekday, number).where(_within(period)).group_by(column.weekday)),
+        _rows(maker, select(column.district, column.place, number)
+              .where(_within(period), column.place.is_not(None))
+              .group_by(column.district, column.place)
+              .having(func.count() >= threshold)
+              .order_by(column.district, func.count().desc(), column.place)),
+    )
+    counts.by_district_category = {(district, category): n for district, category, n in by_district_category}
+    counts.previous_by_district = {district: n for district, n in previous}
+    counts.by_month = {month: n for month, n in months}
+    counts.by_time_of_day = {time_of_day: n for time_of_day, n in times}
+    counts.by_weekday = {weekday: n for weekday, n in weekdays}
+    for district, place, n in places:
+        listed = counts.top_places.setdefault(district, [])
+        if len(listed) < top_places:
+            listed.append((place, n))
     return counts
