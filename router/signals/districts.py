@@ -42,6 +42,14 @@ class Districts:
         near = difflib.get_close_matches(key, list(self.spellings), n=1, cutoff=CLOSE_ENOUGH)
         return self.spellings[near[0]] if near else UNKNOWN
 
+    def resolve(self, given: str | None, text: str) -> str:
+        """The district of a message: the assistant's entity when it names one (also a misspelling), else a
+        district named inside the entity or the message ("parken vid Fredriksdal"), else "okänd"."""
+        district = self.normalise(given)
+        if district != UNKNOWN:
+            return district
+        return self.find_in(given or "") or self.find_in(text) or UNKNOWN
+
     def find_in(self, text: str) -> str | None:
         """The first district a message names (longest spelling wins where two overlap), or None."""
         lowered = _key(text)

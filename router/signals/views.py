@@ -70,8 +70,7 @@ async def record_signal(request: web.Request) -> web.Response:
     if is_emergency(text):
         return web.json_response({"recorded": False, "reason": "danger_now"})
     districts = request.app[DISTRICTS_KEY]
-    given = optional_text(data, "district", 100)
-    district = districts.normalise(given or districts.find_in(text))
+    district = districts.resolve(optional_text(data, "district", 100), text)
     signal = capture(intent, text, district)
     if signal is None:
         return web.json_response({"recorded": False, "reason": "not_a_signal"})

@@ -39,6 +39,15 @@ def test_a_district_named_in_the_text_is_found():
     assert DISTRICTS.find_in("otryggt överallt") is None
 
 
+def test_an_entity_wider_than_the_district_still_finds_it():
+    text = "jag känner mig otrygg i parken vid Fredriksdal på kvällarna"
+    assert DISTRICTS.resolve("parken vid Fredriksdal", text) == "Fredriksdal"
+    assert DISTRICTS.resolve("parken", text) == "Fredriksdal"
+    assert DISTRICTS.resolve(None, text) == "Fredriksdal"
+    assert DISTRICTS.resolve("Fredriksdahl", "otryggt") == "Fredriksdal"
+    assert DISTRICTS.resolve("Gotham", "otryggt i Gotham") == UNKNOWN
+
+
 def test_the_done_when_message_gives_fredriksdal_otrygghet_kvall():
     signal = capture("feeling_unsafe", "jag känner mig otrygg i parken vid Fredriksdal på kvällarna", "Fredriksdal")
     assert signal is not None
