@@ -68,3 +68,17 @@ class Signal(SignalBase, table=True):
             id=self.public_id, day=self.day, source=self.source, district=self.district, category=self.category,
             time_of_day=self.time_of_day, weekday=self.weekday, place=self.place,
         )
+
+
+class SignalTally(SQLModel, table=True):
+    """Counts per month, kept with every write of a signal (router/signals/tallies.py), so the page adds up a
+    few hundred rows per whole month instead of reading every signal: `view` "dc" district × category, "tod"
+    time of day, "wd" weekday, "dp" district × place; an empty string stands for "not said"."""
+
+    __tablename__ = "signal_tallies"
+
+    month: str = Field(primary_key=True, max_length=7)
+    view: str = Field(primary_key=True, max_length=4)
+    a: str = Field(primary_key=True, max_length=80)
+    b: str = Field(primary_key=True, max_length=80)
+    n: int

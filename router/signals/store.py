@@ -13,6 +13,7 @@ from sqlmodel import select
 from router.core.clock import Clock
 from router.core.db import SessionMaker
 from router.hours.swedish import STOCKHOLM
+from router.signals import tallies
 from router.signals.models import Signal, SignalCreate, SignalPublic
 
 
@@ -37,6 +38,7 @@ class SignalStore:
         )
         async with self._maker() as session:
             session.add(row)
+            await tallies.count(session, row, 1)
             await session.commit()
             return row.public()
 
@@ -47,9 +49,13 @@ class SignalStore:
 
     async def remove(self, public_id: str) -> bool:
         async with self._maker() as session:
-            result = await session.exec(delete(Signal).where(Signal.public_id == public_id))  # type: ignore[call-overload,arg-type]
+            row = (await session.exec(select(Signal).where(Signal.public_id == public_id))).first()
+            if row is None:
+                return False
+            await tallies.count(session, row, -1)
+            await session.delete(row)
             await session.commit()
-            return bool(result.rowcount)
+            return True
 
     async def correct(self, public_id: str, district: str, category: str) -> SignalPublic | None:
         """A kommunvägledare's correction of district and category; None when the signal is gone."""
@@ -57,8 +63,10 @@ class SignalStore:
             row = (await session.exec(select(Signal).where(Signal.public_id == public_id))).first()
             if row is None:
                 return None
+            await tallies.count(session, row, -1)
             row.district, row.category = district, category
             session.add(row)
+            await tallies.count(session, row, 1)
             await session.commit()
             return row.public()
 
@@ -66,6 +74,10 @@ class SignalStore:
         """Delete signals whose date is more than the retention period ago; the number deleted."""
         cutoff = self.today() - self._retention
         async with self._maker() as session:
+            months = list((await session.exec(
+                select(Signal.month).where(Signal.day < cutoff).distinct()  # type: ignore[arg-type]
+            )).all())
             result = await session.exec(delete(Signal).where(Signal.day < cutoff))  # type: ignore[call-overload,arg-type]
+            await tallies.rebuild(session, months)
             await session.commit()
             return int(result.rowcount or 0)

@@ -209,3 +209,33 @@ async def test_the_threshold_is_a_setting(aiohttp_client, settings, clock, optio
     cell = next(item for item in document["district_category"]
                 if (item["district"], item["category"]) == ("Fredriksdal", "otrygghet"))
     assert cell == {"district": "Fredriksdal", "category": "otrygghet", "count": 1, "shown": "1", "suppressed": False}
+
+
+async def test_the_monthly_tallies_agree_with_the_signals_after_every_kind_of_write(client):
+    """Whole months come from the tallies, edges from the signals: a period of whole months and the same
+    period counted from the signals alone (one long edge) must give the same picture."""
+    from datetime import date
+
+    from router.signals.aggregation import Period, count_signals, split
+    from router.signals.models import SignalCreate
+
+    store = client.app[SIGNAL_STORE_KEY]
+    await seed_signals(client)
+    taken = await store.record(SignalCreate(district="Söder", category="grupper", place="torget"), day=date(2026, 11, 2))
+    corrected = await store.record(SignalCreate(district="Dalhem", category="annat"), day=date(2026, 10, 9))
+    await store.remove(taken.id)
+    await store.correct(corrected.id, "Söder", "grupper")
+    whole = Period(date(2025, 12, 1), date(2026, 11, 30))
+    assert split(whole)[1] == [] and len(split(whole)[0]) == 12
+    assert split(Period(date(2026, 10, 15), date(2026, 10, 20))) == ([], [Period(date(2026, 10, 15), date(2026, 10, 20))])
+    from_tallies = await count_signals(client.app[DB_KEY], whole, 5, 5)
+    edges = Period(date(2025, 12, 2), date(2026, 11, 30))  # starts on the 2nd: no whole month at its start …
+    from_signals = await count_signals(client.app[DB_KEY], edges, 5, 5)
+    assert split(edges)[0][0] == "2026-01"
+    assert from_tallies.by_district_category == from_signals.by_district_category
+    assert from_tallies.by_district_category[("Söder", "grupper")] == 6
+    assert from_tallies.by_month == from_signals.by_month
+    assert from_tallies.by_time_of_day == from_signals.by_time_of_day
+    assert from_tallies.by_weekday == from_signals.by_weekday
+    assert from_tallies.top_places == from_signals.top_places
+    assert from_tallies.previous_by_district == {"Söder": 6}

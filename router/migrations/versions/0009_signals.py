@@ -1,5 +1,5 @@
 """Trygghetssignaler (issue 16): one table of statistics with no conversation id and no message text,
-and covering indexes starting with `day` for the aggregation of the signals page.
+covering indexes starting with `day` for the aggregation of the signals page, and the monthly tallies.
 
 Revision ID: 0009
 Revises: 0008
@@ -43,9 +43,19 @@ def upgrade() -> None:
     )
     for name, columns in INDEXES.items():
         op.create_index(name, 'signals', columns)
+    op.create_table(
+        'signal_tallies',
+        sa.Column('month', sa.String(length=7), nullable=False),
+        sa.Column('view', sa.String(length=4), nullable=False),
+        sa.Column('a', sa.String(length=80), nullable=False),
+        sa.Column('b', sa.String(length=80), nullable=False),
+        sa.Column('n', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('month', 'view', 'a', 'b'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('signal_tallies')
     for name in INDEXES:
         op.drop_index(name, table_name='signals')
     op.drop_table('signals')
