@@ -80,7 +80,7 @@ test-nlu-structure:
 # In pytest's own order (as in test-e2e): a module's sync Playwright must be closed before the widget
 # tests' session-wide one starts, since two cannot run in one thread.
 test-browser:
-	$(PY) -m pytest tests/e2e/test_admin_pages.py tests/e2e/test_sso_console.py tests/e2e/widget -q
+	$(PY) -m pytest tests/e2e/test_admin_pages.py tests/e2e/test_signals_page.py tests/e2e/test_sso_console.py tests/e2e/widget -q
 
 test-nlu: test-nlu-structure
 	$(PY) -m bot validate

@@ -107,6 +107,31 @@ class RouterClient:
             raise RouterError("empty reference")
         return reference
 
+    async def record_signal(self, conversation_id: str, intent: str, text: str, district: str | None) -> str | None:
+        """POST /internal/signals: the router decides whether the message is a trygghetssignal (never one the
+        safety net marks as danger now), normalises the district and masks the place; returns the signal's id,
+        or None when nothing was recorded. The signal keeps no conversation id: the router notes the signal in
+        the conversation's audit trail only, so the kommunvägledare closing the chat can correct it."""
+        payload = {"conversation_id": conversation_id, "intent": intent, "text": text, "district": district}
+        body = _mapping(
+            await self._request("POST", "/internal/signals", payload=payload, internal=True, expected=(200, 201)),
+            "response",
+        )
+        if not _field(body, "recorded", bool):
+            return None
+        signal_id = _field(body, "id", str)
+        if not signal_id.strip():
+            raise RouterError("a recorded signal comes without its id")
+        return signal_id
+
+    async def withdraw_signal(self, signal_id: str) -> bool:
+        """DELETE /internal/signals/{id}; True when the signal was there and is now gone."""
+        body = _mapping(
+            await self._request("DELETE", f"/internal/signals/{signal_id}", internal=True, expected=(200,)),
+            "response",
+        )
+        return bool(_field(body, "removed", bool))
+
     async def _request(
         self,
         method: str,

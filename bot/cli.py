@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = agent_commands.add_parser("add", help="create an account (password asked for)")
     add.add_argument("username")
     add.add_argument("--name", help="display name shown to residents (default: the username)")
-    add.add_argument("--role", choices=("agent", "admin"), default="agent")
+    add.add_argument("--role", choices=("agent", "admin", "analyst"), default="agent")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=_cmd_agents_add)
     agent_commands.add_parser("list", help="every account: role, active or not, online, live sessions").set_defaults(

@@ -49,6 +49,7 @@ from router.rasa.diversion import Diversion, drain_seconds
 from router.rasa.keys import DIVERSION_KEY, RASA_KEY
 from router.rasa.upstream import RasaUpstream
 from router.records import setup_records
+from router.signals import setup_signals
 from router.web import setup_web
 from router.web.body import MAX_BODY_BYTES
 from router.web.cors import cors_headers, cors_preflight, websocket_origin
@@ -189,6 +190,7 @@ def create_app(
 
     setup_admin(app)
     setup_records(app, settings.settings_dir)
+    setup_signals(app, settings.settings_dir)
     setup_sso(app)
     app.on_shutdown.append(close_all)
     app.on_response_prepare.extend([security_headers, cors_headers])

@@ -17,3 +17,6 @@ ENGINE_KEY = web.AppKey("engine", AsyncEngine)
 DB_KEY = web.AppKey("db", SessionMaker)
 HTTP_KEY = web.AppKey("http", ClientSession)
 PASSWORD_CHECKS_KEY = web.AppKey("password_checks", PasswordChecks)
+# How long trygghetssignaler are kept (settings/signals.yml), stated on /integritet next to the case records'
+# periods; set by router.signals, read by the privacy notice (which lives with records, a sibling layer).
+SIGNAL_RETENTION_DAYS_KEY = web.AppKey("signal_retention_days", int)

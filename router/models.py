@@ -50,8 +50,8 @@ ANSWER_EMAIL, ANSWER_PHONE = "email", "phone"
 RESIDENT, BOT_SENDER, AGENT_SENDER, SYSTEM = "resident", "bot", "agent", "system"
 # Message kinds: how a message is shown besides who sent it (None: an ordinary bubble)
 ALARM = "alarm"
-# Agent roles
-ROLE_AGENT, ROLE_ADMIN = "agent", "admin"
+# Agent roles. An analyst (crime-prevention coordinator) only reads the trygghetssignaler page: no console.
+ROLE_AGENT, ROLE_ADMIN, ROLE_ANALYST = "agent", "admin", "analyst"
 
 
 class Conversation(SQLModel, table=True):

@@ -69,6 +69,8 @@ class OidcConfig:
     role_claim: str
     agent_values: frozenset[str]
     admin_values: frozenset[str]
+    # Values for the read-only analyst role (the trygghetssignaler page only); none by default.
+    analyst_values: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls) -> "OidcConfig | None":
@@ -83,6 +85,7 @@ class OidcConfig:
             role_claim=_env("OIDC_ROLE_CLAIM", ""),
             agent_values=_values("OIDC_AGENT_VALUES"),
             admin_values=_values("OIDC_ADMIN_VALUES"),
+            analyst_values=_values("OIDC_ANALYST_VALUES"),
         )
         if not issuer.startswith(("https://", "http://localhost", "http://127.0.0.1")):
             raise ValueError(f"OIDC_ISSUER: {issuer!r} must be an https:// address")

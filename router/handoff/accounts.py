@@ -10,10 +10,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.core.db import SessionMaker
 from router.core.security import PasswordChecks, hash_password, new_token, token_hash
-from router.models import ROLE_ADMIN, ROLE_AGENT, Agent, AgentSession
+from router.models import ROLE_ADMIN, ROLE_AGENT, ROLE_ANALYST, Agent, AgentSession
 
 MIN_PASSWORD_LENGTH = 10
-ROLES = (ROLE_AGENT, ROLE_ADMIN)
+ROLES = (ROLE_AGENT, ROLE_ADMIN, ROLE_ANALYST)
 # Accounts created at a login with the city's identity provider (router/handoff/sso/staff.py) are named so.
 SSO_USERNAME_PREFIX = "sso-"
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")

@@ -9,7 +9,7 @@ from router.handoff.accounts import session_agent
 from router.core.keys import CLOCK_KEY
 from router.errors import Forbidden, Unauthorized
 from router.keys import DB_KEY
-from router.models import ROLE_ADMIN, Agent, AgentSession
+from router.models import ROLE_ADMIN, ROLE_ANALYST, Agent, AgentSession
 
 SESSION_COOKIE = "hbg_agent_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -43,6 +43,16 @@ async def api_login(request: web.Request, role: str | None = None) -> tuple[Agen
     agent, agent_session = login
     if request.method not in SAFE_METHODS and not csrf_matches(request.headers.get(CSRF_HEADER), agent_session):
         raise Forbidden("csrf", "Ogiltig eller saknad CSRF-token. Ladda om sidan.")
-    if role == ROLE_ADMIN and agent.role != ROLE_ADMIN:
+    if not role_allows(agent.role, role):
         raise Forbidden("forbidden", "Du har inte behörighet.")
     return agent, agent_session
+
+
+def role_allows(has: str, needed: str | None) -> bool:
+    """`needed` None: the console (agents and admins); ROLE_ADMIN: admins; ROLE_ANALYST: the read-only
+    statistics of trygghetssignaler (analysts and admins). An analyst reaches nothing else."""
+    if needed == ROLE_ANALYST:
+        return has in (ROLE_ANALYST, ROLE_ADMIN)
+    if needed == ROLE_ADMIN:
+        return has == ROLE_ADMIN
+    return has != ROLE_ANALYST

@@ -16,13 +16,16 @@ from router.handoff.auth import SESSION_COOKIE, csrf_matches, current_login
 from router.handoff.keys import LOGIN_LIMITS_KEY
 from router.handoff.sso.keys import OIDC_PROVIDER_KEY
 from router.keys import DB_KEY, OPTIONS_KEY, PASSWORD_CHECKS_KEY, SETTINGS_KEY
-from router.models import ROLE_ADMIN
+from router.models import ROLE_ADMIN, ROLE_ANALYST
 from router.web.body import form_data
 from router.web.pages import render
 
 LOGIN_CSRF_COOKIE = "hbg_login_csrf"
 
 routes = web.RouteTableDef()
+
+# Where an analyst lands: the only page the role may see.
+ANALYST_HOME = "/admin/signals"
 
 
 def cookie_options(request: web.Request) -> dict[str, Any]:
@@ -36,6 +39,8 @@ async def agent_console(request: web.Request) -> web.Response:
     if login is None:
         raise web.HTTPSeeOther("/agent/login")
     agent, session = login
+    if agent.role == ROLE_ANALYST:
+        raise web.HTTPSeeOther(ANALYST_HOME)
     return render(request, "agent.html", agent=agent, csrf_token=session.csrf_token)
 
 
@@ -83,7 +88,8 @@ async def login(request: web.Request) -> web.Response:
         token, _ = await start_session(
             session, agent, request.app[CLOCK_KEY].now(), timedelta(hours=request.app[OPTIONS_KEY].staff_session_hours)
         )
-    response = web.HTTPSeeOther("/admin" if request.query.get("next") == "admin" else "/agent")
+    home = "/admin" if request.query.get("next") == "admin" else "/agent"
+    response = web.HTTPSeeOther(ANALYST_HOME if agent.role == ROLE_ANALYST else home)
     response.set_cookie(SESSION_COOKIE, token, **cookie_options(request))
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
     raise response
@@ -120,6 +126,8 @@ async def admin(request: web.Request) -> web.Response:
     if login is None:
         raise web.HTTPSeeOther("/agent/login?next=admin")
     agent, session = login
+    if agent.role == ROLE_ANALYST:
+        raise web.HTTPSeeOther(ANALYST_HOME)
     if agent.role != ROLE_ADMIN:
         return render(request, "forbidden.html", status=403, agent=agent, csrf_token=session.csrf_token)
     return render(request, "admin.html", agent=agent, csrf_token=session.csrf_token)

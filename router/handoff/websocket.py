@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from router.handoff.accounts import session_agent
 from router.handoff.agent_sessions import close_ended, ends
-from router.handoff.auth import SESSION_COOKIE, current_login
+from router.handoff.auth import SESSION_COOKIE, current_login, role_allows
 from router.handoff.sockets import open_socket, start_forwarding, stop_forwarding, track
 from router.core.keys import CLOCK_KEY
 from router.errors import Forbidden, Unauthorized
@@ -65,6 +65,8 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     if login is None:
         raise Unauthorized("not_logged_in", "Du behöver logga in.")
     agent, agent_session = login
+    if not role_allows(agent.role, None):
+        raise Forbidden("forbidden", "Du har inte behörighet.")
     presence = request.app[PRESENCE_KEY]
     socket = open_socket()
     # Subscribed before the handshake completes: the console reloads the queue when the socket opens, and a

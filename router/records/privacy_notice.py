@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from router.contact.keys import CONTACT_KEY
+from router.keys import SIGNAL_RETENTION_DAYS_KEY
 from router.records.keys import RETENTION_CONFIG_KEY
 from router.web.pages import render
 
@@ -15,5 +16,6 @@ routes = web.RouteTableDef()
 @routes.get("/integritet")
 async def privacy_notice(request: web.Request) -> web.Response:
     return render(
-        request, "integritet.html", contact=request.app[CONTACT_KEY], retention=request.app[RETENTION_CONFIG_KEY]
+        request, "integritet.html", contact=request.app[CONTACT_KEY], retention=request.app[RETENTION_CONFIG_KEY],
+        signal_retention_days=request.app.get(SIGNAL_RETENTION_DAYS_KEY),
     )

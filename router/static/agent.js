@@ -434,6 +434,7 @@
     selected = detail;
     renderCase();
     await loadQueue();
+    await loadSignal();
     if (holdsSelected()) el("reply-input").focus();
     else el("case-heading").focus();
   }
@@ -604,9 +605,39 @@
     say("Chatten är tillbaka hos chattroboten.");
   }));
 
+  // Trygghetssignaler (issue 16): the conversation's signal, shown and corrected, or added, when closing.
+  let signalOptionsLoaded = false;
+
+  async function loadSignal() {
+    const data = await api("GET", "/api/agent/conversations/" + selected.case.conversation_id + "/signal");
+    if (!signalOptionsLoaded) {
+      for (const [select, values] of [["signal-district", data.districts], ["signal-category", data.categories]]) {
+        for (const value of values) {
+          const option = document.createElement("option");
+          option.value = option.textContent = value;
+          el(select).append(option);
+        }
+      }
+      signalOptionsLoaded = true;
+    }
+    el("signal-district").value = data.signal ? data.signal.district : "";
+    el("signal-category").value = data.signal ? data.signal.category : "";
+    el("signal-current").textContent = data.signal
+      ? "Chattroboten räknade: " + data.signal.district + ", " + data.signal.category + ". Ändra om det blev fel."
+      : "Ingen signal räknad i chatten. Välj stadsdel och typ om invånaren berättade om en otrygg plats.";
+  }
+
+  async function saveSignal() {
+    const district = el("signal-district").value, category = el("signal-category").value;
+    if (!district) return;
+    if (!category) throw new Error("Välj typ av problem för trygghetssignalen, eller Ingen signal.");
+    await api("PUT", "/api/agent/conversations/" + selected.case.conversation_id + "/signal", { district, category });
+  }
+
   el("close-form").addEventListener("submit", (event) => {
     event.preventDefault();
     attempt(async () => {
+      await saveSignal();
       await api("POST", "/api/agent/cases/" + selected.case.id + "/close", { category: el("close-category").value });
       await openCase(selected.case.id);
       say("Chatten är avslutad.");

@@ -31,9 +31,10 @@ def make_tracker(
     slots: dict[str, Any] | None = None,
     events: list[dict[str, Any]] | None = None,
     text: str = "…",
+    entities: list[dict[str, Any]] | None = None,
 ) -> Tracker:
-    """A tracker whose latest message has `intent`; `events` default to that one user message."""
-    latest = {"intent": {"name": intent, "confidence": 0.9}, "entities": [], "text": text}
+    """A tracker whose latest message has `intent` (and `entities`); `events` default to that one user message."""
+    latest = {"intent": {"name": intent, "confidence": 0.9}, "entities": entities or [], "text": text}
     return Tracker(
         CONVERSATION_ID,
         slots or {},

@@ -39,9 +39,14 @@ ACTION_FOR_INTENT = {
     "human_handoff": "action_handoff",
     "welfare_crime_tip": "action_handoff",
     "complaint_safety_work": "action_handoff",
+    "signal_decline": "action_withdraw_signal",
 }
-# An action that always follows the answer of an intent in the same turn (the district belongs to that turn).
-FOLLOW_UP_ACTION = {"feeling_unsafe": "action_forget_district"}
+# Actions that always follow the answer of an intent in the same turn (the district belongs to that turn;
+# a trygghetssignal is recorded after the answer, issue 16).
+FOLLOW_UP_ACTIONS = {
+    "feeling_unsafe": ["action_forget_district", "action_record_signal"],
+    "report_fault": ["action_record_signal"],
+}
 
 # [text](entity) or [text]{"entity": ..., "value": ...}
 ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<name>[^)]+)\)|(?P<attrs>\{[^}]*\}))")
@@ -95,7 +100,7 @@ def normalised(message):
 def test_every_contract_intent_has_enough_examples():
     examples = examples_by_intent(load("test_nlu.yml"))
     intents = contract_intents()
-    assert len(intents) == 33
+    assert len(intents) == 34  # 33, and signal_decline (issue 16)
     assert set(examples) == intents
     too_few = {name: len(found) for name, found in examples.items() if len(found) < MIN_EXAMPLES_PER_INTENT}
     assert too_few == {}
@@ -155,7 +160,7 @@ def test_stories_follow_the_action_conventions():
             assert user["intent"] in intents, story["story"]
             assert user["user"].strip(), story["story"]
             expected = [ACTION_FOR_INTENT.get(user["intent"], f"utter_{user['intent']}")]
-            expected += [FOLLOW_UP_ACTION[user["intent"]]] if user["intent"] in FOLLOW_UP_ACTION else []
+            expected += FOLLOW_UP_ACTIONS.get(user["intent"], [])
             assert bots == [{"action": name} for name in expected], story["story"]
 
 

@@ -16,14 +16,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.core.config import OidcConfig
 from router.handoff.accounts import SSO_USERNAME_PREFIX
-from router.models import ROLE_ADMIN, ROLE_AGENT, Agent
+from router.models import ROLE_ADMIN, ROLE_AGENT, ROLE_ANALYST, Agent
 
 NAME_LENGTH = 100
 EMAIL_LENGTH = 255
 
 
 def role_from(claims: dict[str, Any], config: OidcConfig) -> str | None:
-    """admin, agent or None (no access) from the role claim: a list of values (groups, roles) or one value."""
+    """admin, agent, analyst or None (no access) from the role claim: a list of values (groups, roles) or one
+    value. The widest role named wins."""
     raw = claims.get(config.role_claim)
     listed = raw if isinstance(raw, list) else [raw]
     values = {value for value in listed if isinstance(value, str)}
@@ -31,6 +32,8 @@ def role_from(claims: dict[str, Any], config: OidcConfig) -> str | None:
         return ROLE_ADMIN
     if values & config.agent_values:
         return ROLE_AGENT
+    if values & config.analyst_values:
+        return ROLE_ANALYST
     return None
 
 
