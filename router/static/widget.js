@@ -557,6 +557,8 @@
 
   function showNoticeDetails(shown) {
     noticeMore.hidden = !shown;
+    // The short line is part of the whole notice: shown only while the rest is folded away.
+    noticeShort.hidden = shown || !contact || !notice.classList.contains("hbgc-notice--compact");
     noticeToggle.setAttribute("aria-expanded", shown ? "true" : "false");
     noticeToggle.textContent = shown ? T.noticeHide : T.noticeShow;
   }
@@ -565,7 +567,6 @@
   function compactNotice(compact) {
     notice.classList.toggle("hbgc-notice--compact", compact);
     noticeShort.textContent = contact ? contact.public_record_notice : "";
-    noticeShort.hidden = !compact || !contact;
     noticeToggle.hidden = !compact;
     showNoticeDetails(!compact);
   }
@@ -1080,10 +1081,17 @@
     return matchText ? pending.find((p) => p.via && (p.text === m.text || p.display === m.text)) || null : null;
   }
 
-  function acknowledge(p, keys) {
+  // `m`, when given, is the stored message: its time replaces the moment the widget sent it.
+  function acknowledge(p, keys, m) {
     clearTimeout(p.ackTimer);
     pending = pending.filter((x) => x !== p);
     const entry = p.entry;
+    const at = m && m.at ? new Date(m.at) : null;
+    if (at && !Number.isNaN(at.getTime()) && entry.timeEl) {
+      entry.at = at;
+      entry.timeEl.setAttribute("datetime", at.toISOString());
+      entry.timeEl.textContent = clockTime(at);
+    }
     entry.pending = false;
     entry.el.classList.remove("hbgc-msg--failed");
     if (entry.status) entry.status.remove();
@@ -1142,7 +1150,7 @@
     if (knownEntry(keys)) return saveSession();
     if (m.from === "resident") {
       const p = pendingFor(m, true);
-      if (p) return acknowledge(p, keys);
+      if (p) return acknowledge(p, keys, m);
     }
     const now = Date.now();
     const shown = entries.find(
@@ -1167,7 +1175,7 @@
       }
       const byId = m.from === "resident" && m.client_message_id ? pendingFor(m, false) : null;
       if (byId) {
-        acknowledge(byId, keys);
+        acknowledge(byId, keys, m);
         continue;
       }
       const j = entries.findIndex((e, i) => i >= cursor && !e.keyed && !e.pending && e.from === m.from && shows(e, m));
@@ -1179,7 +1187,7 @@
       // A message on its way (its POST or socket send not answered yet) that the router already has.
       const inFlight = m.from === "resident" ? pendingFor(m, true) : null;
       if (inFlight) {
-        acknowledge(inFlight, keys);
+        acknowledge(inFlight, keys, m);
         continue;
       }
       addEntry(m, keys);
