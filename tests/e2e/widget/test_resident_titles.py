@@ -122,6 +122,7 @@ def test_button_titles_everywhere_and_only_the_latest_turn_active(
         expect(resident.last.locator("xpath=..").locator(".hbgc-msg-status")).to_have_count(0)
         conversation_id, auth = conversation_of(page)
         log_in_online(console, site)
+        site.set_online("anna")  # presence is written in the background: no race with the handoff
         queued = site.request_again(conversation_id)
         assert queued["outcome"] == "queued", queued
         reference = queued["reference"]
@@ -157,6 +158,7 @@ def test_closed_chat_offers_a_new_chat_and_after_no_other_ways_to_get_help(
         expect(log.locator(".hbgc-msg--bot")).to_have_count(1)
         conversation_id, _ = conversation_of(page)
         log_in_online(console, site)
+        site.set_online("anna")  # presence is written in the background: no race with the handoff
         assert site.request_again(conversation_id)["outcome"] == "queued"
         console.locator("#queue-list > li").first.get_by_role("button", name="Ta chatten").click()
         console.locator("#close-category").select_option(index=1)
@@ -188,3 +190,37 @@ def test_closed_chat_offers_a_new_chat_and_after_no_other_ways_to_get_help(
         textbox.press("Enter")
         expect(page.get_by_role("alertdialog")).to_be_visible()
         page.screenshot(path=str(artifacts / f"resident-contact-asked-{width}.png"))
+
+
+@pytest.mark.parametrize("name", ["320", "zoom200"])
+def test_small_screens_keep_numbers_whole_and_the_counter_clear_of_the_focus_ring(
+    browser: Browser, site: ConsoleSite, artifacts: Path, axe_path: Path, name: str
+) -> None:
+    """320 px, and a 1280 × 800 window at 200 % zoom (640 × 400 CSS pixels): phone numbers and case
+    references are never broken across lines, and the text box's focus ring (3 px + 2 px offset) does not
+    cover the "0 / 2 000 tecken" counter."""
+    viewport = {"320": {"width": 320, "height": 640}, "zoom200": {"width": 640, "height": 400}}[name]
+    with checked_page(browser, site, viewport=viewport) as page, checked_page(browser, site) as console:
+        page.goto(site.url + "/")
+        page.get_by_role("button", name="Chatta med oss").click()
+        textbox = page.get_by_role("textbox", name="Skriv ditt meddelande")
+        textbox.fill("hej")
+        textbox.press("Enter")
+        log = page.get_by_role("log", name="Meddelanden")
+        expect(log.locator(".hbgc-msg--bot")).to_have_count(1)
+        conversation_id, _ = conversation_of(page)
+        log_in_online(console, site)
+        site.set_online("anna")  # presence is written in the background: no race with the handoff
+        assert site.request_again(conversation_id)["outcome"] == "queued"
+        reference = page.locator(".hbgc-queue .hbgc-nobreak")
+        expect(reference).to_have_text(re.compile(r"HBG-2026-\d{6}"))
+        textbox.focus()
+        for whole in (reference, log.locator(".hbgc-tel").first):
+            box = whole.bounding_box()
+            line = float(whole.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || 24"))
+            assert box is not None and box["height"] < 1.5 * line, (whole.inner_text(), box)
+        field, counter = textbox.bounding_box(), page.locator(".hbgc-counter").bounding_box()
+        assert field is not None and counter is not None
+        assert counter["y"] >= field["y"] + field["height"] + 5, (field, counter)
+        page.screenshot(path=str(artifacts / f"resident-queued-{name}.png"))
+        no_blocking_violations(page, axe_path, f"queued, {name}")
