@@ -125,3 +125,5 @@ async def test_the_console_and_the_record_show_the_title(client, rasa) -> None:
     assert HANDOFF_BUTTON["title"] in [m["text"] for m in record["transcript"]]
     html = await (await client.get(f"/api/agent/cases/{case_id}/export.html")).text()
     assert HANDOFF_BUTTON["title"] in html and "/human_handoff" not in html
+    found = (await (await client.get("/api/agent/search", params={"q": "prata med en"})).json())["results"]
+    assert [result["reference"] for result in found] == [body["reference"]]
