@@ -2,8 +2,8 @@
 
 First miss: ask the resident to rephrase and offer suggestion buttons. Second miss in a row
 (the previous user message was also a miss, answered by this action, with no understood
-message between): hand the conversation to a kommunvägledare with reason "fallback", through
-the same `hand_off` that `action_handoff` uses.
+message between): ask whether the resident wants a kommunvägledare; "Ja" runs `action_handoff`,
+which queues with reason "fallback" (never queued without asking, issue 13).
 
 Design choice: the first miss is NOT undone with `UserUtteranceReverted`. Reverting would
 remove the miss from the tracker, so on the next turn the action could no longer see that the
@@ -21,7 +21,6 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import ActionSettings
-from actions.handoff import hand_off
 
 FALLBACK_INTENT = "nlu_fallback"
 ACTION_NAME = "action_fallback"
@@ -30,7 +29,10 @@ REPHRASE_TEXT = (
     "Förlåt, jag förstod inte riktigt. Kan du skriva det på ett annat sätt? "
     "Du kan också välja något av det här:"
 )
-HANDOVER_TEXT = "Jag förstår tyvärr fortfarande inte. Jag försöker koppla dig till en kommunvägledare."
+# The second miss asks before queueing (issue 13): "Ja" (/affirm) hands over with reason "fallback"
+# (data/rules.yml, actions/handoff.py), "Nej" (/deny) is answered by utter_deny.
+OFFER_TEXT = "Jag förstår tyvärr fortfarande inte. Vill du prata med en kommunvägledare?"
+OFFER_BUTTONS = [{"title": "Ja", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]
 SUGGESTIONS = [
     {"title": "Anmäla ett brott", "payload": "/report_crime"},
     {"title": "Öppettider", "payload": "/opening_hours"},
@@ -71,7 +73,7 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         if previous_turn_was_miss(tracker):
-            dispatcher.utter_message(text=HANDOVER_TEXT, json_message=FALLBACK_MARKER)
-            return await hand_off(dispatcher, tracker.sender_id, self._settings, "fallback", None)
+            dispatcher.utter_message(text=OFFER_TEXT, buttons=OFFER_BUTTONS, json_message=FALLBACK_MARKER)
+            return []
         dispatcher.utter_message(text=REPHRASE_TEXT, buttons=SUGGESTIONS, json_message=FALLBACK_MARKER)
         return []

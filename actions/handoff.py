@@ -23,11 +23,34 @@ logger = logging.getLogger(__name__)
 
 TOPIC_INTENTS = ("welfare_crime_tip", "complaint_safety_work")
 
+CONFIRM_INTENT = "affirm"
+FALLBACK_INTENT = "nlu_fallback"
+
+
 def handoff_reason(intent: str | None) -> tuple[str, str | None]:
     """The contract's (reason, topic) for the intent that asked for a person."""
     if intent in TOPIC_INTENTS:
         return "topic", intent
+    if intent == FALLBACK_INTENT:
+        return "fallback", None
     return "requested", None
+
+
+def asking_intent(tracker: Tracker) -> str | None:
+    """The intent that led to the handoff.
+
+    A tip, a complaint or a second miss is only queued after the bot asked "Vill du prata med en
+    kommunvägledare?" and the resident said yes (issue 13), so for "Ja" (affirm) the reason and topic
+    come from the resident's message before it.
+    """
+    latest = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if latest != CONFIRM_INTENT:
+        return latest
+    user_events = [event for event in tracker.events if event.get("event") == "user"]
+    if len(user_events) < 2:
+        return latest
+    previous = ((user_events[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+    return previous if previous in (*TOPIC_INTENTS, FALLBACK_INTENT) else latest
 
 
 async def hand_off(
@@ -72,8 +95,7 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        reason, topic = handoff_reason(intent)
+        reason, topic = handoff_reason(asking_intent(tracker))
         return await hand_off(dispatcher, tracker.sender_id, self._settings, reason, topic, self._week)
 
 

@@ -50,6 +50,8 @@ ANSWER_EMAIL, ANSWER_PHONE = "email", "phone"
 RESIDENT, BOT_SENDER, AGENT_SENDER, SYSTEM = "resident", "bot", "agent", "system"
 # Message kinds: how a message is shown besides who sent it (None: an ordinary bubble)
 ALARM = "alarm"
+# A bot message that asks for the resident's phone number or e-mail: the widget does not warn about them.
+ASKS_CONTACT = "asks_contact"
 # Agent roles. An analyst (crime-prevention coordinator) only reads the trygghetssignaler page: no console.
 ROLE_AGENT, ROLE_ADMIN, ROLE_ANALYST = "agent", "admin", "analyst"
 
@@ -75,6 +77,8 @@ class Message(SQLModel, table=True):
     conversation_id: str = Field(foreign_key="conversations.id", index=True, max_length=32)
     sender: str = Field(max_length=16)
     text: str
+    # The title of the button the resident tapped (text is then its payload, which only Rasa sees).
+    title: Optional[str] = Field(default=None, max_length=200)
     buttons: Optional[list[dict[str, str]]] = Field(default=None, sa_type=sa.JSON)
     agent_id: Optional[int] = Field(default=None, foreign_key="agents.id")
     client_message_id: Optional[str] = Field(default=None, max_length=100)

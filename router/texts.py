@@ -132,10 +132,8 @@ ALREADY_WITH_AGENT = "Du chattar redan med en kommunvägledare."
 AGENT_REQUEUED = (
     "Kommunvägledaren har lämnat chatten. Du har kvar din plats i kön, och nästa lediga kommunvägledare tar över."
 )
-CLOSED_BY_AGENT = (
-    "Kommunvägledaren har avslutat chatten. Fick du hjälp? Skriv gärna igen om du har fler frågor, "
-    "då svarar chattroboten."
-)
+# The text box is gone in a closed chat: more questions go in a new chat ("Starta en ny chatt", issue 13).
+CLOSED_BY_AGENT = "Kommunvägledaren har avslutat chatten. Har du fler frågor kan du starta en ny chatt."
 HANDED_BACK = "Kommunvägledaren har lämnat chatten. Nu svarar chattroboten igen."
 LEFT_QUEUE = "Du har lämnat kön. Nu svarar chattroboten igen."
 

@@ -22,11 +22,13 @@ async def add_message(
     agent_id: int | None = None,
     client_message_id: str | None = None,
     kind: str | None = None,
+    title: str | None = None,
 ) -> Message:
     message = Message(
         conversation_id=conversation_id,
         sender=sender,
         text=text,
+        title=title,
         buttons=buttons or None,
         agent_id=agent_id,
         client_message_id=client_message_id,
@@ -69,6 +71,28 @@ async def agent_names(session: AsyncSession, messages: list[Message]) -> dict[in
     return {agent.id: agent.display_name for agent in agents.all()}
 
 
+MAX_BUTTON_TITLE = 200  # messages.title
+
+
+def shown_text(message: Message) -> str:
+    """What people read for a message: a tapped button's title, never its payload (issue 13)."""
+    return message.title or message.text
+
+
+def offered_title(turn: list[Message], payload: str, title: str | None) -> str | None:
+    """`title` when one of the buttons of the bot's latest turn has it with this payload, else None.
+
+    The widget sends the title it showed; the router keeps it only when the latest turn really offered
+    that button, so a made-up or stale title never stands in for what the resident sent."""
+    if title is None:
+        return None
+    for message in turn:
+        for button in message.buttons or []:
+            if button.get("title") == title and button.get("payload") == payload:
+                return title
+    return None
+
+
 def message_json(message: Message, names: dict[int, str] | None = None) -> dict[str, Any]:
     """A message as the resident API and the agent console show it. With `names` (from agent_names),
     an agent's message carries "name": the display name the resident saw when the agent joined.
@@ -76,7 +100,7 @@ def message_json(message: Message, names: dict[int, str] | None = None) -> dict[
     shown: dict[str, Any] = {
         "id": message.id,
         "from": message.sender,
-        "text": message.text,
+        "text": shown_text(message),
         "at": message.created_at.isoformat(),
     }
     if message.buttons:
@@ -94,7 +118,7 @@ def message_frame(message: Message) -> dict[str, Any]:
         "type": "message",
         "id": message.id,
         "from": message.sender,
-        "text": message.text,
+        "text": shown_text(message),
         "buttons": message.buttons or [],
         "at": message.created_at.isoformat(),
     }

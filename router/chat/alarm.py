@@ -16,8 +16,8 @@ import re
 from typing import Any
 
 from router import texts
-from router.models import ALARM
-from router.rasa.client import EMERGENCY_MARKER, FALLBACK_MARKER
+from router.models import ALARM, ASKS_CONTACT
+from router.rasa.client import ASKS_CONTACT_MARKER, EMERGENCY_MARKER, FALLBACK_MARKER
 from assistant.safety import emergency_reply, is_english
 
 
@@ -63,6 +63,8 @@ def compose(message_text: str, replies: list[dict[str, Any]], *, emergency: bool
                 continue
             plain["kind"] = ALARM
             alarm_shown = True
+        elif marker == ASKS_CONTACT_MARKER:
+            plain["kind"] = ASKS_CONTACT
         elif marker == FALLBACK_MARKER and alarm_shown:
             if not replaced_fallback:
                 shown.append(after_alarm_reply(phone, language))

@@ -66,7 +66,7 @@ from router.rasa.client import FALLBACK_MARKER, Intent, RasaClient, RasaUnavaila
 from router.bus.rate_limit import RateLimiter
 from router.rasa.resume import resume_bot
 from assistant.safety import is_emergency, is_english
-from router.transcript import add_event, add_message, agent_names, message_json, publish_messages
+from router.transcript import add_event, add_message, agent_names, message_json, offered_title, publish_messages
 
 if TYPE_CHECKING:  # router.metrics reads the app's keys, which name this module
     from router.metrics.chat_metrics import ChatMetrics
@@ -150,17 +150,22 @@ class Conversations:
             self._locks[conversation_id] = lock
         return lock
 
-    async def post(self, conversation_id: str, text: str, client_message_id: str | None) -> dict[str, Any]:
-        """Handle a resident's (already validated) message; returns {"replies", "state"}."""
+    async def post(
+        self, conversation_id: str, text: str, client_message_id: str | None, title: str | None = None
+    ) -> dict[str, Any]:
+        """Handle a resident's (already validated) message; returns {"replies", "state"}. `title` is the
+        title of the button tapped (text is its payload): kept when the bot's latest turn offered it."""
         lock = self._lock(conversation_id)
         with self._timings.stage(LOCK_WAIT):
             await lock.acquire()
         try:
-            return await self._post_in_turn(conversation_id, text, client_message_id)
+            return await self._post_in_turn(conversation_id, text, client_message_id, title)
         finally:
             lock.release()
 
-    async def _post_in_turn(self, conversation_id: str, text: str, client_message_id: str | None) -> dict[str, Any]:
+    async def _post_in_turn(
+        self, conversation_id: str, text: str, client_message_id: str | None, title: str | None
+    ) -> dict[str, Any]:
         with self._timings.stage(STORE_MESSAGE):
             async with self._maker() as session:
                 message = None
@@ -176,8 +181,11 @@ class Conversations:
                 new = message is None
                 now = self._clock.now()
                 if message is None:
+                    if title is not None:
+                        title = offered_title(await self._latest_bot_turn(session, conversation_id), text, title)
                     message = await add_message(
-                        session, conversation_id, RESIDENT, text, now, client_message_id=client_message_id
+                        session, conversation_id, RESIDENT, text, now, client_message_id=client_message_id,
+                        title=title,
                     )
                     if conversation.state == CLOSED:
                         conversation.state = BOT
@@ -235,6 +243,22 @@ class Conversations:
             {"type": "urgent", "case_id": case.id, "conversation_id": case.conversation_id, "reference": case.reference},
         )
         await self._queue.publish()
+
+    async def _latest_bot_turn(self, session: AsyncSession, conversation_id: str) -> list[Message]:
+        """The bot's messages since the resident's last message: the only turn whose buttons count."""
+        last_resident = (
+            select(func.max(Message.id))
+            .where(Message.conversation_id == conversation_id, Message.sender == RESIDENT)
+            .scalar_subquery()
+        )
+        rows = await session.exec(
+            select(Message).where(
+                Message.conversation_id == conversation_id,
+                Message.sender == BOT_SENDER,
+                col(Message.id) > func.coalesce(last_resident, 0),
+            )
+        )
+        return list(rows.all())
 
     async def _by_client_id(self, session: AsyncSession, conversation_id: str, client_message_id: str) -> Message | None:
         return (

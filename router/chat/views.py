@@ -5,6 +5,7 @@ from aiohttp import web
 
 from router.web.body import boolean, bearer_token, json_object, message_text, optional_text
 from router.chat.keys import CONVERSATIONS_KEY
+from router.transcript import MAX_BUTTON_TITLE
 
 routes = web.RouteTableDef()
 
@@ -38,7 +39,8 @@ async def post_message(request: web.Request) -> web.Response:
     data = await json_object(request)
     text = message_text(data.get("text"))
     client_message_id = optional_text(data, "client_message_id", MAX_CLIENT_MESSAGE_ID)
-    result = await request.app[CONVERSATIONS_KEY].post(conversation_id, text, client_message_id)
+    title = optional_text(data, "title", MAX_BUTTON_TITLE)
+    result = await request.app[CONVERSATIONS_KEY].post(conversation_id, text, client_message_id, title)
     return web.json_response(result)
 
 

@@ -29,7 +29,7 @@ from router.middlewares import UNAVAILABLE
 from router.models import QUEUED
 from router.bus.pubsub import conversation_channel
 from router.texts import ERRORS, unavailable
-from router.transcript import message_frame
+from router.transcript import MAX_BUTTON_TITLE, message_frame
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +121,9 @@ async def _handle(
     if kind == "message":
         text = message_text(data.get("text"))
         client_message_id = optional_text(data, "client_message_id", 100)
+        title = optional_text(data, "title", MAX_BUTTON_TITLE)
         # Replies reach the socket as message frames through the conversation's channel.
-        await conversations.post(conversation_id, text, client_message_id)
+        await conversations.post(conversation_id, text, client_message_id, title)
     elif kind == "typing":
         await conversations.resident_typing(conversation_id)
     elif kind == "leave_queue":

@@ -2,7 +2,10 @@
 
 Wait estimate: minutes per place in the queue = the median wait (queued → claimed) of the last
 `wait_sample_size` claimed chats, or `default_handling_minutes` from handoff.yml while there are none;
-a resident at position p waits about p × that, rounded to whole minutes, at least 1.
+a resident at position p waits about p × that, rounded to whole minutes, at least 1. While a chat waits,
+its estimate only moves in the right direction (issue 13: "nummer 2, cirka 10 minuter" then "nummer 3,
+cirka 1 minut" was confusing): the moment it should be answered is kept and only moved earlier, and the
+minutes shown count down to it (at least 1). The moments are kept in the process (a restart starts over).
 
 Console rows carry the resident's last message, masked (router/privacy/masking.py: the queue is glanced at
 by everyone at the desk, the full text is one click away in the case), the topic in Swedish (handoff.yml
@@ -13,8 +16,9 @@ router/chat/conversations.py) come first, then the rest; within each group, firs
 """
 from __future__ import annotations
 
+import math
 import statistics
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, func, select
@@ -26,6 +30,7 @@ from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
 from router.handoff.config import HandoffConfig
 from router.models import CASE_CLAIMED, CASE_QUEUED, CHAT, RESIDENT, Agent, Case, Message
 from router.privacy.masking import mask
+from router.transcript import shown_text
 
 
 class Queue:
@@ -34,6 +39,23 @@ class Queue:
         self._pubsub = pubsub
         self._clock = clock
         self._config = config
+        self._expected_at: dict[int, datetime] = {}  # queued case id -> when it should be answered
+
+    def _estimate(self, case_id: int | None, position: int, minutes_per_place: float, now: datetime) -> int:
+        """Minutes left for a waiting chat: never more than the last estimate minus the time since."""
+        expected = now + timedelta(minutes=self.wait_minutes(position, minutes_per_place))
+        if case_id is None:
+            return self.wait_minutes(position, minutes_per_place)
+        promised = self._expected_at.get(case_id)
+        if promised is not None and promised < expected:
+            expected = promised
+        self._expected_at[case_id] = expected
+        return max(1, math.ceil((expected - now).total_seconds() / 60))
+
+    def _forget_answered(self, waiting: list[Case]) -> None:
+        still = {case.id for case in waiting}
+        for case_id in [case_id for case_id in self._expected_at if case_id not in still]:
+            del self._expected_at[case_id]
 
     async def waiting(self, session: AsyncSession) -> list[Case]:
         """Queued chats, first in line first: urgent ones ahead of the others."""
@@ -65,7 +87,8 @@ class Queue:
         waiting = await self.waiting(session)
         for position, case in enumerate(waiting, start=1):
             if case.id == case_id:
-                return position, self.wait_minutes(position, await self.minutes_per_place(session))
+                per_place = await self.minutes_per_place(session)
+                return position, self._estimate(case.id, position, per_place, self._clock.now())
         return None
 
     async def snapshot(self, session: AsyncSession) -> dict[str, Any]:
@@ -100,7 +123,7 @@ class Queue:
                 {
                     **summary(case),
                     "position": position,
-                    "wait_minutes": self.wait_minutes(position, per_place),
+                    "wait_minutes": self._estimate(case.id, position, per_place, now),
                 }
                 for position, case in enumerate(waiting, start=1)
             ],
@@ -116,13 +139,15 @@ class Queue:
             waiting = await self.waiting(session)
             per_place = await self.minutes_per_place(session)
             snapshot = await self.snapshot(session)
+        self._forget_answered(waiting)
+        now = self._clock.now()
         for position, case in enumerate(waiting, start=1):
             await self._pubsub.publish(
                 conversation_channel(case.conversation_id),
                 {
                     "type": "queue",
                     "position": position,
-                    "wait_minutes": self.wait_minutes(position, per_place),
+                    "wait_minutes": self._estimate(case.id, position, per_place, now),
                     "reference": case.reference,
                 },
             )
@@ -154,4 +179,4 @@ async def _last_resident_messages(session: AsyncSession, conversation_ids: list[
         .group_by(col(Message.conversation_id))
     )
     rows = await session.exec(select(Message).where(col(Message.id).in_(latest)))
-    return {message.conversation_id: mask(message.text) for message in rows.all()}
+    return {message.conversation_id: mask(shown_text(message)) for message in rows.all()}

@@ -49,8 +49,9 @@ class RasaAnswer:
 # OutputChannel.send_response), so a marker belongs to the text reply before it. Marked responses are
 # one paragraph: the REST channel splits a text at blank lines, and only the last part would be marked.
 MARKER_KEY = "answer"
-EMERGENCY_MARKER, FALLBACK_MARKER = "emergency", "fallback"
-MARKERS = (EMERGENCY_MARKER, FALLBACK_MARKER)
+# `custom: {"answer": "asks_contact"}`: the answer asks for a phone number or e-mail (issue 13).
+EMERGENCY_MARKER, FALLBACK_MARKER, ASKS_CONTACT_MARKER = "emergency", "fallback", "asks_contact"
+MARKERS = (EMERGENCY_MARKER, FALLBACK_MARKER, ASKS_CONTACT_MARKER)
 # The REST channel ends its answer with the intent it understood, as a custom message of its own
 # (doors/rest_channel.py): the intent comes with the answer instead of from a second request for the tracker.
 INTENT_KEY = "intent"

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from router.errors import NotFound
 from router.models import AGENT_SENDER, Agent, Case, Conversation, Message, Note
 from router.records.models import DeletedCase, Hold
+from router.transcript import shown_text
 
 TIMEZONE = ZoneInfo("Europe/Stockholm")
 ORGANISATION = "Helsingborgs stad – Helsingborg kontaktcenter"
@@ -177,7 +178,7 @@ async def _conversation_part(
             "from": message.sender,
             "from_text": SENDER_TEXTS.get(message.sender, message.sender),
             "agent": author.display_name if author is not None and message.sender == AGENT_SENDER else None,
-            "text": message.text,
+            "text": shown_text(message),
         }
         for message, author in rows.all()
     ]

@@ -130,7 +130,11 @@ def _conditions(query: SearchQuery) -> list[Any]:
         pattern = _like(query.text)
         written = (
             select(Message.id)
-            .where(Message.conversation_id == Conversation.id, col(Message.text).ilike(pattern, escape="\\"))
+            .where(
+                Message.conversation_id == Conversation.id,
+                # A tapped button is found by the title people read, not only by its payload.
+                or_(col(Message.text).ilike(pattern, escape="\\"), col(Message.title).ilike(pattern, escape="\\")),
+            )
             .exists()
         )
         conditions.append(or_(written, col(Case.text).ilike(pattern, escape="\\")))

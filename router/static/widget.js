@@ -97,6 +97,7 @@
         : m === 1
           ? "Beräknad väntetid: cirka 1 minut."
           : "Beräknad väntetid: cirka " + fmt(m) + " minuter.",
+    queueMethod: "Uppskattningen bygger på hur snabbt de senaste chattarna besvarades.",
     reference: (r) => "Ärendenummer: " + r,
     leaveQueue: "Lämna kön",
     leftQueue: "Du har lämnat kön.",
@@ -112,6 +113,14 @@
     yes: "Ja",
     no: "Nej",
     feedbackThanks: "Tack för ditt svar!",
+    feedbackSorry: "Tråkigt att du inte fick hjälp. Du kan få hjälp på något av de här sätten:",
+    notHelpedChoices: "Andra sätt att få hjälp",
+    askPerson: "Prata med en kommunvägledare",
+    leaveMessageText: "Jag vill lämna ett meddelande",
+    callUs: (phone) => "Ring " + phone,
+    sentAt: "Skickat kl. ",
+    noticeShow: "Visa information om chatten",
+    noticeHide: "Dölj information om chatten",
     feedbackFailed: "Vi kunde inte spara ditt svar. Försök igen.",
     newChat: "Starta en ny chatt",
     end: "Avsluta chatten",
@@ -308,9 +317,23 @@
     PHONE_LINK_RE.lastIndex = 0;
     while ((m = PHONE_LINK_RE.exec(text))) {
       const start = m.index + m[1].length;
-      if (start > last) parent.appendChild(document.createTextNode(text.slice(last, start)));
+      if (start > last) appendReferences(parent, text.slice(last, start));
       parent.appendChild(el("a", { href: telHref(m[2]), class: "hbgc-tel", text: m[2] }));
       last = start + m[2].length;
+    }
+    if (last < text.length) appendReferences(parent, text.slice(last));
+  }
+
+  // Case references (HBG-2026-000002) never break at their hyphens.
+  const REFERENCE_RE = /HBG-\d{4}-\d{6}/g;
+  function appendReferences(parent, text) {
+    let last = 0;
+    let m;
+    REFERENCE_RE.lastIndex = 0;
+    while ((m = REFERENCE_RE.exec(text))) {
+      if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+      parent.appendChild(el("span", { class: "hbgc-nobreak", text: m[0] }));
+      last = m.index + m[0].length;
     }
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
   }
@@ -340,12 +363,26 @@
     if (last < text.length) appendPhoneLinks(parent, text.slice(last));
   }
 
+  // Times are the city's local time (Europe/Stockholm) whatever the visitor's own time zone, as in the
+  // records and the console.
+  const STOCKHOLM = new Intl.DateTimeFormat("sv-SE", {
+    timeZone: "Europe/Stockholm", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  function stockholmParts(date) {
+    const parts = {};
+    for (const part of STOCKHOLM.formatToParts(date)) parts[part.type] = part.value;
+    return parts;
+  }
+
   function timestamp(date) {
-    const pad = (n) => String(n).padStart(2, "0");
-    return (
-      date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + " " +
-      pad(date.getHours()) + ":" + pad(date.getMinutes())
-    );
+    const p = stockholmParts(date);
+    return p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute;
+  }
+
+  function clockTime(date) {
+    const p = stockholmParts(date);
+    return p.hour + "." + p.minute;
   }
 
   // ------------------------------------------------------------------ session storage
@@ -380,7 +417,7 @@
           ended: conv.ended || null,
           feedbackGiven: !!conv.feedbackGiven,
           open: !panel.hidden,
-          pending: pending.map((p) => ({ cmid: p.cmid, text: p.text, display: p.display })),
+          pending: pending.map((p) => ({ cmid: p.cmid, text: p.text, display: p.display, title: p.title || null })),
         })
       );
     } catch (_) {
@@ -492,9 +529,10 @@
   const noticeText = el("div", { class: "hbgc-notice-text", id: "hbgc-notice-text" });
   const startStatus = el("p", { class: "hbgc-start-status", role: "status" });
   const retryStart = el("button", { type: "button", class: "hbgc-button hbgc-button--secondary", hidden: true, text: T.retry, onclick: () => startConversation() });
-  const notice = el("section", { class: "hbgc-notice", "aria-labelledby": "hbgc-notice-heading" }, [
-    el("p", { class: "hbgc-emergency", text: T.emergency }),
-    el("h3", { class: "hbgc-notice-heading", id: "hbgc-notice-heading", text: T.noticeHeading }),
+  // The whole notice until the resident has written; then one line and a button that shows it again
+  // (issue 13: on a desktop it filled most of the panel).
+  const noticeShort = el("p", { class: "hbgc-notice-short", hidden: true });
+  const noticeMore = el("div", { class: "hbgc-notice-more", id: "hbgc-notice-more" }, [
     noticeText,
     el("p", { class: "hbgc-privacy" }, [
       el("a", { class: "hbgc-link", href: ROUTER + "/integritet", target: "_blank", rel: "noopener noreferrer" }, [
@@ -502,9 +540,36 @@
         el("span", { class: "hbgc-sr", text: T.newTab }),
       ]),
     ]),
+  ]);
+  const noticeToggle = el("button", {
+    type: "button", class: "hbgc-tool hbgc-notice-toggle", hidden: true, "aria-expanded": "true",
+    "aria-controls": "hbgc-notice-more", text: T.noticeHide, onclick: () => showNoticeDetails(noticeMore.hidden),
+  });
+  const notice = el("section", { class: "hbgc-notice", "aria-labelledby": "hbgc-notice-heading" }, [
+    el("p", { class: "hbgc-emergency", text: T.emergency }),
+    el("h3", { class: "hbgc-notice-heading", id: "hbgc-notice-heading", text: T.noticeHeading }),
+    noticeShort,
+    noticeMore,
+    noticeToggle,
     startStatus,
     retryStart,
   ]);
+
+  function showNoticeDetails(shown) {
+    noticeMore.hidden = !shown;
+    // The short line is part of the whole notice: shown only while the rest is folded away.
+    noticeShort.hidden = shown || !contact || !notice.classList.contains("hbgc-notice--compact");
+    noticeToggle.setAttribute("aria-expanded", shown ? "true" : "false");
+    noticeToggle.textContent = shown ? T.noticeHide : T.noticeShow;
+  }
+
+  // The short line is the public-record sentence of settings/contact.yml (GET /api/contact), word for word.
+  function compactNotice(compact) {
+    notice.classList.toggle("hbgc-notice--compact", compact);
+    noticeShort.textContent = contact ? contact.public_record_notice : "";
+    noticeToggle.hidden = !compact;
+    showNoticeDetails(!compact);
+  }
 
   const log = el("div", { class: "hbgc-log", role: "log", "aria-live": "polite", "aria-label": T.log });
   const typing = el("p", { class: "hbgc-typing", role: "status" });
@@ -518,12 +583,15 @@
     el("p", { class: "hbgc-feedback-q", id: "hbgc-feedback-q", text: T.feedbackQuestion }),
     el("div", { class: "hbgc-row" }, [feedbackYes, feedbackNo]),
   ]);
+  // After "Nej": a person (while the contact center is open), the phone, and leaving a message (issue 13).
+  const notHelped = el("div", { class: "hbgc-choices hbgc-not-helped", role: "group", "aria-label": T.notHelpedChoices, hidden: true });
   const endSection = el("section", { class: "hbgc-end", hidden: true, "aria-labelledby": "hbgc-end-heading" }, [
     endHeading,
     endReason,
     feedback,
     feedbackStatus,
-    el("button", { type: "button", class: "hbgc-button hbgc-button--secondary", text: T.newChat, onclick: startNewChat }),
+    notHelped,
+    el("button", { type: "button", class: "hbgc-button hbgc-button--secondary", text: T.newChat, onclick: () => startNewChat() }),
   ]);
   endHeading.id = "hbgc-end-heading";
 
@@ -715,7 +783,10 @@
     }
     // Messages not acknowledged before the reload go again (same client_message_id: the router keeps one).
     for (const p of saved.pending) {
-      if (!onServer.has(p.cmid)) addPending({ cmid: p.cmid, text: p.text, display: p.display || p.text });
+      if (!onServer.has(p.cmid)) {
+        const title = typeof p.title === "string" && p.title ? p.title : null;
+        addPending({ cmid: p.cmid, text: p.text, display: p.display || title || p.text, title: title });
+      }
     }
     log.removeAttribute("aria-busy");
     unread = 0;
@@ -804,7 +875,8 @@
     return r.status === 401 && !!r.data && r.data.error === "expired";
   }
 
-  function startNewChat() {
+  // `first`: a message to send as soon as the new chat has started.
+  function startNewChat(first) {
     stopConnection();
     for (const p of pending) clearTimeout(p.ackTimer);
     clearTimeout(idleTimer);
@@ -830,10 +902,14 @@
     feedbackStatus.textContent = "";
     feedbackYes.disabled = false;
     feedbackNo.disabled = false;
+    notHelped.hidden = true;
+    notHelped.textContent = "";
+    compactNotice(false);
     composerError.textContent = "";
     saveSession();
     heading.focus();
-    startConversation();
+    const started = startConversation();
+    if (first) started.then(() => sendText(first));
   }
 
   function setComposerEnabled(enabled) {
@@ -848,6 +924,8 @@
   }
 
   function renderEntry(entry, buttons) {
+    // Only the bot's latest turn can be answered with a button (the router keeps a title only from it).
+    if (entry.from === "resident") for (const b of log.querySelectorAll(".hbgc-choice")) b.disabled = true;
     const previous = log.lastElementChild;
     const label = senderLabel(entry.from, entry.name);
     const alarm = entry.kind === "alarm";
@@ -861,10 +939,19 @@
     content.appendChild(el("span", { class: "hbgc-sr", text: label + ": " }));
     appendRichText(content, entry.display);
     node.appendChild(bubble);
+    node.appendChild(renderTime(entry));
     if (buttons && buttons.length) node.appendChild(renderButtons(buttons));
     entry.el = node;
     log.appendChild(node);
     if (followNewest || entry.from === "resident") scrollToEnd();
+  }
+
+  // "10.02" under the bubble, as <time datetime> so that screen readers and tools get the exact moment.
+  function renderTime(entry) {
+    const when = entry.at || entry.localTime;
+    const time = el("time", { datetime: when.toISOString(), text: clockTime(when) });
+    entry.timeEl = time;
+    return el("p", { class: "hbgc-time" }, [el("span", { class: "hbgc-sr", text: T.sentAt }), time]);
   }
 
   function renderButtons(buttons) {
@@ -882,7 +969,7 @@
           onclick: () => {
             if (conversationOver()) return;
             for (const other of group.querySelectorAll("button")) other.disabled = true;
-            sendText(b.payload, b.title);
+            sendText(b.payload, b.title, b.title);
             textarea.focus();
           },
         })
@@ -904,7 +991,7 @@
   function addEntry(m, keys) {
     const entry = {
       from: m.from,
-      kind: m.kind === "alarm" ? "alarm" : null,
+      kind: m.kind === "alarm" || m.kind === "asks_contact" ? m.kind : null,
       text: m.text,
       display: m.text,
       name: m.from === "agent" ? agentNameOf(m.name) || agentName : null,
@@ -916,6 +1003,7 @@
     };
     remember(entry, keys);
     entries.push(entry);
+    if (m.from === "resident") compactNotice(true);
     renderEntry(entry, validButtons(m.buttons));
     if (m.from === "bot") hideBotTyping();
     if (m.from === "agent") hideAgentTyping();
@@ -927,6 +1015,7 @@
   }
 
   function addPending(p) {
+    compactNotice(true);
     const entry = {
       from: "resident",
       text: p.text,
@@ -989,13 +1078,20 @@
       const byId = pending.find((p) => p.cmid === m.client_message_id);
       if (byId) return byId;
     }
-    return matchText ? pending.find((p) => p.via && p.text === m.text) || null : null;
+    return matchText ? pending.find((p) => p.via && (p.text === m.text || p.display === m.text)) || null : null;
   }
 
-  function acknowledge(p, keys) {
+  // `m`, when given, is the stored message: its time replaces the moment the widget sent it.
+  function acknowledge(p, keys, m) {
     clearTimeout(p.ackTimer);
     pending = pending.filter((x) => x !== p);
     const entry = p.entry;
+    const at = m && m.at ? new Date(m.at) : null;
+    if (at && !Number.isNaN(at.getTime()) && entry.timeEl) {
+      entry.at = at;
+      entry.timeEl.setAttribute("datetime", at.toISOString());
+      entry.timeEl.textContent = clockTime(at);
+    }
     entry.pending = false;
     entry.el.classList.remove("hbgc-msg--failed");
     if (entry.status) entry.status.remove();
@@ -1044,6 +1140,9 @@
     saveSession();
   }
 
+  // The router sends a tapped button's title as the text; the widget's own entry holds the payload too.
+  const shows = (entry, m) => entry.text === m.text || entry.display === m.text;
+
   // A message the server pushed over the WebSocket (has id and at).
   function acceptPushed(m) {
     noteId(m);
@@ -1051,11 +1150,11 @@
     if (knownEntry(keys)) return saveSession();
     if (m.from === "resident") {
       const p = pendingFor(m, true);
-      if (p) return acknowledge(p, keys);
+      if (p) return acknowledge(p, keys, m);
     }
     const now = Date.now();
     const shown = entries.find(
-      (e) => !e.keyed && !e.pending && e.alignUntil > now && e.from === m.from && e.text === m.text
+      (e) => !e.keyed && !e.pending && e.alignUntil > now && e.from === m.from && shows(e, m)
     );
     if (shown) remember(shown, keys);
     else addEntry(m, keys);
@@ -1076,10 +1175,10 @@
       }
       const byId = m.from === "resident" && m.client_message_id ? pendingFor(m, false) : null;
       if (byId) {
-        acknowledge(byId, keys);
+        acknowledge(byId, keys, m);
         continue;
       }
-      const j = entries.findIndex((e, i) => i >= cursor && !e.keyed && !e.pending && e.from === m.from && e.text === m.text);
+      const j = entries.findIndex((e, i) => i >= cursor && !e.keyed && !e.pending && e.from === m.from && shows(e, m));
       if (j >= 0) {
         remember(entries[j], keys);
         cursor = j + 1;
@@ -1088,7 +1187,7 @@
       // A message on its way (its POST or socket send not answered yet) that the router already has.
       const inFlight = m.from === "resident" ? pendingFor(m, true) : null;
       if (inFlight) {
-        acknowledge(inFlight, keys);
+        acknowledge(inFlight, keys, m);
         continue;
       }
       addEntry(m, keys);
@@ -1098,10 +1197,11 @@
   }
 
   // ------------------------------------------------------------------ sending
-  function sendText(text, display) {
+  // A tapped button sends its payload (for the assistant) and its title (what everyone reads, issue 13).
+  function sendText(text, display, title) {
     if (conversationOver()) return;
     markActivity();
-    addPending({ cmid: newMessageId(), text: text, display: display || text });
+    addPending({ cmid: newMessageId(), text: text, display: display || text, title: title || null });
     saveSession();
     if (chatState === "bot") showBotTyping();
     flushOutbox();
@@ -1115,10 +1215,17 @@
     }
   }
 
+  function messageBody(p, body) {
+    body.text = p.text;
+    body.client_message_id = p.cmid;
+    if (p.title) body.title = p.title;
+    return body;
+  }
+
   function sendOverSocket(p) {
     p.via = "ws";
     p.sentAt = Date.now();
-    ws.send(JSON.stringify({ type: "message", text: p.text, client_message_id: p.cmid }));
+    ws.send(JSON.stringify(messageBody(p, { type: "message" })));
     clearTimeout(p.ackTimer);
     // Safety net: a message the server has not acknowledged in time goes again over HTTP with the
     // same client_message_id, which the router treats as the same message.
@@ -1138,7 +1245,7 @@
     const owner = conv;
     let r;
     try {
-      r = await api("POST", convPath("/messages"), { text: p.text, client_message_id: p.cmid });
+      r = await api("POST", convPath("/messages"), messageBody(p, {}));
     } catch (_) {
       p.via = null; // network trouble: stays pending, goes again on the next poll or reconnect
       if (conv === owner) setConnectionProblem(true);
@@ -1185,12 +1292,23 @@
       textarea.focus();
       return;
     }
-    const findings = findSensitiveData(text);
+    const findings = findSensitiveData(text).filter((f) => !(botAskedForContact() && CONTACT_KINDS.includes(f.kind)));
     if (findings.length) {
       showSensitiveWarning(text, findings);
       return;
     }
     commitComposer(text);
+  }
+
+  // The bot's latest message asked for a phone number or e-mail (router kind "asks_contact"): giving one
+  // is the answer, not a slip, so only personnummer still get the warning.
+  const CONTACT_KINDS = ["phone", "email"];
+  function botAskedForContact() {
+    for (let i = entries.length - 1; i >= 0; i--) {
+      if (entries[i].from === "resident") return false;
+      if (entries[i].from === "bot") return entries[i].kind === "asks_contact";
+    }
+    return false;
   }
 
   function commitComposer(text) {
@@ -1397,9 +1515,9 @@
     queueText.textContent = "";
     const lines = [];
     lines.push(Number.isFinite(q.position) && q.position > 0 ? T.queuePosition(q.position) : T.queueWaiting);
-    if (Number.isFinite(q.wait_minutes) && q.wait_minutes >= 0) lines.push(T.queueWait(q.wait_minutes));
+    if (Number.isFinite(q.wait_minutes) && q.wait_minutes >= 0) lines.push(T.queueWait(q.wait_minutes), T.queueMethod);
     if (reference) lines.push(T.reference(reference));
-    queueText.textContent = lines.join(" ");
+    appendRichText(queueText, lines.join(" "));
     queueBox.hidden = false;
   }
 
@@ -1634,13 +1752,43 @@
       conv.feedbackGiven = true;
       saveSession();
       feedback.hidden = true;
-      feedbackStatus.textContent = T.feedbackThanks;
+      feedbackStatus.textContent = helped ? T.feedbackThanks : T.feedbackSorry;
+      if (!helped) await showNotHelped();
       feedbackStatus.focus();
     } else {
       feedbackYes.disabled = false;
       feedbackNo.disabled = false;
       feedbackStatus.textContent = T.feedbackFailed;
     }
+  }
+
+  async function contactCenterOpen() {
+    try {
+      const res = await fetch(ROUTER + "/api/hours", { headers: { Accept: "application/json" }, credentials: "omit" });
+      const d = res.ok ? await res.json() : null;
+      return !!(d && d.open === true);
+    } catch (_) {
+      return false;
+    }
+  }
+
+  async function showNotHelped() {
+    const [details, open] = await Promise.all([loadContact(), contactCenterOpen()]);
+    notHelped.textContent = "";
+    // A new chat starts with the resident's own words (the assistant understands them), so the new
+    // transcript shows exactly what was asked.
+    const choice = (text) => el("button", { type: "button", class: "hbgc-choice", text: text, onclick: () => startNewChat(text) });
+    if (open) notHelped.appendChild(choice(T.askPerson));
+    if (details) {
+      notHelped.appendChild(
+        el("a", { class: "hbgc-choice hbgc-choice--call", href: telHref(details.phone) }, [
+          icon(ICON_PHONE),
+          el("span", { class: "hbgc-nobreak", text: T.callUs(details.phone) }),
+        ])
+      );
+    }
+    notHelped.appendChild(choice(T.leaveMessageText));
+    notHelped.hidden = false;
   }
 
   function transcriptText() {

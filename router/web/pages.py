@@ -53,6 +53,16 @@ def render(request: web.Request, name: str, status: int = 200, **context: Any) -
     return response
 
 
+FAVICON = Path(__file__).resolve().parents[1] / "static" / "favicon.svg"
+
+
+@routes.get("/favicon.ico")
+async def favicon(request: web.Request) -> web.FileResponse:
+    """Browsers and tools ask for /favicon.ico whatever the page links: the city's icon, never a 404."""
+    response = web.FileResponse(FAVICON, headers={"Content-Type": "image/svg+xml", "Cache-Control": "max-age=86400"})
+    return response
+
+
 @routes.get("/")
 async def demo_page(request: web.Request) -> web.Response:
     """A demo of the city's page, with the resident chat widget (static/widget.js)."""

@@ -1,12 +1,11 @@
-"""action_fallback: rephrase on the first miss, hand over on the second miss in a row."""
+"""action_fallback: rephrase on the first miss, offer a person on the second miss in a row."""
 from __future__ import annotations
 
 import pytest
-from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionFallback
-from tests.actions.trackers import CONVERSATION_ID, action_event, bot_event, make_tracker, user_event
+from tests.actions.trackers import action_event, bot_event, make_tracker, user_event
 
 REPHRASE = (
     "Förlåt, jag förstod inte riktigt. Kan du skriva det på ett annat sätt? Du kan också välja något av det här:",
@@ -17,7 +16,10 @@ REPHRASE = (
         {"title": "Prata med en kommunvägledare", "payload": "/human_handoff"},
     ],
 )
-HANDOVER = "Jag förstår tyvärr fortfarande inte. Jag försöker koppla dig till en kommunvägledare."
+OFFER = (
+    "Jag förstår tyvärr fortfarande inte. Vill du prata med en kommunvägledare?",
+    [{"title": "Ja", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}],
+)
 
 
 def miss_turn() -> list[dict]:
@@ -50,44 +52,14 @@ async def test_first_miss_asks_to_rephrase_without_reverting(router, settings):
 
 
 @pytest.mark.asyncio
-async def test_second_miss_in_a_row_hands_over_with_reason_fallback(router, settings):
-    router.reply(
-        "POST",
-        "/internal/handoff",
-        json_body={
-            "outcome": "queued",
-            "reference": "HBG-2026-000130",
-            "position": 3,
-            "wait_minutes": 6,
-            "opens_at": None,
-            "opens_at_text": None,
-            "closes_at": "2026-11-26T17:00:00+01:00",
-            "phone": "042-10 50 00",
-            "text": "Nu står du i kö till en kommunvägledare. Du är nummer 3 i kön, beräknad väntetid cirka 6 "
-            "minuter. Ditt ärendenummer är HBG-2026-000130.",
-        },
-    )
-
+async def test_second_miss_in_a_row_asks_before_handing_over(router, settings):
+    """Never queued without asking (issue 13): "Ja" (/affirm) then runs action_handoff (data/rules.yml),
+    which queues with reason fallback (tests/actions/test_handoff.py)."""
     said, events = await run_fallback(settings, [*miss_turn(), *current_miss()])
 
-    assert events == [ConversationPaused()]
-    assert [text for text, _ in said[:2]] == [
-        HANDOVER,
-        "Nu står du i kö till en kommunvägledare. Du är nummer 3 i kön, beräknad väntetid cirka 6 minuter. "
-        "Ditt ärendenummer är HBG-2026-000130.",
-    ]
-    assert len(said) == 3 and "allmän handling" in said[2][0]
-    assert router.requests[0].body == {"conversation_id": CONVERSATION_ID, "reason": "fallback", "topic": None}
-
-
-@pytest.mark.asyncio
-async def test_second_miss_with_router_down_offers_phone_and_message(router_down):
-    said, events = await run_fallback(router_down, [*miss_turn(), *current_miss()])
-
     assert events == []
-    assert said[0] == (HANDOVER, [])
-    assert said[1][0].startswith("Det går inte att nå en kommunvägledare via chatten just nu.")
-    assert said[1][1] == [{"title": "Lämna ett meddelande", "payload": "/leave_message"}]
+    assert said == [OFFER]
+    assert router.requests == []
 
 
 @pytest.mark.asyncio

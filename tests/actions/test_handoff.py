@@ -12,7 +12,7 @@ from actions.contact_center import load_contact_center
 from actions.handoff import ActionHandoff
 from actions.offline_hours import KnownWeek
 from tests.actions.router_stub import SECRET
-from tests.actions.trackers import CONVERSATION_ID, make_tracker
+from tests.actions.trackers import CONVERSATION_ID, action_event, make_tracker, user_event
 
 LEAVE_MESSAGE = [{"title": "Lämna ett meddelande", "payload": "/leave_message"}]
 # The notice from settings/contact.yml, then 112.
@@ -105,6 +105,32 @@ async def test_topic_intents_send_reason_topic_with_the_intent_name(router, sett
 
     assert events == [ConversationPaused()]
     assert router.requests[0].body == {"conversation_id": CONVERSATION_ID, "reason": "topic", "topic": intent}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("asked_with", "reason", "topic"),
+    [
+        ("welfare_crime_tip", "topic", "welfare_crime_tip"),
+        ("complaint_safety_work", "topic", "complaint_safety_work"),
+        ("nlu_fallback", "fallback", None),
+        ("greet", "requested", None),
+    ],
+)
+async def test_yes_to_the_offer_keeps_the_reason_of_the_message_before(router, settings, asked_with, reason, topic):
+    """"Ja" (affirm) right after "Vill du prata med en kommunvägledare?" queues for the message that led
+    to the question (issue 13: never queued without asking)."""
+    router.reply("POST", "/internal/handoff", json_body=handoff_body("queued", reference="HBG-2026-000126"))
+    events = [
+        action_event("action_listen"), user_event(asked_with, "…"), action_event("utter_offer_person_crime_tip"),
+        action_event("action_listen"), user_event("affirm", "ja"),
+    ]
+    tracker = make_tracker("affirm", events=events)
+
+    result = await ActionHandoff(settings, KnownWeek()).run(CollectingDispatcher(), tracker, {})
+
+    assert result == [ConversationPaused()]
+    assert router.requests[0].body == {"conversation_id": CONVERSATION_ID, "reason": reason, "topic": topic}
 
 
 @pytest.mark.asyncio

@@ -24,6 +24,8 @@ BOT_TIMEOUT = 60_000  # ms: Rasa on a loaded machine
 QUESTION = "Vad är Tryggare Helsingborg?"
 ANSWER = "samlingsnamnet för stadens trygghetsskapande"
 ASK_FOR_PERSON = "Jag vill prata med en kommunvägledare"
+WELFARE_TIP = "min granne fuskar med försörjningsstödet"
+OFFER = "Vill du prata med en kommunvägledare?"
 BLOCKING = {"serious", "critical"}
 WIDE = {"width": 1280, "height": 800}
 NARROW = {"width": 320, "height": 640}
@@ -198,7 +200,14 @@ def test_resident_journey_from_question_to_agent_to_feedback(browser: Browser, r
         # The widget's WebSocket passed the router's CSP (connect-src 'self'); a CSP error would fail the test.
         assert any(url.startswith(base.replace("http", "ws", 1) + "/ws/conversations/") for url in sockets), sockets
         assert not any("token" in url for url in sockets), sockets  # the token goes in the first frame
-        resident.send(ASK_FOR_PERSON)
+        # A tip is never queued without asking (issue 13): the bot asks, and the resident taps "Ja", which
+        # the resident, the record and the console see as "Ja", never the payload "/affirm".
+        resident.send(WELFARE_TIP)
+        offer = resident.page.get_by_role("log", name="Meddelanden").locator(".hbgc-msg").filter(has_text=OFFER)
+        expect(offer).to_have_count(1, timeout=BOT_TIMEOUT)
+        expect(resident.panel).to_contain_text("Du chattar med en automatisk assistent")
+        offer.get_by_role("button", name="Ja").click()
+        expect(resident.bubbles.filter(has_text="Du: Ja")).to_have_count(1)
         expect(resident.panel.get_by_role("status").filter(has_text="Du står i kö.")).to_contain_text(
             "Du är nummer 1 i kön.", timeout=BOT_TIMEOUT
         )
@@ -216,6 +225,7 @@ def test_resident_journey_from_question_to_agent_to_feedback(browser: Browser, r
             "Det gäller klotter på vår skola", timeout=BOT_TIMEOUT
         )
         expect(resident.bubbles.last).to_have_text("Du: Det gäller klotter på vår skola")
+        assert "/affirm" not in agent.page.get_by_role("log", name="Konversation").inner_text()
 
         # Reload mid-conversation: every stored message, once each, in order. From the reload on, the
         # widget's WebSocket goes through a proxy the test can cut (Chromium's offline mode leaves open
@@ -236,6 +246,7 @@ def test_resident_journey_from_question_to_agent_to_feedback(browser: Browser, r
         expect(resident.input).to_be_enabled()
         stored = resident.stored()
         assert stored.count("Det gäller klotter på vår skola") == 1
+        assert "Ja" in stored and not [text for text in stored if text.startswith("/")]
         resident.expect_bodies(stored)
 
         # A dropped connection: the agent writes while the resident is offline; then both sides go on.

@@ -37,10 +37,12 @@ WEEKDAY_VALUES = {"måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag",
 ACTION_FOR_INTENT = {
     "opening_hours": "action_opening_hours",
     "human_handoff": "action_handoff",
-    "welfare_crime_tip": "action_handoff",
-    "complaint_safety_work": "action_handoff",
+    "welfare_crime_tip": "utter_offer_person_crime_tip",
+    "complaint_safety_work": "utter_offer_person_complaint",
     "signal_decline": "action_withdraw_signal",
 }
+# Never queued without asking (issue 13): "ja" right after one of these offers hands over.
+OFFERS_OF_A_PERSON = {"utter_offer_person_crime_tip", "utter_offer_person_complaint", "action_fallback"}
 # Actions that always follow the answer of an intent in the same turn (the district belongs to that turn;
 # a trygghetssignal is recorded after the answer, issue 16).
 FOLLOW_UP_ACTIONS = {
@@ -156,10 +158,14 @@ def test_stories_follow_the_action_conventions():
             else:
                 assert turns, story["story"]
                 turns[-1][1].append(step)
+        previous_action = None
         for user, bots in turns:
             assert user["intent"] in intents, story["story"]
             assert user["user"].strip(), story["story"]
             expected = [ACTION_FOR_INTENT.get(user["intent"], f"utter_{user['intent']}")]
+            if user["intent"] == "affirm" and previous_action in OFFERS_OF_A_PERSON:
+                expected = ["action_handoff"]
+            previous_action = bots[-1]["action"] if bots else None
             expected += FOLLOW_UP_ACTIONS.get(user["intent"], [])
             assert bots == [{"action": name} for name in expected], story["story"]
 

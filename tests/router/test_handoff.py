@@ -250,3 +250,30 @@ async def test_leave_queue_cancels_the_case_and_resumes_rasa(client, rasa) -> No
     history = await (await client.get(f"/api/conversations/{conversation_id}", headers=auth)).json()
     assert history["state"] == "bot"
     assert history["messages"][-1]["from"] == "system"
+
+
+async def test_a_waiting_residents_estimate_only_counts_down(client, clock) -> None:
+    """Issue 13: the estimate never jumps up while the resident waits (a slow claim of someone else raises
+    the median) and counts down as time passes."""
+    from tests.router.conftest import login
+
+    await add_agent(client, "anna")
+    csrf = await login(client, "anna")
+    await client.post("/api/agent/presence", json={"online": True}, headers={"X-CSRF-Token": csrf})
+    first, _ = await new_conversation(client)
+    first_reference = (await (await handoff(client, first)).json())["reference"]
+    second, _ = await new_conversation(client)
+    body = await (await handoff(client, second)).json()
+    assert (body["position"], body["wait_minutes"]) == (2, 10)  # 2 × default_handling_minutes
+
+    clock.set(clock.now() + timedelta(minutes=40))  # the first one waited 40 minutes: the median is 40
+    async with client.app[DB_KEY]() as session:
+        case = (await session.exec(select(Case).where(Case.reference == first_reference))).one()
+    assert (await client.post(f"/api/agent/cases/{case.id}/claim", headers={"X-CSRF-Token": csrf})).status == 200
+    again = await (await handoff(client, second)).json()
+    assert (again["position"], again["wait_minutes"]) == (1, 1)  # not 40: the promised moment has passed
+
+    third, _ = await new_conversation(client)
+    assert (await (await handoff(client, third)).json())["wait_minutes"] == 80  # a newcomer: 2 × 40
+    clock.set(clock.now() + timedelta(minutes=30))
+    assert (await (await handoff(client, third)).json())["wait_minutes"] == 50

@@ -112,6 +112,12 @@ async def test_the_postgres_pool_is_sized_by_the_options(postgres_database, aioh
     assert (pool.size(), pool._max_overflow) == (3, 7)
 
 
+def _downgrade_to(connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
 def _upgrade_to(connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
@@ -146,5 +152,34 @@ async def test_case_ids_stay_and_are_never_reused_after_the_sqlite_rebuild(tmp_p
             )
             newest = (await connection.exec_driver_sql("SELECT max(id) FROM cases")).scalar_one()
         assert newest == 10
+    finally:
+        await engine.dispose()
+
+
+async def test_message_titles_are_added_to_existing_messages_and_removed_on_downgrade(tmp_path) -> None:
+    """0010 adds the nullable messages.title: messages written before keep their text and have no title
+    (they show their text, as before); a downgrade to 0009 drops the column and keeps the messages."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'router.db'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_to, "0009")
+            for statement in (
+                "INSERT INTO conversations (id, token_hash, state, needs_resume, created_at, updated_at) "
+                "VALUES ('c1', 'h', 'bot', 0, '2026-11-30 09:00:00', '2026-11-30 09:00:00')",
+                "INSERT INTO messages (conversation_id, sender, text, created_at) "
+                "VALUES ('c1', 'resident', '/human_handoff', '2026-11-30 09:00:00')",
+            ):
+                await connection.exec_driver_sql(statement)
+        await migrate(engine)
+        async with engine.begin() as connection:
+            rows = (await connection.exec_driver_sql("SELECT text, title FROM messages")).all()
+            assert [tuple(row) for row in rows] == [("/human_handoff", None)]
+            await connection.exec_driver_sql("UPDATE messages SET title = 'Prata med en kommunvägledare'")
+        async with engine.begin() as connection:
+            await connection.run_sync(_downgrade_to, "0009")
+        async with engine.connect() as connection:
+            columns = (await connection.exec_driver_sql("PRAGMA table_info(messages)")).all()
+            assert "title" not in {column[1] for column in columns}
+            assert (await connection.exec_driver_sql("SELECT text FROM messages")).scalar_one() == "/human_handoff"
     finally:
         await engine.dispose()

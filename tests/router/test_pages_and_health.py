@@ -181,3 +181,12 @@ async def test_readyz_is_not_ready_while_redis_is_down(
     response = await client.get("/readyz")
     assert response.status == 503
     assert (await response.json())["not_ready"] == ["pubsub"]
+
+
+async def test_the_favicon_is_served_and_linked(client) -> None:
+    """No 404 for /favicon.ico (issue 13): the city's icon, which the pages link as well."""
+    response = await client.get("/favicon.ico")
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "image/svg+xml"
+    assert (await response.text()).startswith("<svg")
+    assert '<link rel="icon" href="/static/favicon.svg"' in await (await client.get("/")).text()

@@ -4,6 +4,7 @@ and optionally a real SMTP server (aiosmtpd) for answers to left messages."""
 from __future__ import annotations
 
 from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +30,22 @@ AGENT = "anna"
 class ConsoleSite(ThreadedSite):
     """The router on a free 127.0.0.1 port with the agents `agents` (username → display name)."""
 
-    def __init__(self, database: Path, agents: dict[str, str] | None = None, smtp: SmtpServer | None = None) -> None:
+    def __init__(
+        self,
+        database: Path,
+        agents: dict[str, str] | None = None,
+        smtp: SmtpServer | None = None,
+        rasa_answer: Callable[[str, str], Any] | None = None,
+    ) -> None:
         self.database = database
+        self.rasa_answer = rasa_answer  # the stand-in Rasa's replies (FakeRasa.answer); None: "Du skrev: …"
         self.agents = agents or {AGENT: "Anna"}
         self.smtp = smtp
         self.agent_ids: dict[str, int] = {}
         super().__init__("console-router")
 
     async def _start(self) -> None:
-        rasa = FakeRasa()
+        rasa = FakeRasa(answer=self.rasa_answer)
         rasa.url = await self._serve(rasa.app())
         settings = Settings(
             rasa_url=rasa.url, rasa_token=RASA_TOKEN, actions_url=rasa.url, internal_secret=INTERNAL_SECRET,

@@ -194,13 +194,19 @@ def test_keyboard_only_open_send_and_close(page: Page, chat: ChatPage) -> None:
     page.keyboard.type("andra raden")
     page.keyboard.press("Enter")
     chat.expect_bubbles("Du: Skrivet med tangentbordet\nandra raden", "Assistenten: Du skrev: Skrivet med tangentbordet\nandra raden")
-    # Tab order inside the panel: text field → send → tools; backwards: the notice's links.
+    # Tab order inside the panel: text field → send → tools; backwards: the notice, folded after the first
+    # message (issue 13), opens from its button and then its links come in order.
     page.keyboard.press("Tab")
     expect(chat.send_button).to_be_focused()
     for name in ("Spara chatten", "Skriv ut", "Avsluta chatten"):
         page.keyboard.press("Tab")
         expect(chat.panel.get_by_role("button", name=name)).to_be_focused()
     chat.input.focus()
+    page.keyboard.press("Shift+Tab")
+    show = chat.panel.get_by_role("button", name="Visa information om chatten")
+    expect(show).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(chat.panel.get_by_role("button", name="Dölj information om chatten")).to_be_focused()
     page.keyboard.press("Shift+Tab")
     privacy = chat.panel.get_by_role("link", name=re.compile("Så hanterar vi dina uppgifter"))
     expect(privacy).to_be_focused()
