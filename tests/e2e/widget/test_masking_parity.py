@@ -7,10 +7,10 @@ from __future__ import annotations
 from playwright.sync_api import Page
 
 from router.privacy.masking import find_sensitive, mask
+from tests.e2e.router_sites import WidgetSite
 from tests.router.masking_cases import corpus
 
 from .chat_page import ChatPage
-from .conftest import RunningServer
 
 # The widget names a samordningsnummer apart (its warning says which); the router masks both as personnummer.
 WIDGET_KINDS = {"personnummer": "personnummer", "samordningsnummer": "personnummer", "phone": "telefonnummer",
@@ -24,10 +24,10 @@ MASK_IN_THE_WIDGET = """(texts) => texts.map((text) => {
 })"""
 
 
-def test_the_widget_finds_what_the_router_masks(page: Page, server: RunningServer) -> None:
-    ChatPage(page, server).goto()
+def test_the_widget_finds_what_the_router_masks(site_page: Page, widget_site: WidgetSite) -> None:
+    ChatPage(site_page, widget_site).goto()
     texts = corpus()
-    widget = page.evaluate(MASK_IN_THE_WIDGET, texts)
+    widget = site_page.evaluate(MASK_IN_THE_WIDGET, texts)
     disagreements = []
     for text, seen in zip(texts, widget):
         kinds = [WIDGET_KINDS[kind] for kind in seen["kinds"]]
