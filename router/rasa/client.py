@@ -1,6 +1,7 @@
 """The router's side of Rasa's HTTP API: REST webhook, tracker, pause/resume, and health checks."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -78,12 +79,20 @@ def replies_of(body: list[Any]) -> list[dict[str, Any]]:
 
 class RasaClient:
     def __init__(
-        self, http: aiohttp.ClientSession, upstream: RasaUpstream, token: str, webhook_timeout_seconds: float = 10.0
+        self, http: aiohttp.ClientSession, upstream: RasaUpstream, token: str, webhook_timeout_seconds: float = 10.0,
+        startup_seconds: float = 0.0,
     ) -> None:
         self._http = http
         self.upstream = upstream
         self._token = token
         self._webhook_timeout = aiohttp.ClientTimeout(total=webhook_timeout_seconds)
+        self._startup_until = time.monotonic() + startup_seconds
+        self._answered = False
+
+    def starting(self) -> bool:
+        """Whether Rasa may still be loading its model: it has not answered since this router started, which
+        was less than `startup_seconds` ago (`make run` starts the router while Rasa loads)."""
+        return not self._answered and time.monotonic() < self._startup_until
 
     async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
         """Send a resident's message through the REST channel; returns the bot's replies (see `replies_of`)."""
@@ -99,6 +108,7 @@ class RasaClient:
             raise RasaUnavailable(f"webhook failed: {error!r}") from error
         if not isinstance(body, list):
             raise RasaUnavailable("webhook answered something other than a list")
+        self._answered = True
         return replies_of(body)
 
     async def latest_intent(self, sender: str) -> Intent | None:
