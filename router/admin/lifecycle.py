@@ -211,6 +211,8 @@ class Lifecycle:
                 base = None
                 path = await train_model(job, self.project_root, self.models_dir, self._rasa_bin, self._env, name)
             train_peak = job.rss_peak_mb
+            if isinstance(self.swapper, Swapper):  # the stand-in loads while the evaluation runs
+                self.swapper.warm(path)
             model = await self._register(path)
             job.result = {"model_id": model.id, "train_seconds": round(time.monotonic() - started, 1),
                           "train_rss_peak_mb": train_peak, "incremental": base is not None,
