@@ -21,6 +21,7 @@ import aiohttp
 import pytest
 from playwright.sync_api import Page, expect
 
+from assistant.safety import is_emergency
 from router.app import create_app
 from router.bus.keys import BACKGROUND_KEY
 from router.core.clock import Clock
@@ -29,6 +30,7 @@ from router.core.options import RouterOptions
 from router.handoff.accounts import create_agent
 from router.handoff.keys import PRESENCE_KEY
 from router.keys import DB_KEY
+from router.rasa.client import FALLBACK_MARKER
 from tests.e2e.threaded_site import ThreadedSite
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa, rest_messages
 from tests.router.oidc_fixtures import OpenIdProvider, oidc_config
@@ -74,12 +76,32 @@ class RouterSite(ThreadedSite):
 
 # ---------------------------------------------------------------------------------------------- residents
 
-# What the fake Rasa answers to the widget tests' messages (anything else is echoed "Du skrev: …").
+# Every number residents are given, as the answers write them.
+PHONE_NUMBERS = [
+    "112", "114 14", "116 006", "90101", "1177", "113 13", "020-50 50 50", "042-10 50 00", "042-10 64 56", "042-10 68 69",
+]
+PHONES_REPLY = (
+    "Är det akut – ring 112. Tips till polisen: 114 14. Brottsofferjouren: 116 006. Mind självmordslinjen: 90101. "
+    "Sjukvårdsrådgivning: 1177. Vid en större kris: 113 13. Kvinnofridslinjen: 020-50 50 50. "
+    "Kontaktcenter: 042-10 50 00, 042-10 64 56 eller 042-10 68 69. Ärende HBG-2026-000112, läs på 1177.se."
+)
+# What the fake Rasa answers to the widget tests' messages. A message the safety net takes for an emergency
+# gets Rasa's "did not understand" with its fallback marker (the router shows a way to a person instead);
+# anything else is echoed "Du skrev: …".
 SCRIPTED_REPLIES = {
+    "nummer": rest_messages(PHONES_REPLY),
     "knappar": rest_messages(
         "Vill du veta mer?", buttons=[{"title": "Ja tack", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]
     ),
 }
+
+
+def scripted_answer(sender: str, text: str) -> list[dict[str, Any]]:
+    if text in SCRIPTED_REPLIES:
+        return SCRIPTED_REPLIES[text]
+    if is_emergency(text):
+        return rest_messages("Förlåt, jag förstod inte riktigt.", marker=FALLBACK_MARKER)
+    return [{"recipient_id": sender, "text": f"Du skrev: {text}"}]
 
 
 class SiteConversation:
@@ -108,9 +130,25 @@ class WidgetSite(RouterSite):
 
     def __init__(self, database: Path) -> None:
         super().__init__(database, "widget-router")
-        self.rasa.answer = lambda sender, text: SCRIPTED_REPLIES.get(
-            text, [{"recipient_id": sender, "text": f"Du skrev: {text}"}]
-        )
+        self.rasa.answer = scripted_answer
+
+    async def _prepare(self) -> None:
+        async with self.app[DB_KEY]() as session:
+            self.agent_id = (await create_agent(session, AGENT, PASSWORD, "Anna", "agent")).id
+
+    def queue(self, conversation: SiteConversation) -> dict[str, Any]:
+        """The resident asked for a person (as Rasa's handoff action asks the router) while an agent is
+        available (Monday 10:00): queued."""
+        async def request() -> dict[str, Any]:
+            await self.app[PRESENCE_KEY].set_online(self.agent_id, True)
+            answer = await self.http.post(
+                "/internal/handoff", headers={"X-Internal-Secret": INTERNAL_SECRET},
+                json={"conversation_id": conversation.id, "reason": "requested", "topic": None},
+            )
+            return await answer.json()
+        queued = self.call(request())
+        assert queued["outcome"] == "queued", queued
+        return queued
 
     def conversation_of(self, page: Page) -> SiteConversation:
         """The conversation the widget on `page` keeps in its session storage."""
