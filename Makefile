@@ -12,7 +12,7 @@ MIN_F1 ?= 0.96
 MAX_UNRELATED ?= 0.07
 MAX_FALSE_ALARMS ?= 0.08
 
-.PHONY: run check lint test setup train validate evaluate test-assistant test-router test-actions test-nlu test-nlu-structure test-browser test-stories test-e2e bench browser nginx promtool agent clean
+.PHONY: run check lint test setup train validate evaluate check-python test-assistant test-router test-rasa-toolchain test-actions test-nlu test-nlu-structure test-browser test-stories test-e2e bench browser nginx promtool agent clean
 
 run: setup
 	$(PY) -m bot run
@@ -51,25 +51,35 @@ nginx:
 promtool:
 	@command -v promtool >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; }
 
-# The everyday tier: everything that needs no Rasa model (lint, types, import contracts, the model
-# lifecycle, router, actions, held-out set structure, the widget and admin pages in the browser).
+# The everyday tier: everything that needs no Rasa model and no Rasa run (lint, types, import contracts, the
+# model lifecycle, router, actions, held-out set structure, the widget and admin pages in the browser). The
+# browser tests and the rest run side by side (`-j2`): the machine has two cores and both wait on I/O a lot.
+# Tests that run a program of .venv-rasa are marked `rasa_toolchain` and belong to `make test`.
 check: $(VENV)/.installed browser promtool
 	$(PY) -m bot setup
-	$(MAKE) lint test-assistant test-router test-actions test-nlu-structure test-browser
+	$(MAKE) -j2 --output-sync=target check-python test-browser
+
+check-python: lint test-assistant test-router test-actions test-nlu-structure
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
+# Everything: the check tier, the tests that run Rasa's toolchain, the model's figures, the dialogue stories
+# and the end-to-end tests (one shared stack for those that leave the processes alone, then the fault
+# tests, which kill processes of stacks of their own, last).
 test: setup browser nginx
-	$(MAKE) lint test-assistant test-router test-actions test-nlu test-stories test-e2e
+	$(MAKE) lint test-assistant test-router test-rasa-toolchain test-actions test-nlu test-stories test-e2e
 
 test-assistant:
 	$(PY) -m pytest tests/assistant -q
 
 test-router:
-	$(PY) -m pytest tests/router -q
+	$(PY) -m pytest tests/router -q -m "not rasa_toolchain"
+
+test-rasa-toolchain:
+	$(PY) -m pytest tests/assistant tests/router -q -m rasa_toolchain
 
 test-actions:
 	$(RASA_PY) -m pytest tests/actions -q -p no:cacheprovider
@@ -90,7 +100,8 @@ test-stories:
 	$(PY) -m bot test-stories
 
 test-e2e:
-	$(PY) -m pytest tests/e2e -q
+	$(PY) -m pytest tests/e2e -q -m "not kills_processes"
+	$(PY) -m pytest tests/e2e -q -m kills_processes
 
 bench: setup
 	$(PY) bench/router_latency.py

@@ -91,7 +91,7 @@ async def _follow(services: AdminServices) -> int:
 
 
 async def _train(services: AdminServices, args: argparse.Namespace) -> int:
-    services.lifecycle.start_training(_actor(args))
+    services.lifecycle.start_training(_actor(args), full=args.full)
     return await _follow(services)
 
 
@@ -188,7 +188,12 @@ def add_admin_commands(commands: argparse._SubParsersAction) -> None:
     choice.add_argument("--dismiss", action="store_true", help="not useful as training data")
     annotate.set_defaults(func=_run(_annotate))
 
-    actions.add_parser("train", help="train a model from the current data (the old one keeps serving), then evaluate it").set_defaults(func=_run(_train))
+    train = actions.add_parser(
+        "train", help="train a model from the current data (the old one keeps serving), then evaluate it; "
+        "incrementally from the model in service when only examples or response texts changed"
+    )
+    train.add_argument("--full", action="store_true", help="train from scratch even when incremental training is possible")
+    train.set_defaults(func=_run(_train))
     actions.add_parser("models", help="trained models, their scores, and which one serves").set_defaults(func=_run(_models))
 
     evaluate = actions.add_parser("evaluate", help="held-out scores and emergency recall of a model, or cross-validation")

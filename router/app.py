@@ -80,7 +80,8 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
         app[HTTP_KEY] = session
         settings = app[SETTINGS_KEY]
         app[RASA_KEY] = RasaClient(
-            rasa_session, RasaUpstream(settings.rasa_url), settings.rasa_token, app[OPTIONS_KEY].rasa_timeout_seconds
+            rasa_session, RasaUpstream(settings.rasa_url), settings.rasa_token, app[OPTIONS_KEY].rasa_timeout_seconds,
+            startup_seconds=app[OPTIONS_KEY].rasa_startup_seconds,
         )
         yield
 

@@ -29,6 +29,15 @@ def rasa_down(phone: str) -> str:
     )
 
 
+def rasa_starting(phone: str) -> str:
+    """While Rasa loads its model after a start (the router answers already)."""
+    return (
+        "Assistenten startar, prova igen om en liten stund. Ditt meddelande är sparat. "
+        f"Du kan också ringa Helsingborg kontaktcenter på {phone} eller välja att chatta med en person. "
+        "Är det akut – ring 112."
+    )
+
+
 HANDOFF_BUTTON_TITLE = "Chatta med en person"
 
 # After an alarm, instead of "I did not understand": a way to a person, in the message's language.

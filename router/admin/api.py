@@ -229,7 +229,12 @@ async def edit_response(request: web.Request) -> web.Response:
 @routes.post("/api/admin/train")
 async def train(request: web.Request) -> web.Response:
     agent = await _admin(request)
-    job = request.app[ADMIN_KEY].lifecycle.start_training(_actor(agent))
+    # {"full": true} trains from scratch even when only examples changed; an empty body is allowed.
+    body = await json_object(request) if request.can_read_body else {}
+    full = body.get("full", False)
+    if not isinstance(full, bool):
+        raise BadInput("invalid_field", "Fältet full ska vara true eller false.")
+    job = request.app[ADMIN_KEY].lifecycle.start_training(_actor(agent), full=full)
     return web.json_response(job.as_json(), status=202)
 
 

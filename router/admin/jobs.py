@@ -201,12 +201,15 @@ def _held_elsewhere(holder: bytes) -> str:
 
 
 async def train_model(
-    job: Job, project_root: Path, models_dir: Path, rasa_bin: Path, env: dict[str, str], name: str
+    job: Job, project_root: Path, models_dir: Path, rasa_bin: Path, env: dict[str, str], name: str,
+    finetune: Path | None = None,
 ) -> Path:
-    """Train into `models_dir/<name>.tar.gz` from a snapshot of the project files."""
+    """Train into `models_dir/<name>.tar.gz` from a snapshot of the project files, incrementally from the
+    model `finetune` when given."""
     with rasa_failures():
         model = await train(
-            job, project_root, models_dir, name, rasa_bin=rasa_bin, env=env, timeout=TRAIN_TIMEOUT_SECONDS
+            job, project_root, models_dir, name, rasa_bin=rasa_bin, env=env, timeout=TRAIN_TIMEOUT_SECONDS,
+            finetune=finetune,
         )
     job.model = str(model)
     return model

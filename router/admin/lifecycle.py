@@ -16,8 +16,9 @@ from typing import Any, Callable
 
 from sqlmodel import col, select
 
-from assistant.in_service import mark_in_service
-from assistant.training import changes_since, fingerprint_file, read_manifest, training_fingerprint
+from assistant.evaluation_cache import cached_evaluation, store_evaluation
+from assistant.in_service import in_service_model, mark_in_service
+from assistant.training import changes_since, finetune_base, fingerprint_file, read_manifest, training_fingerprint
 from router.admin.audit import AuditLog
 from router.admin.config import AdminConfig
 from router.admin.evaluation import CONFUSION_MATRIX, cross_validate, evaluate_model
@@ -199,7 +200,14 @@ class Lifecycle:
     # --- jobs -----------------------------------------------------------------------------------
 
     async def _evaluate(self, job: Job, model: TrainedModel) -> TrainedModel:
-        scores = await evaluate_model(job, Path(model.path), self._results_for(model), self._rasa_bin, self._env)
+        """Held-out scores and emergency recall, from models/.evaluations when this model was evaluated on
+        this test set before (assistant/evaluation_cache.py)."""
+        path = Path(model.path)
+        scores = await asyncio.to_thread(cached_evaluation, self.models_dir, path)
+        if scores is None:
+            scores = await evaluate_model(job, path, self._results_for(model), self._rasa_bin, self._env)
+            await asyncio.to_thread(store_evaluation, self.models_dir, path, scores)
+        scores["confusion_matrix"] = (self._results_for(model) / CONFUSION_MATRIX).exists()
         async with self._maker() as session:
             stored = await session.get(TrainedModel, model.id)
             stored.macro_f1 = scores["macro_f1"]
@@ -216,20 +224,39 @@ class Lifecycle:
             job.stage = "evaluating_serving"
             await self._evaluate(job, serving)
 
-    def start_training(self, actor: str) -> Job:
+    async def _finetune_base(self) -> Path | None:
+        """The model in service, when the project can be trained incrementally from it."""
+        serving = await self._serving_if_known()
+        candidate = Path(serving.path) if serving is not None else in_service_model(self.models_dir)
+        return await asyncio.to_thread(finetune_base, candidate, self.project_root)
+
+    def start_training(self, actor: str, full: bool = False) -> Job:
+        """Train a model from the current project files: incrementally from the model in service when only
+        examples, stories, rules or response texts changed since it was trained (a quarter of the epochs),
+        else, or when `full`, from scratch. Should Rasa refuse to finetune, the training is done fully."""
         started = time.monotonic()
 
         async def work(job: Job) -> None:
             job.stage = "validating"
             await self.validator.check_project()
             name = "admin-" + self._now().strftime("%Y%m%d-%H%M%S")
-            path = await train_model(
-                job, self.project_root, self.models_dir, self._rasa_bin, self._env, name
-            )
+            base = None if full else await self._finetune_base()
+            try:
+                path = await train_model(
+                    job, self.project_root, self.models_dir, self._rasa_bin, self._env, name, finetune=base
+                )
+            except JobFailed:
+                if base is None:
+                    raise
+                base = None
+                path = await train_model(job, self.project_root, self.models_dir, self._rasa_bin, self._env, name)
             train_peak = job.rss_peak_mb
+            if isinstance(self.swapper, Swapper):  # the stand-in loads while the evaluation runs
+                self.swapper.warm(path)
             model = await self._register(path)
             job.result = {"model_id": model.id, "train_seconds": round(time.monotonic() - started, 1),
-                          "train_rss_peak_mb": train_peak}
+                          "train_rss_peak_mb": train_peak, "incremental": base is not None,
+                          "finetuned_from": base.name if base is not None else None}
             job.stage = "evaluating"
             model = await self._evaluate(job, model)
             await self._evaluate_serving_if_needed(job)

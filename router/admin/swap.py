@@ -40,6 +40,8 @@ STATUS_TIMEOUT = aiohttp.ClientTimeout(total=10)
 PROBE_TIMEOUT = aiohttp.ClientTimeout(total=5)
 STAND_IN_START_SECONDS = 600
 STAND_IN_STOP_SECONDS = 20
+# How long a stand-in started when training ended waits for the deploy before it is stopped.
+WARM_STAND_IN_SECONDS = 15 * 60
 OUTPUT_LINES = 40
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FAILURE = re.compile(r"ERROR|Error|error|No valid model|Could not|Traceback")
@@ -103,6 +105,10 @@ class ServedModel(Protocol):
 class Swapper(ServedModel, Protocol):
     async def swap(self, model: Path) -> SwapReport:
         """Put `model` into service."""
+        ...
+
+    def warm(self, model: Path) -> None:
+        """Start what a swap to `model` will need now, so a deploy soon after does not wait for it."""
         ...
 
 
@@ -213,11 +219,67 @@ class SwapReport:
     total_seconds: float
 
 
+class WarmStandIn:
+    """A stand-in started before the deploy (when training has written the model, while the evaluation
+    runs): Rasa's load of a model takes a minute or more, which the deploy then does not wait for. It is
+    kept until a swap claims it, another model is warmed, or `keep_seconds` pass without a deploy."""
+
+    def __init__(self, launcher: StandInLauncher, model: Path, keep_seconds: float) -> None:
+        self.model = model
+        self.url: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.release = asyncio.Event()
+        self.claimed = False
+        # A failure nobody claims is only logged (by the launcher), not warned about as never retrieved.
+        self.url.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self.task = asyncio.create_task(self._hold(launcher, keep_seconds), name=f"warm-stand-in-{model.name}")
+
+    async def _hold(self, launcher: StandInLauncher, keep_seconds: float) -> None:
+        try:
+            async with launcher.serving(self.model) as url:
+                self.url.set_result(url)
+                try:
+                    await asyncio.wait_for(self.release.wait(), keep_seconds)
+                except TimeoutError:
+                    if self.claimed:  # a swap is using it: until the swap ends
+                        await self.release.wait()
+                    else:
+                        log.info("stand-in Rasa for %s not deployed within %.0f s; stopped", self.model.name, keep_seconds)
+        except Exception as error:  # noqa: BLE001 - reported to the swap that claims it
+            if not self.url.done():
+                self.url.set_exception(error)
+
+
 class ModelSwap:
-    def __init__(self, api: RasaApi, diversion: Diversion, launcher: StandInLauncher) -> None:
+    def __init__(self, api: RasaApi, diversion: Diversion, launcher: StandInLauncher,
+                 warm_seconds: float = WARM_STAND_IN_SECONDS) -> None:
         self._api = api
         self._diversion = diversion
         self._launcher = launcher
+        self._warm_seconds = warm_seconds
+        self._warm: WarmStandIn | None = None
+
+    def warm(self, model: Path) -> None:
+        """Start the stand-in with `model` now; a swap to the same model uses it (see WarmStandIn)."""
+        if self._warm is not None:
+            self._warm.release.set()
+        self._warm = WarmStandIn(self._launcher, model, self._warm_seconds)
+
+    @asynccontextmanager
+    async def _stand_in(self, model: Path) -> AsyncIterator[str]:
+        """The warm stand-in when it is for this model and still there, else one started now."""
+        warm, self._warm = self._warm, None
+        if warm is not None and warm.model == model and not warm.task.done():
+            warm.claimed = True
+            try:
+                yield await warm.url
+            finally:
+                warm.release.set()
+                await warm.task
+            return
+        if warm is not None:
+            warm.release.set()
+        async with self._launcher.serving(model) as url:
+            yield url
 
     async def serving_file(self) -> str | None:
         """The model that answers residents now."""
@@ -230,7 +292,7 @@ class ModelSwap:
 
     async def _swap(self, model: Path) -> SwapReport:
         started = time.monotonic()
-        async with self._launcher.serving(model) as stand_in:
+        async with self._stand_in(model) as stand_in:
             ready = time.monotonic()
             try:
                 try:

@@ -323,8 +323,10 @@ class Conversations:
         return result
 
     def _rasa_down_reply(self) -> dict[str, Any]:
+        """Rasa did not answer: it is starting (see RasaClient.starting) or down; either way a way to a person."""
+        phone = self._config.contact.phone
         return {
-            "text": texts.rasa_down(self._config.contact.phone),
+            "text": texts.rasa_starting(phone) if self._rasa.starting() else texts.rasa_down(phone),
             "buttons": [{"title": texts.HANDOFF_BUTTON_TITLE, "payload": texts.HUMAN_HANDOFF_PAYLOAD}],
         }
 

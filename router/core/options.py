@@ -6,6 +6,9 @@ Read from the environment (next to the variables in `Settings`):
 `RATE_LIMIT_LOGIN_ADDRESS` / `RATE_LIMIT_LOGIN_USERNAME` login attempts a minute per client address and
 per username (default 10 each),
 `RASA_TIMEOUT_SECONDS` how long a resident's message may wait for Rasa's answer (default 10),
+`RASA_STARTUP_SECONDS` for how long after the router starts a Rasa that has not answered yet counts as starting
+(its model loads for a minute or more while the router already serves): the resident is told the assistant is
+starting rather than that it failed (default 300),
 `COOKIE_SECURE` `true`/`false` to mark the agent session cookie Secure or not; empty (the default): Secure
 unless the site is reached as localhost (`make run`), so a deployment cannot forget it,
 `MAX_SOCKETS_PER_CONVERSATION` open resident WebSockets per conversation in one router process (default 8:
@@ -53,6 +56,7 @@ class RouterOptions:
     login_per_address_minute: int = 10
     login_per_username_minute: int = 10
     rasa_timeout_seconds: float = 10.0
+    rasa_startup_seconds: float = 0.0  # 0: a Rasa that does not answer is down, never starting
     cookie_secure: bool | None = None  # None: Secure unless the site is localhost (see secure_cookies_for)
     sockets_per_conversation: int = 8
     db_pool_size: int = 5
@@ -70,6 +74,7 @@ class RouterOptions:
             login_per_address_minute=_positive_int("RATE_LIMIT_LOGIN_ADDRESS", cls.login_per_address_minute),
             login_per_username_minute=_positive_int("RATE_LIMIT_LOGIN_USERNAME", cls.login_per_username_minute),
             rasa_timeout_seconds=_positive_int("RASA_TIMEOUT_SECONDS", 10),
+            rasa_startup_seconds=_positive_int("RASA_STARTUP_SECONDS", 300),
             cookie_secure=_flag("COOKIE_SECURE"),
             db_pool_size=_positive_int("DB_POOL_SIZE", cls.db_pool_size),
             db_max_overflow=_positive_int("DB_MAX_OVERFLOW", cls.db_max_overflow),

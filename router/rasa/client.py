@@ -1,6 +1,7 @@
 """The router's side of Rasa's HTTP API: REST webhook, tracker, pause/resume, and health checks."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -102,12 +103,20 @@ def intent_of(body: list[Any]) -> Intent | None:
 
 class RasaClient:
     def __init__(
-        self, http: aiohttp.ClientSession, upstream: RasaUpstream, token: str, webhook_timeout_seconds: float = 10.0
+        self, http: aiohttp.ClientSession, upstream: RasaUpstream, token: str, webhook_timeout_seconds: float = 10.0,
+        startup_seconds: float = 0.0,
     ) -> None:
         self._http = http
         self.upstream = upstream
         self._token = token
         self._webhook_timeout = aiohttp.ClientTimeout(total=webhook_timeout_seconds)
+        self._startup_until = time.monotonic() + startup_seconds
+        self._answered = False
+
+    def starting(self) -> bool:
+        """Whether Rasa may still be loading its model: it has not answered since this router started, which
+        was less than `startup_seconds` ago (`make run` starts the router while Rasa loads)."""
+        return not self._answered and time.monotonic() < self._startup_until
 
     async def send(self, sender: str, text: str) -> RasaAnswer:
         """Send a resident's message through the REST channel; returns the bot's replies and the intent."""
@@ -123,6 +132,7 @@ class RasaClient:
             raise RasaUnavailable(f"webhook failed: {error!r}") from error
         if not isinstance(body, list):
             raise RasaUnavailable("webhook answered something other than a list")
+        self._answered = True
         return RasaAnswer(replies_of(body), intent_of(body))
 
     async def resume(self, sender: str) -> None:

@@ -16,7 +16,9 @@
   "use strict";
 
   if (window.__tryggareHelsingborgChat) return;
-  window.__tryggareHelsingborgChat = true;
+  // Marks the widget as loaded (a second script tag does nothing) and lends its personal-data detector to the
+  // parity test with router/privacy/masking.py.
+  window.__tryggareHelsingborgChat = { findSensitiveData: findSensitiveData };
 
   var script = document.currentScript || document.querySelector("script[src*='widget.js']");
 
@@ -140,12 +142,36 @@
   };
 
   // ------------------------------------------------------------------ sensitive data (before sending)
-  // Personnummer/samordningsnummer: YYMMDD-XXXX, YYMMDD+XXXX, YYMMDDXXXX, YYYYMMDD(-)XXXX; the Luhn check
-  // runs over the ten digits YYMMDDXXXX; a samordningsnummer has 60 added to the day.
-  const ID_NUMBER_RE = /(^|\D)(\d{8}|\d{6})([-+]?)(\d{4})(?!\d)/g;
-  const PHONE_CANDIDATE_RE = /(^|[^\d+])(\+?\d[\d \u00a0()-]{5,22}\d)(?!\d)/g;
-  const EMAIL_RE = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
-  const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  // The same rules as router/privacy/masking.py, step for step (read its docstring for what is found and what
+  // is deliberately left readable): e-mail addresses first, then personnummer and phone numbers left to right
+  // in the text as it reads with the addresses blanked, each judged by its neighbours, a personnummer winning
+  // over a phone number it overlaps. tests/e2e/widget/test_masking_parity.py feeds both the Python masking
+  // corpus (tests/router/masking_cases.py) and checks they agree. Possessive quantifiers (not in JavaScript)
+  // are written as atomic look-ahead groups; digits are the ASCII ones.
+  const SPACE = "[ \\u00a0\\u202f]";
+  const SEPARATOR = "(?:" + SPACE + "?-" + SPACE + "?|" + SPACE + ")";
+  const DIGIT = "(?:" + SEPARATOR + "?[0-9])";
+  const SUBSCRIBER = "(?:7" + DIGIT + "{8}|[1-689]" + DIGIT + "{6,8})";
+  const INTERNATIONAL_ZERO = "(?:\\(0\\)" + SEPARATOR + "?)?";
+  const PHONE_RE = new RegExp(
+    "(?:\\+46" + SEPARATOR + "?" + INTERNATIONAL_ZERO + "|(?<![0-9])(?:0046" + SEPARATOR + "?" + INTERNATIONAL_ZERO + "|0))" +
+      SUBSCRIBER + "(?![0-9])",
+    "g"
+  );
+  const PERSONNUMMER_RE = /(?<![0-9])(1[89]|20)?([0-9]{6})[-+ ]?([0-9]{4})(?![0-9])/g;
+  // Python's \w is [\p{L}\p{N}_]; [^\W\d_] is a letter or a non-decimal number.
+  const EMAIL_ADDRESS = "(?=([\\p{L}\\p{N}_.%+-]+))\\1@(?:(?=([\\p{L}\\p{N}_-]+))\\2\\.)+[\\p{L}\\p{Nl}\\p{No}]{2,}";
+  const EMAIL_RE = new RegExp("(?<![\\p{L}\\p{N}_.%+-])" + EMAIL_ADDRESS, "gu");
+  const EMAIL_HERE_RE = new RegExp(EMAIL_ADDRESS, "uy");
+  const NUMBER_JOINERS = "-./,:";
+  const SPACES = " \u00a0\u202f";
+
+  const isDigit = (character) => character !== undefined && character >= "0" && character <= "9";
+
+  function searchFrom(re, text, position) {
+    re.lastIndex = position;
+    return re.exec(text);
+  }
 
   function luhnValid(digits) {
     let sum = 0;
@@ -157,68 +183,106 @@
     return sum % 10 === 0;
   }
 
-  function idNumberKind(datePart, lastFour) {
-    if (datePart.length === 8 && !/^(18|19|20)/.test(datePart)) return null;
-    const yymmdd = datePart.slice(-6);
-    const month = Number(yymmdd.slice(2, 4));
-    const rawDay = Number(yymmdd.slice(4, 6));
-    if (month < 1 || month > 12) return null;
-    const coordination = rawDay > 60;
-    const day = coordination ? rawDay - 60 : rawDay;
-    if (day < 1 || day > DAYS_IN_MONTH[month - 1]) return null;
-    if (!luhnValid(yymmdd + lastFour)) return null;
-    return coordination ? "samordningsnummer" : "personnummer";
+  function isDate(year, month, day) {
+    if (month < 1 || month > 12 || day < 1) return false;
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    return day <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
   }
 
-  function phoneDigits(raw) {
-    let s = raw.replace(/\(0\)/g, "").replace(/[^\d+]/g, "");
-    if (s.lastIndexOf("+") > 0) return null;
-    if (s.startsWith("+46")) s = "0" + s.slice(3);
-    else if (s.startsWith("0046")) s = "0" + s.slice(4);
-    else if (s.startsWith("+") || s.startsWith("00")) return /^(\+|00)\d{8,15}$/.test(s) ? s : null;
-    return /^0[1-9]\d{6,8}$/.test(s) ? s : null;
+  // Whether the number at `start` continues the one before it: 2026-11-…, HBG-2026-000123, 12.5… The last
+  // digit of a number already found reads as the placeholder's "]" after masking: it does not count.
+  function joinedToNumberBefore(text, start, previousEnd) {
+    return start >= 2 + previousEnd && NUMBER_JOINERS.includes(text[start - 1]) && isDigit(text[start - 2]);
+  }
+
+  // "personnummer", "samordningsnummer" (day + 60) or null.
+  function idNumberKind(text, m, previousEnd) {
+    if (joinedToNumberBefore(text, m.index, previousEnd)) return null;
+    const yymmdd = m[2];
+    if (!luhnValid(yymmdd + m[3])) return null;
+    const yy = Number(yymmdd.slice(0, 2));
+    const month = Number(yymmdd.slice(2, 4));
+    const rawDay = Number(yymmdd.slice(4, 6));
+    const day = rawDay > 60 ? rawDay - 60 : rawDay;
+    // Without a century, 2000 + yy is a leap year exactly when either century's year could be.
+    const year = m[1] ? Number(m[1]) * 100 + yy : 2000 + yy;
+    if (!isDate(year, month, day)) return null;
+    return rawDay > 60 ? "samordningsnummer" : "personnummer";
+  }
+
+  const isClock = (hhmm) => Number(hhmm.slice(0, 2)) <= 23 && Number(hhmm.slice(2)) <= 59;
+
+  function isDayMonthYear(first, second, year) {
+    const y = Number(year);
+    return y >= 1900 && y <= 2099 && (isDate(y, Number(second), Number(first)) || isDate(y, Number(first), Number(second)));
+  }
+
+  function isPhoneNumber(text, m, previousEnd) {
+    const start = m.index;
+    const groups = m[0].match(/[0-9]+/g);
+    const sizes = groups.map((g) => g.length);
+    const startsWith = (...expected) => expected.every((size, i) => sizes[i] === size);
+    if (sizes.length === 2 && startsWith(6, 4)) return false; // written like a personnummer: 010229-1234
+    if (startsWith(2, 2, 4) && isDayMonthYear(groups[0], groups[1], groups[2])) return false; // 05-11-2026
+    if (startsWith(4, 4) && isClock(groups[0]) && isClock(groups[1])) return false; // 0800-1700
+    if (text[start] === "+") return true;
+    if (joinedToNumberBefore(text, start, previousEnd)) return false;
+    const afterNumberAndSpace = start >= 2 + previousEnd && SPACES.includes(text[start - 1]) && isDigit(text[start - 2]);
+    // Thousands of an amount (1 050 000 000) or the end of a postal code (100 05).
+    return !(afterNumberAndSpace && (sizes.every((size) => size === 3) || sizes[0] === 2));
+  }
+
+  function numberFindings(text) {
+    const found = [];
+    let previousEnd = 0;
+    let idNumber = searchFrom(PERSONNUMMER_RE, text, 0);
+    let phone = searchFrom(PHONE_RE, text, 0);
+    while (idNumber || phone) {
+      if (idNumber && (!phone || idNumber.index < phone.index + phone[0].length)) {
+        const kind = idNumberKind(text, idNumber, previousEnd);
+        if (kind) {
+          previousEnd = idNumber.index + idNumber[0].length;
+          found.push({ kind: kind, start: idNumber.index, end: previousEnd });
+        } else {
+          idNumber = searchFrom(PERSONNUMMER_RE, text, idNumber.index + 1);
+        }
+      } else if (isPhoneNumber(text, phone, previousEnd)) {
+        previousEnd = phone.index + phone[0].length;
+        found.push({ kind: "phone", start: phone.index, end: previousEnd });
+      } else {
+        phone = searchFrom(PHONE_RE, text, phone.index + 1);
+      }
+      // Candidates that start inside an accepted number are gone: look further on.
+      if (idNumber && idNumber.index < previousEnd) idNumber = searchFrom(PERSONNUMMER_RE, text, previousEnd);
+      if (phone && phone.index < previousEnd) phone = searchFrom(PHONE_RE, text, previousEnd);
+    }
+    return found;
   }
 
   // Returns [{kind, start, end}] for personnummer, samordningsnummer, Swedish phone numbers and e-mail.
   function findSensitiveData(text) {
-    const found = [];
-    const overlaps = (start, end) => found.some((f) => start < f.end && end > f.start);
+    const emails = [];
+    let position = 0;
     let m;
-    ID_NUMBER_RE.lastIndex = 0;
-    while ((m = ID_NUMBER_RE.exec(text))) {
-      const kind = idNumberKind(m[2], m[4]);
-      const start = m.index + m[1].length;
-      if (kind) found.push({ kind: kind, start: start, end: start + m[0].length - m[1].length });
-    }
-    EMAIL_RE.lastIndex = 0;
-    while ((m = EMAIL_RE.exec(text))) {
-      if (!overlaps(m.index, m.index + m[0].length)) {
-        found.push({ kind: "email", start: m.index, end: m.index + m[0].length });
+    while ((m = searchFrom(EMAIL_RE, text, position))) {
+      let end = m.index + m[0].length;
+      emails.push({ kind: "email", start: m.index, end: end });
+      // An address right after another one ("a@b.se1@c.se") follows a placeholder once masked: take it too.
+      let following;
+      while ((following = searchFrom(EMAIL_HERE_RE, text, end))) {
+        emails.push({ kind: "email", start: end, end: end + following[0].length });
+        end += following[0].length;
       }
+      position = end;
     }
-    PHONE_CANDIDATE_RE.lastIndex = 0;
-    while ((m = PHONE_CANDIDATE_RE.exec(text))) {
-      const base = m.index + m[1].length;
-      // A run may hold several numbers separated by spaces: try whole runs of words, longest first.
-      const words = [];
-      const wordRe = /\S+/g;
-      let w;
-      while ((w = wordRe.exec(m[2]))) words.push({ start: base + w.index, end: base + w.index + w[0].length });
-      for (let i = 0; i < words.length; ) {
-        let hit = 0;
-        for (let j = words.length; j > i; j--) {
-          const start = words[i].start;
-          const end = words[j - 1].end;
-          if (phoneDigits(text.slice(start, end)) && !overlaps(start, end)) {
-            found.push({ kind: "phone", start: start, end: end });
-            hit = j;
-            break;
-          }
-        }
-        i = hit || i + 1;
-      }
+    let blanked = "";
+    position = 0;
+    for (const f of emails) {
+      blanked += text.slice(position, f.start) + "[" + "#".repeat(f.end - f.start - 2) + "]";
+      position = f.end;
     }
-    return found.sort((a, b) => a.start - b.start);
+    blanked += text.slice(position);
+    return emails.concat(numberFindings(blanked)).sort((a, b) => a.start - b.start);
   }
 
   // ------------------------------------------------------------------ small helpers

@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from assistant.rasa_run import RasaExited, RasaProgress, RasaWroteNothing
-from assistant.training import current_model, latest_model, snapshot, train, training_fingerprint
+from assistant.training import (
+    current_model,
+    finetune_base,
+    latest_model,
+    snapshot,
+    structure_file,
+    structure_fingerprint,
+    train,
+    training_fingerprint,
+)
 
 # `rasa train --out MODELS --fixed-model-name NAME --force`: $3 is the models folder, $5 the name.
 WRITES_MODEL = 'test -f config.yml && test -f domain.yml && test -f data/nlu/basics.yml && echo "$RASA_CACHE_DIRECTORY" > "$3/$5.tar.gz"\n'
@@ -87,3 +96,59 @@ async def test_a_training_that_writes_no_model_fails(tiny_project: Path, fake_ra
                     env=dict(os.environ))
     assert failure.value.expected == tiny_project / "models" / "x.tar.gz"
     assert list((tiny_project / "models").iterdir()) == []
+
+
+# `rasa train … --force --finetune BASE --epoch-fraction F`: $7 is --finetune, $8 the base, $10 the fraction.
+WRITES_FINETUNED_MODEL = 'echo "$6 $7 $8 $9 ${10}" > "$3/$5.tar.gz"\n'
+
+
+@pytest.mark.asyncio
+async def test_incremental_training_continues_the_base_model_with_a_quarter_of_the_epochs(tiny_project: Path, fake_rasa):
+    models = tiny_project / "models"
+    base = await train(RasaProgress(), tiny_project, models, "base", rasa_bin=fake_rasa(WRITES_MODEL), env=dict(os.environ))
+    (tiny_project / "data" / "nlu" / "basics.yml").write_text("nlu: []\n# one more example\n")
+    assert finetune_base(base, tiny_project) == base
+    model = await train(
+        RasaProgress(), tiny_project, models, "next", rasa_bin=fake_rasa(WRITES_FINETUNED_MODEL), env=dict(os.environ),
+        finetune=base,
+    )
+    assert model.read_text().split() == ["--force", "--finetune", str(base.resolve()), "--epoch-fraction", "0.25"]
+    assert structure_file(model).read_text() == structure_file(base).read_text()
+
+
+def test_examples_and_response_texts_keep_the_structure_the_rest_changes_it(tiny_project: Path):
+    domain = tiny_project / "domain.yml"
+    domain.write_text("version: '3.1'\nintents: [greet]\nresponses:\n  utter_greet:\n  - text: Hej!\n")
+    nlu = tiny_project / "data" / "nlu" / "basics.yml"
+    nlu.write_text("nlu:\n- intent: greet\n  examples: |\n    - hej\n")
+    config = tiny_project / "config.yml"
+    config.write_text("language: sv\npipeline:\n- name: DIETClassifier\n  epochs: 40\n")
+    before = structure_fingerprint(tiny_project)
+
+    nlu.write_text("nlu:\n- intent: greet\n  examples: |\n    - hej\n    - hejsan\n")
+    domain.write_text("version: '3.1'\nintents: [greet]\nresponses:\n  utter_greet:\n  - text: Hej hej!\n")
+    config.write_text("language: sv\npipeline:\n- name: DIETClassifier\n  epochs: 20\n")
+    assert structure_fingerprint(tiny_project) == before
+
+    for file, changed in [
+        (nlu, "nlu:\n- intent: greet\n  examples: |\n    - hej\n- intent: thank\n  examples: |\n    - tack\n"),
+        (nlu, "nlu:\n- intent: greet\n  examples: |\n    - hej [Anna](name)\n"),
+        (domain, "version: '3.1'\nintents: [greet, thank]\n"),
+        (config, "language: sv\npipeline:\n- name: DIETClassifier\n  epochs: 40\n  constrain_similarities: true\n"),
+    ]:
+        original = file.read_text()
+        file.write_text(changed)
+        assert structure_fingerprint(tiny_project) != before, changed
+        file.write_text(original)
+
+
+def test_no_incremental_training_from_a_model_without_the_same_structure(tiny_project: Path, tmp_path: Path):
+    assert finetune_base(None, tiny_project) is None
+    model = tmp_path / "old.tar.gz"
+    assert finetune_base(model, tiny_project) is None  # missing
+    model.write_bytes(b"model")
+    assert finetune_base(model, tiny_project) is None  # trained before models carried a structure stamp
+    structure_file(model).write_text(structure_fingerprint(tiny_project))
+    assert finetune_base(model, tiny_project) == model
+    (tiny_project / "domain.yml").write_text("version: '3.1'\nintents: [greet]\n")
+    assert finetune_base(model, tiny_project) is None

@@ -15,5 +15,5 @@ def running_stack(tmp_path_factory) -> RunningStack:
 # tests' conftest is imported first: it imports admin_fixtures at its end, which imports helpers from it.
 import tests.router.conftest  # noqa: E402, F401
 from tests.router.admin_fixtures import project  # noqa: E402, F401
-from tests.e2e.sso_fixtures import sso_site  # noqa: E402, F401
+from tests.e2e.router_sites import sso_site  # noqa: E402, F401
 from tests.router.oidc_fixtures import oidc_provider  # noqa: E402, F401

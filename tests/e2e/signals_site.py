@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import Page
 
 from router.app import create_app
-from router.bus.keys import BACKGROUND_KEY
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.options import RouterOptions
@@ -46,7 +45,6 @@ class SignalsSite(ThreadedSite):
         await seed_signals(SimpleNamespace(app=self.app))
 
     async def _stop(self) -> None:
-        await self.app[BACKGROUND_KEY].wait()
         await self._cleanup()
 
 

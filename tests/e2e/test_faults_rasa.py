@@ -24,7 +24,7 @@ from bot.training import train
 from tests.e2e.stack import AGENT_PASSWORD, RunningStack, free_port, start_stack
 from tests.e2e.shared_services import drop_shared_database, shared_postgres_database, shared_redis_url
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.kills_processes]
 
 PHONE = "042-10 50 00"
 STARTUP_SECONDS = 900  # loading the model takes minutes when the 2 cores are busy

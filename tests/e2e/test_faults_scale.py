@@ -40,7 +40,7 @@ from tests.e2e.shared_services import drop_shared_database, shared_postgres_data
 from tests.router.redis_fixtures import ThrowawayRedis, free_port
 from tests.e2e.processes import stop_group
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.kills_processes]
 
 OPEN_MONDAY = "2026-11-30T10:00:00+01:00"
 PASSWORD = "fault-test-password"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.sso_fixtures import SsoSite
+from tests.e2e.router_sites import SsoSite
 from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium, wait_until
 from tests.router.oidc_fixtures import AGENTS, OpenIdProvider
 

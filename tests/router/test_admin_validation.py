@@ -1,6 +1,7 @@
 """The real `rasa data validate` (in .venv-rasa) on candidate changes, in a temporary copy: a change
 Rasa fails on or warns about anew is refused with Rasa's words; the project files stay untouched.
-Slow: each validation takes half a minute on a loaded machine."""
+Slow: each validation takes half a minute on a loaded machine, so the real run is marked `rasa_toolchain`
+and belongs to `make test`; `make check` runs the parsing of Rasa's output only."""
 from __future__ import annotations
 
 import shutil
@@ -14,7 +15,6 @@ from router.admin.rasa_validation import RasaValidator, problem_lines, warnings
 from router.admin.training_data import Project, with_examples_added
 from router.errors import BadInput
 
-pytestmark = pytest.mark.skipif(not paths.RASA_BIN.exists(), reason="needs .venv-rasa")
 
 
 @pytest.fixture
@@ -31,6 +31,7 @@ def _files(project: Project) -> dict[str, bytes]:
     return {str(p): p.read_bytes() for p in sorted(project.root.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.rasa_toolchain
 @pytest.mark.asyncio
 async def test_real_rasa_validation_accepts_good_changes_and_refuses_bad_ones(project: Project):
     validator = RasaValidator(project, paths.RASA_BIN, rasa_environment())

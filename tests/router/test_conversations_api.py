@@ -3,10 +3,13 @@ the transcript, feedback, and every kind of bad input."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from sqlmodel import select
 
+from router import texts
+from router.app import create_app
 from router.keys import DB_KEY
 from router.models import Message
 from tests.router.conftest import new_conversation
@@ -105,6 +108,31 @@ async def test_rasa_down_gives_swedish_message_with_phone_and_handoff_button(cli
     assert reply["buttons"] == [{"title": "Chatta med en person", "payload": "/human_handoff"}]
     history = await (await client.get(f"/api/conversations/{conversation_id}", headers=auth)).json()
     assert [m["from"] for m in history["messages"]] == ["resident", "bot"]
+
+
+async def test_while_rasa_starts_the_resident_is_told_to_try_again_soon(
+    aiohttp_client, settings, clock, options, rasa
+) -> None:
+    """`make run` starts the router while Rasa still loads its model: until Rasa has answered once (within
+    RASA_STARTUP_SECONDS), a message it cannot take gets "Assistenten startar", not the technical-error text."""
+    app = create_app(settings, clock=clock, options=replace(options, rasa_startup_seconds=300))
+    client = await aiohttp_client(app)
+    conversation_id, auth = await new_conversation(client)
+
+    async def say(text: str) -> dict:
+        response = await client.post(f"/api/conversations/{conversation_id}/messages", json={"text": text}, headers=auth)
+        assert response.status == 200
+        return (await response.json())["replies"][0]
+
+    rasa.mode = "error"
+    starting = await say("hej")
+    assert starting["text"] == texts.rasa_starting("042-10 50 00")
+    assert starting["text"].startswith("Assistenten startar, prova igen om en liten stund.")
+    assert starting["buttons"] == [{"title": "Chatta med en person", "payload": "/human_handoff"}]
+    rasa.mode = "ok"
+    assert (await say("hej igen"))["text"] == "Du skrev: hej igen"
+    rasa.mode = "error"
+    assert "tekniskt fel" in (await say("och nu?"))["text"]  # up once: a failure now is a failure
 
 
 async def test_closed_conversation_restarts_with_the_bot(client, rasa) -> None:

@@ -69,11 +69,13 @@ class Launcher:
     def __init__(self, url: str, fail: bool = False) -> None:
         self.url, self.fail = url, fail
         self.running = False
+        self.started: list[str] = []
 
     @asynccontextmanager
     async def serving(self, model: Path) -> AsyncIterator[str]:
         if self.fail:
             raise RasaError("model_does_not_load", "trasig")
+        self.started.append(model.name)
         self.running = True
         try:
             yield self.url
@@ -126,6 +128,44 @@ async def test_a_request_running_on_the_main_rasa_finishes_before_it_starts_load
     main.release.set()
     await asyncio.wait_for(swapping, 5)
     assert main.loaded == [str(MODEL)]
+
+
+async def test_a_stand_in_warmed_when_training_ended_serves_the_swap(rig):
+    main, stand_in, client, swap, launcher, upstream = rig
+    swap.warm(MODEL)
+    while not launcher.running:  # started before any deploy
+        await asyncio.sleep(0.01)
+    main.release.set()
+    await asyncio.wait_for(swap.swap(MODEL), 5)
+    assert launcher.started == [MODEL.name] and not launcher.running  # the same stand-in, stopped after the swap
+    assert main.loaded == [str(MODEL)]
+
+
+async def test_a_warm_stand_in_for_another_model_is_stopped_and_not_used(rig):
+    main, stand_in, client, swap, launcher, upstream = rig
+    other = MODEL.with_name("other.tar.gz")
+    swap.warm(other)
+    while not launcher.running:
+        await asyncio.sleep(0.01)
+    main.release.set()
+    await asyncio.wait_for(swap.swap(MODEL), 5)
+    assert launcher.started == [other.name, MODEL.name] and main.loaded == [str(MODEL)]
+
+
+async def test_a_warm_stand_in_nobody_deploys_is_stopped_after_its_time(rig):
+    main, stand_in, client, swap, launcher, upstream = rig
+    swap._warm_seconds = 0.2
+    swap.warm(MODEL)
+    while not launcher.running:
+        await asyncio.sleep(0.01)
+    for _ in range(200):  # at most 10 s
+        if not launcher.running:
+            break
+        await asyncio.sleep(0.05)
+    assert not launcher.running
+    main.release.set()
+    await asyncio.wait_for(swap.swap(MODEL), 5)  # a fresh stand-in
+    assert launcher.started == [MODEL.name, MODEL.name]
 
 
 async def test_a_model_that_does_not_load_changes_nothing(rig):

@@ -3,16 +3,21 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.router_sites import SiteConversation, WidgetSite
+
 from .conftest import RunningServer, wait_until
 from .stand_in_router import Conversation
 
 
 class ChatPage:
-    def __init__(self, page: Page, server: RunningServer) -> None:
+    """The widget served by the real router (`WidgetSite`) or, for the tests that still script the agent
+    side and faults with it, by the stand-in router (`RunningServer`)."""
+
+    def __init__(self, page: Page, server: RunningServer | WidgetSite) -> None:
         self.page = page
         self.server = server
         self.base_url = server.url
-        self.router = server.router
+        self.router = getattr(server, "router", None)
         self.launcher: Locator = page.get_by_role("button", name="Chatta med oss")
         self.panel: Locator = page.get_by_role("dialog", name="Chatta med Helsingborgs stad")
         self.input: Locator = page.get_by_role("textbox", name="Skriv ditt meddelande")
@@ -24,12 +29,14 @@ class ChatPage:
     def goto(self) -> None:
         self.page.goto(self.base_url + "/")
 
-    def open(self) -> Conversation:
+    def open(self) -> Conversation | SiteConversation:
         """Load the demo page, open the chat and wait until the resident can write and, when the stand-in
         takes WebSockets, until the socket has authenticated (frames the agent side sends then arrive)."""
         self.goto()
         self.launcher.click()
         expect(self.input).to_be_enabled()
+        if isinstance(self.server, WidgetSite):
+            return self.server.conversation_of(self.page)
         conv = self.router.only()
         if self.router.ws_enabled:
             wait_until(lambda: conv.sockets, what="the chat's authenticated socket")

@@ -1,5 +1,6 @@
-"""Fixtures for the widget's browser tests: Debian chromium through Playwright, the stand-in router
-(a real aiohttp app on 127.0.0.1 in a background thread) and axe-core from tests/e2e/node_modules."""
+"""Fixtures for the widget's browser tests: Debian chromium through Playwright, the real router app with the
+router tests' fake Rasa (`widget_site`, `site_page`), the stand-in router for the tests that still script the
+agent side and faults with it (`server`, `stand_in`, `page`), and axe-core from tests/e2e/node_modules."""
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +14,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.e2e.router_sites import WidgetSite
 
 from .stand_in_router import StandInRouter
 
@@ -108,7 +111,7 @@ def browser() -> Iterator[Browser]:
 
 
 @contextmanager
-def checked_page(browser: Browser, server: RunningServer, **context_options) -> Iterator[Page]:
+def checked_page(browser: Browser, server: RunningServer | WidgetSite, **context_options) -> Iterator[Page]:
     """A page in a fresh context; afterwards, no JavaScript or Content-Security-Policy errors may have
     happened and no request may have left the router."""
     options = {"viewport": {"width": 1280, "height": 800}, "locale": "sv-SE", "accept_downloads": True}
@@ -141,6 +144,22 @@ def checked_page(browser: Browser, server: RunningServer, **context_options) -> 
 @pytest.fixture
 def page(browser: Browser, server: RunningServer, stand_in: StandInRouter) -> Iterator[Page]:
     with checked_page(browser, server) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def widget_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetSite]:
+    """The real router (create_app) for the session; each test opens its own conversation."""
+    running = WidgetSite(tmp_path_factory.mktemp("widget-router") / "router.db")
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def site_page(browser: Browser, widget_site: WidgetSite) -> Iterator[Page]:
+    """A fresh page whose requests may only go to the real router."""
+    with checked_page(browser, widget_site) as opened:
         yield opened
 
 

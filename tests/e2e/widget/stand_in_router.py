@@ -20,6 +20,7 @@ from assistant.safety import is_emergency
 from router.web.pages import create_templates
 from router.contact.config import load_contact_facts
 from router.chat.alarm import after_alarm_reply, alarm_reply
+from tests.e2e.router_sites import PHONES_REPLY
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "router" / "static"
 CONTACT = load_contact_facts(Path(__file__).resolve().parents[3] / "settings")
@@ -46,15 +47,6 @@ LINK_REPLY = (
     "samt data:text/html,<b>hej</b> [integritetsinformationen](/integritet) [Protokollrelativ](//evil.example/x)"
 )
 CHOICES = [{"title": "Ja tack", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]
-# Every number residents are given, as the answers write them.
-PHONE_NUMBERS = [
-    "112", "114 14", "116 006", "90101", "1177", "113 13", "020-50 50 50", "042-10 50 00", "042-10 64 56", "042-10 68 69",
-]
-PHONES_REPLY = (
-    "Är det akut – ring 112. Tips till polisen: 114 14. Brottsofferjouren: 116 006. Mind självmordslinjen: 90101. "
-    "Sjukvårdsrådgivning: 1177. Vid en större kris: 113 13. Kvinnofridslinjen: 020-50 50 50. "
-    "Kontaktcenter: 042-10 50 00, 042-10 64 56 eller 042-10 68 69. Ärende HBG-2026-000112, läs på 1177.se."
-)
 CONTACT_PHONE = "042-10 50 00"
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.router_sites import PHONE_NUMBERS, WidgetSite
+
 from .axe import BLOCKING, run_axe
 from .chat_page import ChatPage
-from .conftest import RunningServer, checked_page
-from .stand_in_router import PHONE_NUMBERS, StandInRouter
+from .conftest import checked_page
 
 DANGER = "Det brinner i trapphuset!"
 
@@ -45,8 +46,8 @@ def expect_alarm(chat: ChatPage, count: int = 1) -> None:
     assert alarm.locator("a[href='tel:112']").evaluate("a => getComputedStyle(a).whiteSpace") == "nowrap"
 
 
-def test_alarm_bubble_in_bot_state_then_a_way_to_a_person(page: Page, server: RunningServer, stand_in: StandInRouter) -> None:
-    chat = ChatPage(page, server)
+def test_alarm_bubble_in_bot_state_then_a_way_to_a_person(site_page: Page, widget_site: WidgetSite) -> None:
+    page, chat = site_page, ChatPage(site_page, widget_site)
     chat.open()
     chat.send(DANGER)
     expect_alarm(chat)
@@ -63,17 +64,18 @@ def test_alarm_bubble_in_bot_state_then_a_way_to_a_person(page: Page, server: Ru
     expect_alarm(chat)
 
 
-def test_alarm_while_queued(page: Page, server: RunningServer, stand_in: StandInRouter) -> None:
-    chat = ChatPage(page, server)
+def test_alarm_while_queued(site_page: Page, widget_site: WidgetSite) -> None:
+    chat = ChatPage(site_page, widget_site)
     conv = chat.open()
-    chat.agent("queue", conv, 2, 5)
+    widget_site.queue(conv)
+    expect(chat.panel).to_contain_text("i kön")
     chat.send("hjälp han slår mig nu")
     expect_alarm(chat)
 
 
-def test_every_phone_number_is_a_tel_link_on_one_line(page: Page, server: RunningServer, stand_in: StandInRouter) -> None:
+def test_every_phone_number_is_a_tel_link_on_one_line(site_page: Page, widget_site: WidgetSite) -> None:
+    page, chat = site_page, ChatPage(site_page, widget_site)
     page.set_viewport_size({"width": 390, "height": 844})
-    chat = ChatPage(page, server)
     chat.open()
     chat.send("nummer")
     bubble = chat.log.locator(".hbgc-msg--bot .hbgc-bubble").last
@@ -93,10 +95,10 @@ def test_every_phone_number_is_a_tel_link_on_one_line(page: Page, server: Runnin
 
 
 def test_alarm_passes_axe_and_screenshots(
-    browser: Browser, server: RunningServer, stand_in: StandInRouter, axe_path: Path, artifacts: Path
+    browser: Browser, widget_site: WidgetSite, axe_path: Path, artifacts: Path
 ) -> None:
-    with checked_page(browser, server, bypass_csp=True) as page:  # axe is injected as an inline script
-        chat = ChatPage(page, server)
+    with checked_page(browser, widget_site, bypass_csp=True) as page:  # axe is injected as an inline script
+        chat = ChatPage(page, widget_site)
         chat.open()
         chat.send(DANGER)
         expect_alarm(chat)

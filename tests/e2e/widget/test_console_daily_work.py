@@ -17,7 +17,7 @@ from tests.router.smtp_fixtures import SmtpServer
 
 from .axe import BLOCKING, run_axe
 from .conftest import checked_page, wait_until
-from .console_site import ConsoleSite, log_in, log_in_online
+from tests.e2e.router_sites import ConsoleSite, log_in, log_in_online
 
 BASE_TITLE = "Chatt – kommunvägledare"
 

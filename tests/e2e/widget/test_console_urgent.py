@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from .conftest import checked_page
-from .console_site import ConsoleSite, log_in_online
+from tests.e2e.router_sites import ConsoleSite, log_in_online
 DANGER = "hjälp han slår mig nu"
 
 # Records what the console asks of the browser's alert channels, which a headless browser cannot show.

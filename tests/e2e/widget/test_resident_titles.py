@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from .axe import BLOCKING, run_axe
 from .conftest import checked_page
-from .console_site import ConsoleSite, log_in_online
+from tests.e2e.router_sites import ConsoleSite, log_in_online
 
 HOURS = {"title": "Öppettider", "payload": "/opening_hours"}
 PERSON = {"title": "Prata med en kommunvägledare", "payload": "/human_handoff"}

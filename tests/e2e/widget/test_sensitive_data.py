@@ -6,9 +6,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from router.contact.config import load_contact_facts
+from router.core.config import PROJECT_ROOT
+from tests.e2e.router_sites import WidgetSite
+
 from .chat_page import ChatPage
-from .conftest import RunningServer, wait_until
-from .stand_in_router import CONTACT, StandInRouter
+from .conftest import wait_until
+
+CONTACT = load_contact_facts(PROJECT_ROOT / "settings")
 
 WARNED = [
     ("Mitt personnummer är 811228-9874.", "ett personnummer", "811228-9874"),
@@ -35,8 +40,8 @@ NOT_WARNED = [
 
 
 @pytest.fixture
-def chat(page: Page, server: RunningServer, stand_in: StandInRouter) -> ChatPage:
-    return ChatPage(page, server)
+def chat(site_page: Page, widget_site: WidgetSite) -> ChatPage:
+    return ChatPage(site_page, widget_site)
 
 
 def test_warns_for_sensitive_data_and_edit_keeps_the_text(chat: ChatPage) -> None:
@@ -86,11 +91,11 @@ def test_send_anyway_sends_once(chat: ChatPage) -> None:
     expect(chat.input).to_have_value("")
 
 
-def test_escape_in_the_warning_means_edit(page: Page, chat: ChatPage) -> None:
+def test_escape_in_the_warning_means_edit(site_page: Page, chat: ChatPage) -> None:
     chat.open()
     chat.send("anna@example.se")
     expect(chat.prompt).to_be_visible()
-    page.keyboard.press("Escape")
+    site_page.keyboard.press("Escape")
     expect(chat.prompt).to_be_hidden()
     expect(chat.panel).to_be_visible()
     expect(chat.input).to_be_focused()

@@ -1,0 +1,307 @@
+"""The real router app (`create_app`) for the browser tests, with the fake Rasa of the router tests
+(tests/router/conftest.py), served from an event loop in its own thread (tests/e2e/threaded_site.py):
+
+- `WidgetSite`: the resident chat; the fake Rasa answers with scripted replies and residents are read back
+  through the router's own resident API;
+- `ConsoleSite`: agents in the database, residents played over HTTP, optionally a real SMTP server
+  (aiosmtpd) for answers to left messages;
+- `SsoSite` (fixture `sso_site`): single sign-on against the real OpenID provider of the router tests.
+
+One module for all three (it replaces tests/e2e/sso_fixtures.py and tests/e2e/widget/console_site.py), so
+the router is configured for the browser the same way everywhere."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from playwright.sync_api import Page, expect
+
+from assistant.safety import is_emergency
+from router.app import create_app
+from router.core.clock import Clock
+from router.core.config import PROJECT_ROOT, Settings
+from router.core.options import RouterOptions
+from router.handoff.accounts import create_agent
+from router.handoff.keys import PRESENCE_KEY
+from router.keys import DB_KEY
+from router.rasa.client import FALLBACK_MARKER
+from tests.e2e.threaded_site import ThreadedSite
+from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa, rest_messages
+from tests.router.oidc_fixtures import OpenIdProvider, oidc_config
+from tests.router.smtp_fixtures import SmtpServer
+
+AGENT = "anna"
+
+
+class RouterSite(ThreadedSite):
+    """`create_app` on a free 127.0.0.1 port, with a `FakeRasa` (also answering as the action server)."""
+
+    def __init__(self, database: Path, name: str, clock: Clock | None = None) -> None:
+        self.database = database
+        self.clock = clock or Clock(start=MONDAY_10)
+        self.rasa = FakeRasa()
+        super().__init__(name)
+
+    def configure(self, settings: Settings) -> Settings:
+        """What a kind of site changes in the router's settings."""
+        return settings
+
+    async def _prepare(self) -> None:
+        """What a kind of site sets up once the router runs."""
+
+    async def _start(self) -> None:
+        self.rasa.url = await self._serve(self.rasa.app())
+        settings = Settings(
+            rasa_url=self.rasa.url, rasa_token=RASA_TOKEN, actions_url=self.rasa.url, internal_secret=INTERNAL_SECRET,
+            database_url=f"sqlite+aiosqlite:///{self.database}", settings_dir=PROJECT_ROOT / "settings",
+        )
+        options = RouterOptions(conversation_per_minute=1000, address_per_minute=1000, rasa_timeout_seconds=1)
+        self.app = create_app(self.configure(settings), clock=self.clock, options=options)
+        self.url = await self._serve(self.app)
+        self.rasa.router_url = self.url
+        self.http = aiohttp.ClientSession(self.url)
+        await self._prepare()
+
+    async def _stop(self) -> None:
+        await self.http.close()
+        await self._cleanup()
+
+
+# ---------------------------------------------------------------------------------------------- residents
+
+# Every number residents are given, as the answers write them.
+PHONE_NUMBERS = [
+    "112", "114 14", "116 006", "90101", "1177", "113 13", "020-50 50 50", "042-10 50 00", "042-10 64 56", "042-10 68 69",
+]
+PHONES_REPLY = (
+    "Är det akut – ring 112. Tips till polisen: 114 14. Brottsofferjouren: 116 006. Mind självmordslinjen: 90101. "
+    "Sjukvårdsrådgivning: 1177. Vid en större kris: 113 13. Kvinnofridslinjen: 020-50 50 50. "
+    "Kontaktcenter: 042-10 50 00, 042-10 64 56 eller 042-10 68 69. Ärende HBG-2026-000112, läs på 1177.se."
+)
+# What the fake Rasa answers to the widget tests' messages. A message the safety net takes for an emergency
+# gets Rasa's "did not understand" with its fallback marker (the router shows a way to a person instead);
+# anything else is echoed "Du skrev: …".
+SCRIPTED_REPLIES = {
+    "nummer": rest_messages(PHONES_REPLY),
+    "knappar": rest_messages(
+        "Vill du veta mer?", buttons=[{"title": "Ja tack", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]
+    ),
+}
+
+
+def scripted_answer(sender: str, text: str) -> list[dict[str, Any]]:
+    if text in SCRIPTED_REPLIES:
+        return SCRIPTED_REPLIES[text]
+    if is_emergency(text):
+        return rest_messages("Förlåt, jag förstod inte riktigt.", marker=FALLBACK_MARKER)
+    return [{"recipient_id": sender, "text": f"Du skrev: {text}"}]
+
+
+class SiteConversation:
+    """A conversation the widget opened, read back through the router's resident API with its token."""
+
+    def __init__(self, site: WidgetSite, conversation_id: str, token: str) -> None:
+        self.site = site
+        self.id = conversation_id
+        self.token = token
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        async def read() -> list[dict[str, Any]]:
+            answer = await self.site.http.get(
+                f"/api/conversations/{self.id}", headers={"Authorization": f"Bearer {self.token}"}
+            )
+            return (await answer.json())["messages"]
+        return self.site.call(read())
+
+    def resident_texts(self) -> list[str]:
+        return [m["text"] for m in self.messages if m["from"] == "resident"]
+
+
+class WidgetSite(RouterSite):
+    """The resident side: the widget talks to the real router; the fake Rasa answers from SCRIPTED_REPLIES."""
+
+    def __init__(self, database: Path) -> None:
+        super().__init__(database, "widget-router")
+        self.rasa.answer = scripted_answer
+
+    async def _prepare(self) -> None:
+        async with self.app[DB_KEY]() as session:
+            self.agent_id = (await create_agent(session, AGENT, PASSWORD, "Anna", "agent")).id
+
+    def queue(self, conversation: SiteConversation) -> dict[str, Any]:
+        """The resident asked for a person (as Rasa's handoff action asks the router) while an agent is
+        available (Monday 10:00): queued."""
+        async def request() -> dict[str, Any]:
+            await self.app[PRESENCE_KEY].set_online(self.agent_id, True)
+            answer = await self.http.post(
+                "/internal/handoff", headers={"X-Internal-Secret": INTERNAL_SECRET},
+                json={"conversation_id": conversation.id, "reason": "requested", "topic": None},
+            )
+            return await answer.json()
+        queued = self.call(request())
+        assert queued["outcome"] == "queued", queued
+        return queued
+
+    def conversation_of(self, page: Page) -> SiteConversation:
+        """The conversation the widget on `page` keeps in its session storage."""
+        stored = page.evaluate(
+            "() => Object.keys(sessionStorage).map((key) => sessionStorage.getItem(key))"
+            ".map((raw) => { try { return JSON.parse(raw); } catch (e) { return null; } })"
+            ".find((value) => value && value.id && value.token)"
+        )
+        assert stored, "the widget has not opened a conversation"
+        return SiteConversation(self, stored["id"], stored["token"])
+
+
+# ---------------------------------------------------------------------------------------------- console
+
+
+class ConsoleSite(RouterSite):
+    """The router with the agents `agents` (username → display name), optionally an SMTP server, and the fake
+    Rasa's replies `rasa_answer` (FakeRasa.answer; None: "Du skrev: …")."""
+
+    def __init__(
+        self, database: Path, agents: dict[str, str] | None = None, smtp: SmtpServer | None = None,
+        rasa_answer: Callable[[str, str], Any] | None = None,
+    ) -> None:
+        self.agents = agents or {AGENT: "Anna"}
+        self.smtp = smtp
+        self.agent_ids: dict[str, int] = {}
+        super().__init__(database, "console-router")
+        self.rasa.answer = rasa_answer
+
+    def configure(self, settings: Settings) -> Settings:
+        return settings if self.smtp is None else replace(settings, smtp=self.smtp.settings)
+
+    async def _prepare(self) -> None:
+        async with self.app[DB_KEY]() as session:
+            for username, name in self.agents.items():
+                self.agent_ids[username] = (await create_agent(session, username, PASSWORD, name, "agent")).id
+
+    async def _queued_resident(self, first_message: str | None, topic: str | None) -> tuple[str, dict[str, str], str]:
+        created = await (await self.http.post("/api/conversations")).json()
+        auth = {"Authorization": f"Bearer {created['token']}"}
+        if first_message:
+            await self.http.post(f"/api/conversations/{created['id']}/messages", json={"text": first_message}, headers=auth)
+        queued = await self.http.post(
+            "/internal/handoff",
+            json={"conversation_id": created["id"], "reason": "topic" if topic else "requested", "topic": topic},
+            headers={"X-Internal-Secret": INTERNAL_SECRET},
+        )
+        body = await queued.json()
+        assert body["outcome"] == "queued", body
+        return created["id"], auth, body["reference"]
+
+    def queued_resident(self, first_message: str | None = None, topic: str | None = None) -> tuple[str, dict[str, str], str]:
+        return self.call(self._queued_resident(first_message, topic))
+
+    async def _request_again(self, conversation_id: str) -> dict[str, Any]:
+        queued = await self.http.post(
+            "/internal/handoff", json={"conversation_id": conversation_id, "reason": "requested", "topic": None},
+            headers={"X-Internal-Secret": INTERNAL_SECRET},
+        )
+        return await queued.json()
+
+    def request_again(self, conversation_id: str) -> dict[str, Any]:
+        return self.call(self._request_again(conversation_id))
+
+    async def _write(self, conversation_id: str, auth: dict[str, str], text: str) -> dict[str, Any]:
+        response = await self.http.post(f"/api/conversations/{conversation_id}/messages", json={"text": text}, headers=auth)
+        return await response.json()
+
+    def write(self, conversation_id: str, auth: dict[str, str], text: str) -> dict[str, Any]:
+        return self.call(self._write(conversation_id, auth, text))
+
+    async def _resident_messages(self, conversation_id: str, auth: dict[str, str]) -> list[dict[str, Any]]:
+        response = await self.http.get(f"/api/conversations/{conversation_id}", headers=auth)
+        return (await response.json())["messages"]
+
+    def resident_messages(self, conversation_id: str, auth: dict[str, str]) -> list[dict[str, Any]]:
+        return self.call(self._resident_messages(conversation_id, auth))
+
+    async def _typing(self, conversation_id: str, auth: dict[str, str]) -> None:
+        """The resident's widget starts typing: one typing frame on the resident WebSocket."""
+        async with self.http.ws_connect(f"/ws/conversations/{conversation_id}") as socket:
+            await socket.send_json({"type": "auth", "token": auth["Authorization"].split(" ", 1)[1]})
+            assert (await socket.receive_json())["type"] == "state"
+            await socket.send_json({"type": "typing"})
+
+    def typing(self, conversation_id: str, auth: dict[str, str]) -> None:
+        self.call(self._typing(conversation_id, auth))
+
+    async def _leave_message(self, text: str, contact: str | None) -> str:
+        created = await (await self.http.post("/api/conversations")).json()
+        left = await self.http.post(
+            "/internal/left-messages", json={"conversation_id": created["id"], "text": text, "contact": contact},
+            headers={"X-Internal-Secret": INTERNAL_SECRET},
+        )
+        return (await left.json())["reference"]
+
+    def leave_message(self, text: str, contact: str | None) -> str:
+        return self.call(self._leave_message(text, contact))
+
+    def set_online(self, username: str) -> None:
+        self.call(self.app[PRESENCE_KEY].set_online(self.agent_ids[username], True))
+
+
+def log_in(page: Page, site: ConsoleSite, username: str = AGENT) -> None:
+    page.goto(site.url + "/agent/login")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page).to_have_url(site.url + "/agent")
+
+
+def log_in_online(page: Page, site: ConsoleSite, username: str = AGENT) -> None:
+    log_in(page, site, username)
+    page.get_by_label("Tillgänglig för chatt").check()
+    expect(page.locator("#agents-online")).to_contain_text("tillgänglig")
+
+
+# ---------------------------------------------------------------------------------------------- single sign-on
+
+
+class SsoSite(RouterSite):
+    def __init__(self, provider: OpenIdProvider, database: Path) -> None:
+        self.provider = provider
+        # The provider stamps its tokens with the real time; the router's clock starts there.
+        super().__init__(database, "sso-router", clock=Clock(start=datetime.now(timezone.utc)))
+
+    def configure(self, settings: Settings) -> Settings:
+        return replace(settings, oidc=oidc_config(self.provider))
+
+    def queue_resident(self) -> tuple[str, str]:
+        """A resident who asked for a person during opening hours (Monday 10:00): (conversation id, token)."""
+        async def queue() -> tuple[str, str]:
+            self.clock.set(MONDAY_10)
+            created = await (await self.http.post("/api/conversations")).json()
+            answer = await self.http.post(
+                "/internal/handoff", headers={"X-Internal-Secret": INTERNAL_SECRET},
+                json={"conversation_id": created["id"], "reason": "requested", "topic": None},
+            )
+            assert (await answer.json())["outcome"] == "queued"
+            return created["id"], created["token"]
+        return self.call(queue())
+
+    def resident_sees(self, conversation_id: str, token: str) -> list[dict[str, Any]]:
+        async def read() -> list[dict[str, Any]]:
+            answer = await self.http.get(f"/api/conversations/{conversation_id}",
+                                         headers={"Authorization": f"Bearer {token}"})
+            return (await answer.json())["messages"]
+        return self.call(read())
+
+
+@pytest.fixture
+def sso_site(oidc_provider: OpenIdProvider, tmp_path: Path) -> Iterator[SsoSite]:
+    running = SsoSite(oidc_provider, tmp_path / "router.db")
+    running.start()
+    yield running
+    running.stop()
