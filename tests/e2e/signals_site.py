@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
-import pytest
 from playwright.sync_api import Page
 
 from router.app import create_app
@@ -16,7 +14,7 @@ from router.core.options import RouterOptions
 from router.handoff.accounts import create_agent
 from router.keys import DB_KEY
 from tests.e2e.threaded_site import ThreadedSite
-from tests.e2e.widget.conftest import AXE_JS, PROJECT_ROOT
+from tests.e2e.widget.conftest import PROJECT_ROOT
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
 from tests.router.signals_fixtures import seed_signals
 
@@ -46,24 +44,6 @@ class SignalsSite(ThreadedSite):
 
     async def _stop(self) -> None:
         await self._cleanup()
-
-
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's violations, evaluated through the DevTools protocol so the page keeps its real CSP."""
-    if not AXE_JS.exists():
-        pytest.fail("axe-core is not installed: run `npm ci --prefix tests/e2e`")
-    if not page.evaluate("() => typeof axe !== 'undefined'"):
-        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;undefined")
-    result = page.evaluate(
-        """async () => {
-            const r = await axe.run(document);
-            return {passes: r.passes.length,
-                    violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                                        nodes: v.nodes.map(n => n.target.join(' '))}))};
-        }"""
-    )
-    assert result["passes"] > 20, result  # axe really looked at the page
-    return result["violations"]
 
 
 def log_in(page: Page, base_url: str, username: str) -> None:

@@ -39,7 +39,8 @@ from router.core.options import RouterOptions
 from router.keys import DB_KEY, HTTP_KEY
 from router.models import BOT_SENDER, CHAT, RESIDENT, Case, Conversation, Feedback, Message
 from router.rasa.keys import DIVERSION_KEY
-from tests.e2e.widget.conftest import AXE_JS, PROJECT_ROOT, debian_chromium, wait_until
+from tests.e2e.axe import run_axe
+from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium, wait_until
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
 from tests.router.admin_fixtures import FakeModelServer, FakeStandIns, evaluated_model
 from tests.e2e.threaded_site import ThreadedSite
@@ -344,25 +345,6 @@ def expect_captions_fit(page: Page) -> None:
         right = table.locator("caption").evaluate("c => c.getBoundingClientRect().right")
         assert right <= NARROW["width"], f"the caption {name!r} reaches {right} px"
     page.set_viewport_size(WIDE)
-
-
-def run_axe(page: Page) -> list[dict[str, Any]]:
-    """axe-core's violations, axe evaluated through the DevTools protocol, so the page keeps its real CSP (an
-    injected script tag would need bypass_csp)."""
-    if not AXE_JS.exists():
-        pytest.fail("axe-core is not installed: run `npm ci --prefix tests/e2e`")
-    if not page.evaluate("() => typeof axe !== 'undefined'"):
-        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;undefined")
-    result = page.evaluate(
-        """async () => {
-            const r = await axe.run(document);
-            return {passes: r.passes.length,
-                    violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                                        nodes: v.nodes.map(n => n.target.join(' '))}))};
-        }"""
-    )
-    assert result["passes"] > 20, result  # axe really looked at the page
-    return result["violations"]
 
 
 # --- the tests ---------------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, e
 from assistant.training import latest_model
 from tests.e2e import stack as stack_module
 from tests.e2e.stack import AGENT_PASSWORD, RunningStack, start_stack
-from tests.e2e.widget.conftest import AXE_JS, PROJECT_ROOT, debian_chromium, wait_until
+from tests.e2e.axe import run_axe
+from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium, wait_until
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "journey"
 BOT_TIMEOUT = 60_000  # ms: Rasa on a loaded machine
@@ -300,17 +301,6 @@ def test_the_question_is_answered_using_the_keyboard_only(browser: Browser, runn
         page.keyboard.press("Escape")
         expect(resident.panel).to_be_hidden()
         expect(resident.launcher).to_be_focused()
-
-
-def run_axe(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE_JS))
-    return page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {resultTypes: ['violations']});
-            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                           nodes: v.nodes.map(n => n.target.join(' '))}));
-        }"""
-    )
 
 
 WIDER_THAN_VIEWPORT = """() => [...document.body.querySelectorAll("*")]

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.signals_site import ADMIN, ANALYST, SignalsSite, axe_violations, log_in
+from tests.e2e.axe import BLOCKING, run_axe
+from tests.e2e.signals_site import ADMIN, ANALYST, SignalsSite, log_in
 from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium
 from tests.router.signals_fixtures import RARE_PLACE, small_numbers
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "signals"
 WIDE = {"width": 1280, "height": 800}
 NARROW = {"width": 390, "height": 844}
-BLOCKING = {"serious", "critical"}
 TABLES = (
     "Antal signaler per stadsdel och kategori", "Signaler per stadsdel, denna och föregående period",
     "Signaler per månad", "Signaler efter tid på dygnet som invånaren nämnde",
@@ -69,7 +69,7 @@ def test_an_analyst_reads_the_picture_and_exports_it(browser: Browser, site: Sig
     for chart in page.locator("svg.chart").all():
         assert small_numbers(chart.locator("text, desc").all_text_contents()) == []
 
-    violations = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+    violations = [v for v in run_axe(page) if v["impact"] in BLOCKING]
     assert violations == [], violations
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -15,13 +15,13 @@ import pytest
 from aiohttp import web
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.e2e.axe import AXE_JS
 from tests.e2e.router_sites import WidgetSite
 
 from .stand_in_router import StandInRouter
 
 E2E_DIR = Path(__file__).resolve().parents[1]
 PROJECT_ROOT = E2E_DIR.parents[1]
-AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "widget"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

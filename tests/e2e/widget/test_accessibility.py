@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .axe import BLOCKING, run_axe
+from tests.e2e.axe import BLOCKING, run_axe
 from .chat_page import ChatPage
 from .conftest import RunningServer, checked_page
 from .stand_in_router import StandInRouter

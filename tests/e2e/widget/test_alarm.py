@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.router_sites import PHONE_NUMBERS, WidgetSite
 
-from .axe import BLOCKING, run_axe
+from tests.e2e.axe import BLOCKING, run_axe
 from .chat_page import ChatPage
 from .conftest import checked_page
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from router import texts
 from tests.router.smtp_fixtures import SmtpServer
 
-from .axe import BLOCKING, run_axe
+from tests.e2e.axe import BLOCKING, run_axe
 from .conftest import checked_page, wait_until
 from tests.e2e.router_sites import ConsoleSite, log_in, log_in_online
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .axe import BLOCKING, run_axe
+from tests.e2e.axe import BLOCKING, run_axe
 from .conftest import checked_page
 from tests.e2e.router_sites import ConsoleSite, log_in_online
 
