@@ -622,8 +622,10 @@
     }
     el("signal-district").value = data.signal ? data.signal.district : "";
     el("signal-category").value = data.signal ? data.signal.category : "";
+    // A signal set by a kommunvägledare (an earlier case of the conversation) is not the chatbot's count.
+    const counted = data.signal && data.signal.source === "agent" ? "En kommunvägledare registrerade: " : "Chattroboten räknade: ";
     el("signal-current").textContent = data.signal
-      ? "Chattroboten räknade: " + data.signal.district + ", " + data.signal.category + ". Ändra om det blev fel."
+      ? counted + data.signal.district + ", " + data.signal.category + ". Ändra om det blev fel."
       : "Ingen signal räknad i chatten. Välj stadsdel och typ om invånaren berättade om en otrygg plats.";
   }
 

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import select
 
 from assistant.safety import is_emergency
 from router.app import create_app
@@ -32,6 +33,8 @@ from router.handoff.accounts import create_agent
 from router.handoff.keys import PRESENCE_KEY
 from router.keys import DB_KEY
 from router.rasa.client import FALLBACK_MARKER
+from router.signals.keys import SIGNAL_STORE_KEY
+from router.signals.models import Signal, SignalCreate
 from tests.e2e.threaded_site import ThreadedSite
 from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa, rest_messages
 from tests.router.oidc_fixtures import OpenIdProvider, oidc_config
@@ -166,7 +169,8 @@ class WidgetSite(RouterSite):
 
 class ConsoleSite(RouterSite):
     """The router with the agents `agents` (username → display name), optionally an SMTP server, and the fake
-    Rasa's replies `rasa_answer` (FakeRasa.answer; None: "Du skrev: …")."""
+    Rasa's replies `rasa_answer` (FakeRasa.answer; None: "Du skrev: …"). The trygghetssignaler of the site
+    are read straight from its database (`signals`), since the analysts' export hides counts under 5."""
 
     def __init__(
         self, database: Path, agents: dict[str, str] | None = None, smtp: SmtpServer | None = None,
@@ -250,6 +254,43 @@ class ConsoleSite(RouterSite):
 
     def set_online(self, username: str) -> None:
         self.call(self.app[PRESENCE_KEY].set_online(self.agent_ids[username], True))
+
+    async def _add_account(self, username: str, name: str, role: str) -> None:
+        async with self.app[DB_KEY]() as session:
+            self.agent_ids[username] = (await create_agent(session, username, PASSWORD, name, role)).id
+
+    def add_account(self, username: str, name: str, role: str) -> None:
+        """Another login (an analyst of the trygghetssignaler, an admin) next to the agents."""
+        self.call(self._add_account(username, name, role))
+
+    async def _chat_signal(self, conversation_id: str, intent: str, text: str) -> dict[str, Any]:
+        answer = await self.http.post(
+            "/internal/signals", headers={"X-Internal-Secret": INTERNAL_SECRET},
+            json={"conversation_id": conversation_id, "intent": intent, "text": text},
+        )
+        return await answer.json()
+
+    def chat_signal(self, conversation_id: str, intent: str, text: str) -> dict[str, Any]:
+        """What the action server asks after answering a resident who felt unsafe: record the chat's signal."""
+        recorded = self.call(self._chat_signal(conversation_id, intent, text))
+        assert recorded["recorded"], recorded
+        return recorded
+
+    async def _signals(self) -> list[Signal]:
+        async with self.app[DB_KEY]() as session:
+            return list((await session.exec(select(Signal).order_by(Signal.id))).all())  # type: ignore[arg-type]
+
+    def signals(self) -> list[Signal]:
+        """Every trygghetssignal in the site's database, oldest first."""
+        return self.call(self._signals())
+
+    def record_signals(self, signal: SignalCreate, count: int) -> None:
+        """`count` earlier signals like `signal` (through the router's own store), for counts above the
+        small-number threshold."""
+        async def record() -> None:
+            for _ in range(count):
+                await self.app[SIGNAL_STORE_KEY].record(signal)
+        self.call(record())
 
 
 def log_in(page: Page, site: ConsoleSite, username: str = AGENT) -> None:

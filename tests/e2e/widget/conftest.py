@@ -23,6 +23,7 @@ from .stand_in_router import StandInRouter
 E2E_DIR = Path(__file__).resolve().parents[1]
 PROJECT_ROOT = E2E_DIR.parents[1]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "widget"
+CONSOLE_ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "console"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -174,3 +175,10 @@ def axe_path() -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def console_artifacts() -> Path:
+    """Screenshots of the agent console's own tests (close form with the signal, phone and desktop layout)."""
+    CONSOLE_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return CONSOLE_ARTIFACTS
