@@ -639,6 +639,10 @@
   el("close-form").addEventListener("submit", (event) => {
     event.preventDefault();
     attempt(async () => {
+      if (!el("close-category").value) {
+        el("close-category").focus();
+        throw new Error("Välj en kategori för chatten innan du avslutar den. Inget ändrades.");
+      }
       await saveSignal();
       await api("POST", "/api/agent/cases/" + selected.case.id + "/close", { category: el("close-category").value });
       await openCase(selected.case.id);
@@ -731,6 +735,11 @@
       api("GET", "/api/agent/categories"),
       api("GET", "/api/agent/canned-answers"),
     ]);
+    // No category is chosen for the agent: one click must not close a chat under the wrong category.
+    const choose = document.createElement("option");
+    choose.value = "";
+    choose.textContent = "Välj kategori …";
+    el("close-category").append(choose);
     for (const category of categories.categories) {
       const option = document.createElement("option");
       option.value = option.textContent = category;

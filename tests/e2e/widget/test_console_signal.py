@@ -87,6 +87,15 @@ def test_an_agent_adds_the_signal_when_closing_and_a_later_correction_replaces_i
         blocking = [v for v in run_axe(page, axe_path) if v["impact"] in BLOCKING]
         assert blocking == [], f"close form open: {blocking}"
 
+        # No close category is chosen for the agent (issue 13): closing without one is refused in Swedish.
+        expect(page.locator("#close-form").get_by_label("Kategori")).to_have_value("")
+        page.get_by_role("button", name="Avsluta chatten").click()
+        expect(page.locator("#console-status")).to_have_text(
+            "Välj en kategori för chatten innan du avslutar den. Inget ändrades."
+        )
+        expect(page.locator("#close-form").get_by_label("Kategori")).to_be_focused()
+        expect(page.locator("#working-on")).to_have_text(f"Du arbetar med {first} (pågår)")
+
         # A district without a category: refused in Swedish, nothing recorded, the chat still open.
         page.locator("#close-form").get_by_label("Kategori").select_option(FAULT_REPORT)
         page.get_by_label("Stadsdel").select_option("Söder")
