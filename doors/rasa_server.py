@@ -18,7 +18,9 @@ def arguments(argv: list[str], token: str) -> list[str]:
         raise MissingSecret("give Rasa's token in RASA_TOKEN, not on the command line")
     if argv[:1] != ["run"] or argv[1:2] == ["actions"]:
         return list(argv)
-    return [*argv, "--auth-token", token]
+    # One argument, `--auth-token=…`: a token that starts with "-" (token_urlsafe gives one in 64) would
+    # otherwise be read by argparse as an option, and Rasa would not start.
+    return [*argv, f"--auth-token={token}"]
 
 
 def main() -> None:

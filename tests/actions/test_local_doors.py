@@ -194,12 +194,20 @@ def test_secrets_are_compared_strictly():
 
 def test_rasa_gets_its_token_from_the_environment_not_the_command_line():
     assert arguments(["run", "--enable-api", "--port", "5005"], TOKEN) == [
-        "run", "--enable-api", "--port", "5005", "--auth-token", TOKEN]
+        "run", "--enable-api", "--port", "5005", f"--auth-token={TOKEN}"]
     assert arguments(["run", "actions", "--port", "5055"], TOKEN) == ["run", "actions", "--port", "5055"]
     assert arguments(["train"], TOKEN) == ["train"]
     for given in (["run", "--auth-token", "x"], ["run", "-t", "x"], ["run", "--auth-token=x"]):
         with pytest.raises(MissingSecret):
             arguments(given, TOKEN)
+
+
+@pytest.mark.parametrize("token", ["-XJ4nV0Ayq", "--looks-like-an-option", "plain"])
+def test_rasa_reads_any_token_including_one_that_starts_with_a_dash(token):
+    from rasa.__main__ import create_argument_parser
+
+    parsed = create_argument_parser().parse_args(arguments(["run", "--enable-api", "--port", "5005"], token))
+    assert parsed.auth_token == token
 
 
 @pytest.mark.parametrize("module, variable", [("doors.action_server", "INTERNAL_SECRET"),
