@@ -65,9 +65,14 @@ def create_app(router: str, settings_dir: Path | None = None) -> web.Application
     async def stylesheet(request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "demo.css")
 
+    async def icon(request: web.Request) -> web.FileResponse:
+        """The page links its icon on its own origin, as the city's site has its own."""
+        return web.FileResponse(STATIC / "favicon.svg")
+
     app = web.Application()
     app.router.add_get("/", front_page)
     app.router.add_get("/static/demo.css", stylesheet)
+    app.router.add_get("/static/favicon.svg", icon)
     return app
 
 
