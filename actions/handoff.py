@@ -15,12 +15,13 @@ from rasa_sdk.events import ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import ActionSettings
-from actions.contact_center import LEAVE_MESSAGE_BUTTON, ContactCenter, load_contact_center
 from actions.offline_hours import KNOWN_WEEK, KnownWeek, usual_hours
 from actions.router_client import HandoffResult, RouterClient, RouterError
+from facts.contact import ContactFacts, load_contact_facts
 
 logger = logging.getLogger(__name__)
 
+LEAVE_MESSAGE_BUTTON = {"title": "Lämna ett meddelande", "payload": "/leave_message"}
 TOPIC_INTENTS = ("welfare_crime_tip", "complaint_safety_work")
 
 CONFIRM_INTENT = "affirm"
@@ -65,7 +66,7 @@ async def hand_off(
 
     Returns `[ConversationPaused()]` when the conversation is in the queue, else no events.
     """
-    contact = load_contact_center(settings.settings_dir)
+    contact = load_contact_facts(settings.settings_dir)
     try:
         result = await RouterClient(settings).request_handoff(conversation_id, reason, topic)
     except RouterError as error:
@@ -111,7 +112,7 @@ def _closed_text(result: HandoffResult) -> str:
     return " ".join(sentences)
 
 
-def _no_chat_text(result: HandoffResult, contact: ContactCenter) -> str:
+def _no_chat_text(result: HandoffResult, contact: ContactFacts) -> str:
     phone = result.phone or contact.phone
     if result.outcome == "closing_soon":
         closes = f" (kl. {_clock(result.closes_at)})" if result.closes_at else ""
@@ -129,7 +130,7 @@ def _clock(moment: datetime) -> str:
     return f"{moment.hour:02d}.{moment.minute:02d}"
 
 
-def _unreachable_text(week: KnownWeek, contact: ContactCenter) -> str:
+def _unreachable_text(week: KnownWeek, contact: ContactFacts) -> str:
     text = (
         "Det går inte att nå en kommunvägledare via chatten just nu. "
         f"Du kan ringa kontaktcenter på {contact.phone} eller lämna ett meddelande här."

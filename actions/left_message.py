@@ -14,8 +14,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import ActionSettings
-from actions.contact_center import ContactCenter, load_contact_center
 from actions.router_client import RouterClient, RouterError
+from facts.contact import ContactFacts, load_contact_facts
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ NO_CONTACT_ANSWERS = frozenset(
 )
 
 
-def _other_ways(contact: ContactCenter) -> str:
+def _other_ways(contact: ContactFacts) -> str:
     return (
         f"Du kan i stället ringa kontaktcenter på {contact.phone} eller mejla {contact.email} "
         f"– mejl besvaras {contact.email_answered}."
@@ -53,7 +53,7 @@ class ActionSubmitLeftMessage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         reset = [SlotSet(TEXT_SLOT, None), SlotSet(CONTACT_SLOT, None)]
-        center = load_contact_center(self._settings.settings_dir)
+        center = load_contact_facts(self._settings.settings_dir)
         text = str(tracker.get_slot(TEXT_SLOT) or "").strip()
         if not text:
             dispatcher.utter_message(text=f"Jag fick inget meddelande att spara. {_other_ways(center)}")

@@ -21,9 +21,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import ActionSettings
-from actions.contact_center import load_contact_center
 from actions.offline_hours import KNOWN_WEEK, KnownWeek, offline_answer
 from actions.router_client import HoursAnswer, RouterClient, RouterError
+from facts.contact import load_contact_facts
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class ActionOpeningHours(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        phone = load_contact_center(self._settings.settings_dir).phone
+        phone = load_contact_facts(self._settings.settings_dir).phone
         try:
             answer = await self._ask(RouterClient(self._settings), phrases_to_ask(tracker))
             self._week.remember(answer.week)

@@ -26,14 +26,14 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import ActionSettings
-from actions.contact_center import load_contact_center
+from facts.contact import load_contact_facts
 
 
 class ActionSessionStart(Action):
     def __init__(self, settings: ActionSettings | None = None) -> None:
         self._settings = settings or ActionSettings.from_env()
         # The action server creates its actions when it starts: a wrong contact.yml stops it here.
-        load_contact_center(self._settings.settings_dir)
+        load_contact_facts(self._settings.settings_dir)
 
     def name(self) -> str:
         return "action_session_start"
@@ -41,11 +41,11 @@ class ActionSessionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        contact = load_contact_center(self._settings.settings_dir)
+        contact = load_contact_facts(self._settings.settings_dir)
         events: list[EventType] = [SessionStarted()]
         metadata = tracker.get_slot("session_started_metadata")
         if metadata:
             events.append(SlotSet("session_started_metadata", metadata))
-        events += [SlotSet(name, value) for name, value in contact.slots().items()]
+        events += [SlotSet(name, value) for name, value in contact.placeholders().items()]
         events.append(ActionExecuted("action_listen"))
         return events

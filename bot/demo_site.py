@@ -19,7 +19,7 @@ from aiohttp import web
 
 from assistant import paths
 from router.web.pages import create_templates
-from router.contact.config import load_contact_facts
+from facts.contact import load_contact_facts
 from router.core.config import Settings
 
 STATIC = paths.ROOT / "router" / "static"

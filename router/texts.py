@@ -1,10 +1,10 @@
 """What the router itself says to residents (Swedish). The bot's own answers live in Rasa's domain.
 
 Phone numbers and the public-record notice are never written here: they come from settings/contact.yml
-(router/contact/config.py) and are passed in."""
+(facts/contact.py) and are passed in."""
 from __future__ import annotations
 
-from router.contact.config import ContactFacts
+from facts.contact import ContactFacts
 
 HUMAN_HANDOFF_PAYLOAD = "/human_handoff"
 MAX_TEXT_LENGTH = 2000

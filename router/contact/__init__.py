@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from router.contact.config import load_contact_facts
+from facts.contact import load_contact_facts
 from router.contact.keys import CONTACT_KEY
 from router.contact.views import routes
 

@@ -3,6 +3,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from router.contact.config import ContactFacts
+from facts.contact import ContactFacts
 
 CONTACT_KEY = web.AppKey("contact", ContactFacts)

@@ -1,6 +1,6 @@
 """Read `settings/handoff.yml` and `settings/canned_answers.yml`, the handoff settings an administrator edits.
 
-The contact center's details come from `settings/contact.yml` (router/contact/config.py); canned answers name them
+The contact center's details come from `settings/contact.yml` (facts/contact.py); canned answers name them
 as placeholders ({contact_phone} …), filled in here, so an answer never carries a number of its own."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from router.contact.config import ContactConfigError, ContactFacts
+from facts.contact import ContactConfigError, ContactFacts
 
 
 class HandoffConfigError(ValueError):

@@ -6,10 +6,10 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import PROJECT_ROOT
-from actions.contact_center import ContactCenterError, load_contact_center
 from actions.handoff import ActionHandoff
 from actions.left_message import ActionSubmitLeftMessage
 from actions.opening_hours import ActionOpeningHours
+from facts.contact import ContactConfigError, load_contact_facts
 from tests.actions.trackers import make_tracker
 
 SHIPPED = yaml.safe_load((PROJECT_ROOT / "settings" / "contact.yml").read_text(encoding="utf-8"))
@@ -22,7 +22,7 @@ def _configured(**center: str) -> str:
 
 
 def test_the_projects_contact_file_is_understood():
-    center = load_contact_center(PROJECT_ROOT / "settings")
+    center = load_contact_facts(PROJECT_ROOT / "settings")
     assert (center.phone, center.email, center.address) == (
         SHIPPED["contact_center"]["phone"], SHIPPED["contact_center"]["email"], SHIPPED["contact_center"]["address"]
     )
@@ -41,13 +41,13 @@ def test_the_projects_contact_file_is_understood():
 )
 def test_a_wrong_field_is_named(tmp_path, text, message):
     (tmp_path / "contact.yml").write_text(text, encoding="utf-8")
-    with pytest.raises(ContactCenterError, match=message):
-        load_contact_center(tmp_path)
+    with pytest.raises(ContactConfigError, match=message):
+        load_contact_facts(tmp_path)
 
 
 def test_a_missing_file_is_named(tmp_path):
-    with pytest.raises(ContactCenterError, match="contact.yml: cannot be read"):
-        load_contact_center(tmp_path)
+    with pytest.raises(ContactConfigError, match="contact.yml: cannot be read"):
+        load_contact_facts(tmp_path)
 
 
 @pytest.mark.asyncio

@@ -8,7 +8,7 @@ from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import PROJECT_ROOT
-from actions.contact_center import load_contact_center
+from facts.contact import load_contact_facts
 from actions.handoff import ActionHandoff
 from actions.offline_hours import KnownWeek
 from tests.actions.router_stub import SECRET
@@ -16,7 +16,7 @@ from tests.actions.trackers import CONVERSATION_ID, action_event, make_tracker, 
 
 LEAVE_MESSAGE = [{"title": "Lämna ett meddelande", "payload": "/leave_message"}]
 # The notice from settings/contact.yml, then 112.
-RECORD_NOTICE = f"{load_contact_center(PROJECT_ROOT / 'settings').public_record_notice} Är det akut – ring 112."
+RECORD_NOTICE = f"{load_contact_facts(PROJECT_ROOT / 'settings').public_record_notice} Är det akut – ring 112."
 UNREACHABLE = (
     "Det går inte att nå en kommunvägledare via chatten just nu. "
     "Du kan ringa kontaktcenter på 042-10 50 00 eller lämna ett meddelande här."

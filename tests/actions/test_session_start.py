@@ -8,7 +8,7 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import PROJECT_ROOT
-from actions.contact_center import ContactCenterError, load_contact_center
+from facts.contact import ContactConfigError, load_contact_facts
 from actions.session_start import ActionSessionStart
 from tests.actions.trackers import make_tracker
 
@@ -24,8 +24,8 @@ async def test_a_session_starts_with_the_facts_in_slots(settings):
     assert events[-1] == {"event": "action", "name": "action_listen", "policy": None, "confidence": None,
                           "timestamp": None}
     slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
-    contact = load_contact_center(settings.settings_dir)
-    assert slots == contact.slots()
+    contact = load_contact_facts(settings.settings_dir)
+    assert slots == contact.placeholders()
     assert slots["contact_phone"] == contact.phone and slots["public_record_notice"] == contact.public_record_notice
 
 
@@ -38,12 +38,12 @@ async def test_the_session_start_metadata_is_kept(settings):
 
 def test_a_wrong_contact_file_stops_the_action_server_at_start(settings):
     (settings.settings_dir / "contact.yml").write_text("contact_center: {phone: x}\n", encoding="utf-8")
-    with pytest.raises(ContactCenterError, match="contact_center.name"):
+    with pytest.raises(ContactConfigError, match="contact_center.name"):
         ActionSessionStart(settings)
 
 
 def test_every_placeholder_in_the_answers_is_a_slot_and_the_contact_slots_are_set_at_session_start():
-    contact_slots = set(load_contact_center(PROJECT_ROOT / "settings").slots())
+    contact_slots = set(load_contact_facts(PROJECT_ROOT / "settings").placeholders())
     declared = DOMAIN.get("slots", {})
     used = {name for _, text in _response_texts() for name in PLACEHOLDER.findall(text)}
     assert used <= set(declared), f"placeholders without a slot: {sorted(used - set(declared))}"
@@ -79,10 +79,10 @@ async def test_rasa_fills_the_answers_from_the_slots_the_session_start_sets(sett
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
     events = await ActionSessionStart(settings).run(CollectingDispatcher(), make_tracker("greet"), {})
     tracker = DialogueStateTracker.from_events("c", [Event.from_parameters(e) for e in events], domain.slots)
-    contact = load_contact_center(settings.settings_dir)
+    contact = load_contact_facts(settings.settings_dir)
     generator = TemplatedNaturalLanguageGenerator(domain.responses)
 
-    named = sorted({name for name, text in _response_texts() if set(PLACEHOLDER.findall(text)) & set(contact.slots())})
+    named = sorted({name for name, text in _response_texts() if set(PLACEHOLDER.findall(text)) & set(contact.placeholders())})
     assert "utter_contact_details" in named and "utter_ask_left_message_text" in named
     for name in named:
         text = (await generator.generate(name, tracker, "rest"))["text"]

@@ -6,8 +6,8 @@ from settings/contact.yml as action_session_start does), a string constant in th
 Python (docstrings are documentation, not shown), a string literal in the static JavaScript, a page (the
 resident pages rendered from their templates; the other templates with their Jinja tags removed), and a
 string value in a settings file (canned answers filled in as the router does). settings/contact.yml itself
-is the source, and its two readers (router/contact/config.py, actions/contact_center.py) are left out: their error
-messages show the expected format of a number.
+is the source, and its reader (facts/contact.py, outside the scanned folders) is left out: its error messages
+show the expected format of a number.
 """
 from __future__ import annotations
 
@@ -22,10 +22,9 @@ import jinja2
 import yaml
 
 from router.web.pages import days_text, host_text
-from router.contact.config import ContactFacts, load_contact_facts, phone_digits
+from facts.contact import ContactFacts, load_contact_facts, phone_digits
 from router.records.retention_config import load_retention_config
 
-SOURCE_READERS = ("router/contact/config.py", "actions/contact_center.py")
 # The router's Python that says things to people (its own texts, errors, hours, records, admin and agent
 # answers); migrations and the core plumbing do not.
 ROUTER_PYTHON = (
@@ -179,7 +178,7 @@ def _files(root: Path) -> Iterator[Path]:
                     "router/static/*.html", "settings/*.yml"):
         for path in sorted(root.glob(pattern)):
             relative = path.relative_to(root).as_posix()
-            if relative not in SOURCE_READERS and relative != "settings/contact.yml":
+            if relative != "settings/contact.yml":
                 yield path
 
 

@@ -11,7 +11,7 @@ import pytest
 import ast
 from router import texts
 from router.app import create_app
-from router.contact.config import load_contact_facts
+from facts.contact import load_contact_facts
 from router.core.config import SmtpSettings
 from router.core.keys import CLOCK_KEY
 from router.handoff.config import load_handoff_config

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from router.bus import rate_limit
-from router.contact.config import load_contact_facts
+from facts.contact import load_contact_facts
 from router.handoff.config import HandoffConfigError, load_canned_answers, load_handoff_config
 from router.bus.pubsub import LocalPubSub, SubscriberTooSlow
 

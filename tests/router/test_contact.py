@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from router.app import create_app
-from router.contact.config import ContactConfigError, load_contact_facts, phone_digits, tel_uri
+from facts.contact import ContactConfigError, load_contact_facts, phone_digits, tel_uri
 
 SETTINGS_DIR = Path(__file__).resolve().parents[2] / "settings"
 SHIPPED = yaml.safe_load((SETTINGS_DIR / "contact.yml").read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from router.contact.config import load_contact_facts
+from facts.contact import load_contact_facts
 from router.core.config import PROJECT_ROOT
 from tests.router.resident_texts import phone_numbers, scan, units, web_addresses
 

@@ -18,7 +18,7 @@ from aiohttp import WSMsgType, web
 from router import texts
 from assistant.safety import is_emergency
 from router.web.pages import create_templates
-from router.contact.config import load_contact_facts
+from facts.contact import load_contact_facts
 from router.chat.alarm import after_alarm_reply, alarm_reply
 from tests.e2e.router_sites import PHONES_REPLY
 

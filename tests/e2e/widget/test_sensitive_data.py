@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from router.contact.config import load_contact_facts
+from facts.contact import load_contact_facts
 from router.core.config import PROJECT_ROOT
 from tests.e2e.router_sites import WidgetSite
 
