@@ -34,16 +34,14 @@ from bench.stack_runner import AGENT_PASSWORD, bench_workdir, start_full_stack  
 from router.core.db import create_engine, create_session_maker  # noqa: E402
 from router.handoff.accounts import create_agent  # noqa: E402
 
-# A batch a resident might write in a day; the intent an administrator would give each one.
+# A day's messages and the intent an administrator gives each, as in the admin end-to-end test; the
+# benchmark sends those the administrator keeps (the nonsense lines only test dismissing).
 BATCH = {
-    "lampan i gångtunneln under järnvägen har gått sönder igen": "report_fault",
-    "vem ska jag vända mig till om grannens son verkar ha hamnat i dåligt sällskap": "worried_about_child",
-    "jag blev av med plånboken på bussen förra veckan, kan jag polisanmäla det": "report_crime",
-    "någon sprejar taggar på vår tvättstuga varje helg": "report_fault",
-    "känns inte bra att gå hem från pendeln efter mörkrets inbrott": "feeling_unsafe",
-    "finns det stöd för den som blivit utsatt för hot": "victim_support",
-    "kan jag få ringa upp någon på kommunen istället": "contact_details",
-    "får man ha med sig hunden på stranden i sommar": "out_of_scope",
+    text: intent
+    for text, intent in yaml.safe_load((paths.ROOT / "tests" / "e2e" / "inbox_batch.yml").read_text(encoding="utf-8"))[
+        "messages"
+    ].items()
+    if intent
 }
 
 

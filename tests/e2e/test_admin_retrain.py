@@ -31,20 +31,10 @@ from tests.e2e.stack import AGENT_PASSWORD, RunningStack, start_stack
 
 pytestmark = pytest.mark.asyncio
 
-# Messages a resident might write, and the intent an administrator would give each one that lands in
-# the inbox. None: dismiss (nonsense); "out_of_scope": not the city's safety chat.
-RESIDENT_MESSAGES = {
-    "lampan i gångtunneln under järnvägen har gått sönder igen": "report_fault",
-    "vem ska jag vända mig till om grannens son verkar ha hamnat i dåligt sällskap": "worried_about_child",
-    "jag blev av med plånboken på bussen förra veckan, kan jag polisanmäla det": "report_crime",
-    "någon sprejar taggar på vår tvättstuga varje helg": "report_fault",
-    "känns inte bra att gå hem från pendeln efter mörkrets inbrott": "feeling_unsafe",
-    "finns det stöd för den som blivit utsatt för hot": "victim_support",
-    "kan jag få ringa upp någon på kommunen istället": "contact_details",
-    "får man ha med sig hunden på stranden i sommar": "out_of_scope",
-    "grrk blaff zzt 070-123 45 67": None,
-    "xqj vvv 811218-9876 ppp": None,
-}
+# A day's messages and the intent an administrator gives each (None: dismiss); shared with bench/admin_loop.py.
+RESIDENT_MESSAGES: dict[str, str | None] = yaml.safe_load(
+    (Path(__file__).with_name("inbox_batch.yml")).read_text(encoding="utf-8")
+)["messages"]
 MAX_INTENT_ANNOTATIONS = 5
 # Enough epochs for the progress bar to be seen and for the model to tell 'hej då' from the rest.
 TRAINING_EPOCHS = 15
