@@ -52,6 +52,7 @@ async def test_real_rasa_validation_accepts_good_changes_and_refuses_bad_ones(pr
     assert _files(project) == before
 
 
+@pytest.mark.rasa_toolchain
 @pytest.mark.asyncio
 async def test_the_whole_project_is_validated_before_training(project: Project):
     """What a training runs first (router/admin/lifecycle.py): the project as it is, with the intent
