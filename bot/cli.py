@@ -63,15 +63,21 @@ def _cmd_test_stories(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from assistant.console import step
     from assistant.in_service import in_service_model
+    from bot.first_run import needs_training, plan_for_run
     from bot.services import run
     from bot.setup_env import setup
     from bot.training import train
 
-    setup()
+    plan = plan_for_run(needs_training())
+    plan.announce()
+    setup(plan.begin)
     deployed = in_service_model()
     if deployed is not None:
         step(f"Serving the model the administration deployed: {deployed.name} (models/in-service)")
-    return run(deployed or train())
+    plan.begin("training")
+    model = deployed or train()
+    plan.begin("start")
+    return run(model)
 
 
 def _read_password(args: argparse.Namespace) -> str:

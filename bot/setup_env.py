@@ -6,6 +6,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant import paths
@@ -30,10 +31,16 @@ def _lock_digest() -> str:
     return hashlib.sha256(paths.RASA_LOCK.read_bytes()).hexdigest()
 
 
-def ensure_rasa_venv() -> None:
+def rasa_env_ready() -> bool:
+    """.venv-rasa was installed from the current lock file."""
     stamp = paths.RASA_VENV / ".installed"
-    if stamp.exists() and stamp.read_text() == _lock_digest():
+    return stamp.exists() and stamp.read_text() == _lock_digest()
+
+
+def ensure_rasa_venv() -> None:
+    if rasa_env_ready():
         return
+    stamp = paths.RASA_VENV / ".installed"
     if not paths.RASA_PYTHON.exists():
         step(f"Creating {paths.RASA_VENV.name} with Python 3.10")
         subprocess.run([find_python310(), "-m", "venv", str(paths.RASA_VENV)], check=True)
@@ -67,9 +74,13 @@ def ensure_env_file() -> None:
     write_new_private_file(paths.ENV_FILE, "\n".join(lines) + "\n")
 
 
-def setup() -> int:
+def setup(begin: Callable[[str], None] = lambda part: None) -> int:
+    """Everything `make run` needs before a model; `begin` is told each part that is about to start
+    ("rasa_env", "spacy"), for the first run's progress (bot/first_run.py)."""
     ensure_env_file()
+    begin("rasa_env")
     ensure_rasa_venv()
+    begin("spacy")
     ensure_spacy_model()
     private_dir(paths.VAR)
     step("Setup complete")
