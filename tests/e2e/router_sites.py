@@ -11,11 +11,10 @@ One module for all three (it replaces tests/e2e/sso_fixtures.py and tests/e2e/wi
 the router is configured for the browser the same way everywhere."""
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +28,15 @@ from router.app import create_app
 from router.core.clock import Clock
 from router.core.config import PROJECT_ROOT, Settings
 from router.core.options import RouterOptions
+from router.bus.keys import PUBSUB_KEY
+from router.bus.pubsub import AGENTS_CHANNEL
 from router.handoff.accounts import create_agent
-from router.handoff.keys import PRESENCE_KEY
+from router.handoff.keys import DESK_KEY, HANDOFF_CONFIG_KEY, PRESENCE_KEY
+from router.handoff.sockets import close_all
 from router.keys import DB_KEY
+from router.models import CASE_CLAIMED, CASE_QUEUED, CHAT, Agent, Case, Feedback
 from router.rasa.client import FALLBACK_MARKER
+from router.records.keys import RETENTION_KEY
 from router.signals.keys import SIGNAL_STORE_KEY
 from router.signals.models import Signal, SignalCreate
 from tests.e2e.threaded_site import ThreadedSite
@@ -43,12 +47,19 @@ from tests.router.smtp_fixtures import SmtpServer
 AGENT = "anna"
 
 
+# Limits high enough that no test meets them unless it asks for lower ones.
+TEST_OPTIONS = RouterOptions(conversation_per_minute=1000, address_per_minute=1000, rasa_timeout_seconds=1)
+
+
 class RouterSite(ThreadedSite):
     """`create_app` on a free 127.0.0.1 port, with a `FakeRasa` (also answering as the action server)."""
 
-    def __init__(self, database: Path, name: str, clock: Clock | None = None) -> None:
+    def __init__(
+        self, database: Path, name: str, clock: Clock | None = None, options: RouterOptions = TEST_OPTIONS
+    ) -> None:
         self.database = database
         self.clock = clock or Clock(start=MONDAY_10)
+        self.options = options
         self.rasa = FakeRasa()
         super().__init__(name)
 
@@ -65,9 +76,10 @@ class RouterSite(ThreadedSite):
             rasa_url=self.rasa.url, rasa_token=RASA_TOKEN, actions_url=self.rasa.url, internal_secret=INTERNAL_SECRET,
             database_url=f"sqlite+aiosqlite:///{self.database}", settings_dir=PROJECT_ROOT / "settings",
         )
-        options = RouterOptions(conversation_per_minute=1000, address_per_minute=1000, rasa_timeout_seconds=1)
-        self.app = create_app(self.configure(settings), clock=self.clock, options=options)
-        self.url = await self._serve(self.app)
+        self.settings = self.configure(settings)
+        self.app = create_app(self.settings, clock=self.clock, options=self.options)
+        self._router = await self._serve_runner(self.app)
+        self.url = f"http://127.0.0.1:{self._router.addresses[0][1]}"
         self.rasa.router_url = self.url
         self.http = aiohttp.ClientSession(self.url)
         await self._prepare()
@@ -75,6 +87,19 @@ class RouterSite(ThreadedSite):
     async def _stop(self) -> None:
         await self.http.close()
         await self._cleanup()
+
+    def restart(self) -> None:
+        """Stop the router as a deployment does (its sockets are closed on shutdown) and start it again on the
+        same port and database: what a router process keeps in memory (rate-limit buckets, queue estimates)
+        starts over, what is stored stays."""
+        self.call(self._restart(), timeout=60)
+
+    async def _restart(self) -> None:
+        port = self._router.addresses[0][1]
+        await self._router.cleanup()
+        self._runners.remove(self._router)
+        self.app = create_app(self.settings, clock=self.clock, options=self.options)
+        self._router = await self._serve_runner(self.app, port)
 
 
 # ---------------------------------------------------------------------------------------------- residents
@@ -91,8 +116,17 @@ PHONES_REPLY = (
 # What the fake Rasa answers to the widget tests' messages. A message the safety net takes for an emergency
 # gets Rasa's "did not understand" with its fallback marker (the router shows a way to a person instead);
 # anything else is echoed "Du skrev: …".
+# Markup and links a reply must never turn into live HTML or unsafe links in the widget.
+HTML_REPLY = '<img src="x" onerror="window.__xss = 1"><b>fet</b> &amp; <script>window.__xss = 2</script>'
+LINK_REPLY = (
+    "Läs mer på https://polisen.se/anmal. [Farlig länk](javascript:window.__xss=3) "
+    "[Säker länk](https://www.helsingborg.se/trygghet) och javascript:window.__xss=4 "
+    "samt data:text/html,<b>hej</b> [integritetsinformationen](/integritet) [Protokollrelativ](//evil.example/x)"
+)
 SCRIPTED_REPLIES = {
     "nummer": rest_messages(PHONES_REPLY),
+    "html": rest_messages(HTML_REPLY),
+    "länkar": rest_messages(LINK_REPLY),
     "knappar": rest_messages(
         "Vill du veta mer?", buttons=[{"title": "Ja tack", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]
     ),
@@ -115,43 +149,115 @@ class SiteConversation:
         self.id = conversation_id
         self.token = token
 
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        async def read() -> list[dict[str, Any]]:
+    def transcript(self) -> dict[str, Any]:
+        """GET /api/conversations/{id}: state, reference, agent_name and messages."""
+        async def read() -> dict[str, Any]:
             answer = await self.site.http.get(
                 f"/api/conversations/{self.id}", headers={"Authorization": f"Bearer {self.token}"}
             )
-            return (await answer.json())["messages"]
+            assert answer.status == 200, (answer.status, await answer.text())
+            return await answer.json()
         return self.site.call(read())
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return self.transcript()["messages"]
 
     def resident_texts(self) -> list[str]:
         return [m["text"] for m in self.messages if m["from"] == "resident"]
 
+    def feedback(self) -> list[bool]:
+        """The answers to "Fick du hjälp?" the router stored for this conversation, oldest first."""
+        async def read() -> list[bool]:
+            async with self.site.app[DB_KEY]() as session:
+                rows = await session.exec(
+                    select(Feedback).where(Feedback.conversation_id == self.id).order_by(Feedback.id)  # type: ignore[arg-type]
+                )
+                return [row.helped for row in rows.all()]
+        return self.site.call(read())
+
 
 class WidgetSite(RouterSite):
-    """The resident side: the widget talks to the real router; the fake Rasa answers from SCRIPTED_REPLIES."""
+    """The resident side: the widget talks to the real router; the fake Rasa answers from SCRIPTED_REPLIES.
+    The kommunvägledare Anna (`agent`) works through the router's own Desk; `console_frames` is what every
+    agent console is sent (a resident typing, the queue)."""
 
-    def __init__(self, database: Path) -> None:
-        super().__init__(database, "widget-router")
+    def __init__(self, database: Path, options: RouterOptions = TEST_OPTIONS) -> None:
+        super().__init__(database, "widget-router", options=options)
         self.rasa.answer = scripted_answer
+        self.agent = DeskAgent(self)
+        self.console_frames: list[dict[str, Any]] = []
 
     async def _prepare(self) -> None:
         async with self.app[DB_KEY]() as session:
             self.agent_id = (await create_agent(session, AGENT, PASSWORD, "Anna", "agent")).id
+        await self._follow_consoles()
+
+    async def _follow_consoles(self) -> None:
+        subscribed = asyncio.Event()
+
+        async def follow() -> None:
+            async with self.app[PUBSUB_KEY].subscribe(AGENTS_CHANNEL) as subscription:
+                subscribed.set()
+                async for frame in subscription:
+                    self.console_frames.append(frame)
+
+        self._console_feed = asyncio.create_task(follow(), name="console-feed")
+        await subscribed.wait()
+
+    async def _unfollow_consoles(self) -> None:
+        self._console_feed.cancel()
+        await asyncio.gather(self._console_feed, return_exceptions=True)
+
+    async def _stop(self) -> None:
+        await self._unfollow_consoles()
+        await super()._stop()
+
+    async def _restart(self) -> None:
+        await self._unfollow_consoles()
+        await super()._restart()
+        await self._follow_consoles()
+
+    def typing_seen_by_consoles(self, conversation: SiteConversation) -> int:
+        return sum(
+            1 for frame in list(self.console_frames)
+            if frame.get("type") == "typing" and frame.get("conversation_id") == conversation.id
+        )
+
+    async def _request_handoff(self, conversation_id: str) -> dict[str, Any]:
+        await self.app[PRESENCE_KEY].set_online(self.agent_id, True)
+        answer = await self.http.post(
+            "/internal/handoff", headers={"X-Internal-Secret": INTERNAL_SECRET},
+            json={"conversation_id": conversation_id, "reason": "requested", "topic": None},
+        )
+        queued = await answer.json()
+        assert queued["outcome"] == "queued", queued
+        return queued
 
     def queue(self, conversation: SiteConversation) -> dict[str, Any]:
         """The resident asked for a person (as Rasa's handoff action asks the router) while an agent is
         available (Monday 10:00): queued."""
-        async def request() -> dict[str, Any]:
-            await self.app[PRESENCE_KEY].set_online(self.agent_id, True)
-            answer = await self.http.post(
-                "/internal/handoff", headers={"X-Internal-Secret": INTERNAL_SECRET},
-                json={"conversation_id": conversation.id, "reason": "requested", "topic": None},
-            )
-            return await answer.json()
-        queued = self.call(request())
-        assert queued["outcome"] == "queued", queued
-        return queued
+        return self.call(self._request_handoff(conversation.id))
+
+    def queue_another_resident(self) -> str:
+        """Someone else asks for a person (over the resident API): their conversation id."""
+        async def queue() -> str:
+            created = await (await self.http.post("/api/conversations")).json()
+            await self._request_handoff(created["id"])
+            return created["id"]
+        return self.call(queue())
+
+    def drop_sockets(self) -> None:
+        """The router closes every WebSocket it has open, as when it shuts down."""
+        self.call(close_all(self.app))
+
+    def later(self, delta: timedelta) -> None:
+        """Move the router's clock on."""
+        self.clock.set(self.clock.now() + delta)
+
+    def run_retention(self) -> dict[str, Any]:
+        """Gallring now (settings/retention.yml): what is due is deleted."""
+        return self.call(self.app[RETENTION_KEY].run()).as_json()
 
     def conversation_of(self, page: Page) -> SiteConversation:
         """The conversation the widget on `page` keeps in its session storage."""
@@ -162,6 +268,51 @@ class WidgetSite(RouterSite):
         )
         assert stored, "the widget has not opened a conversation"
         return SiteConversation(self, stored["id"], stored["token"])
+
+
+class DeskAgent:
+    """The kommunvägledare Anna, played through the router's own Desk on its loop: what her console's buttons
+    call (take the chat, write, typing, hand back, put back in the queue, close). `conversation` is anything
+    with the conversation's `id` (a SiteConversation, or the id of another resident's conversation)."""
+
+    def __init__(self, site: WidgetSite) -> None:
+        self.site = site
+
+    def _act(self, conversation: SiteConversation | str, action: str, *args: Any) -> Any:
+        conversation_id = conversation if isinstance(conversation, str) else conversation.id
+
+        async def act() -> Any:
+            async with self.site.app[DB_KEY]() as session:
+                agent = await session.get(Agent, self.site.agent_id)
+                case = (
+                    await session.exec(
+                        select(Case)
+                        .where(Case.conversation_id == conversation_id, Case.kind == CHAT)
+                        .where(Case.status.in_((CASE_QUEUED, CASE_CLAIMED)))  # type: ignore[attr-defined]
+                        .order_by(Case.id.desc())  # type: ignore[union-attr]
+                    )
+                ).first()
+            assert agent is not None and case is not None, f"no open chat for {conversation_id}"
+            return await getattr(self.site.app[DESK_KEY], action)(case.id, agent, *args)
+        return self.site.call(act())
+
+    def joins(self, conversation: SiteConversation | str) -> None:
+        self._act(conversation, "claim")
+
+    def types(self, conversation: SiteConversation) -> None:
+        self._act(conversation, "typing")
+
+    def says(self, conversation: SiteConversation, text: str) -> None:
+        self._act(conversation, "send", text)
+
+    def hands_back(self, conversation: SiteConversation) -> None:
+        self._act(conversation, "hand_back")
+
+    def requeues(self, conversation: SiteConversation) -> None:
+        self._act(conversation, "requeue")
+
+    def closes(self, conversation: SiteConversation) -> None:
+        self._act(conversation, "close", self.site.app[HANDOFF_CONFIG_KEY].close_categories[0])
 
 
 # ---------------------------------------------------------------------------------------------- console

@@ -35,12 +35,16 @@ class ThreadedSite:
         """Run a coroutine on the servers' loop and wait for its result."""
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
-    async def _serve(self, app: web.Application) -> str:
+    async def _serve(self, app: web.Application, port: int = 0) -> str:
+        """Serve `app` on `port` (0: a free one); a restarted app is served on its old port again."""
+        return f"http://127.0.0.1:{(await self._serve_runner(app, port)).addresses[0][1]}"
+
+    async def _serve_runner(self, app: web.Application, port: int = 0) -> web.AppRunner:
         runner = web.AppRunner(app)
         await runner.setup()
         self._runners.append(runner)
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        return runner
 
     async def _cleanup(self) -> None:
         for runner in reversed(self._runners):

@@ -1,24 +1,23 @@
-"""Fixtures for the widget's browser tests: Debian chromium through Playwright, the real router app with the
-router tests' fake Rasa (`widget_site`, `site_page`), the stand-in router for the tests that still script the
-agent side and faults with it (`server`, `stand_in`, `page`), and axe-core from tests/e2e/node_modules."""
+"""Fixtures for the widget's browser tests: Debian chromium through Playwright, the real router app
+(`create_app`) with the router tests' fake Rasa — one for the session (`widget_site`, with `site_page`) and
+one for a test that moves the router's clock, restarts it or needs an empty queue (`fresh_site`) — and
+axe-core from tests/e2e/node_modules. The agent side is played through the router's own Desk
+(tests/e2e/router_sites.py), faults through the real app (its clock, a restart, Rasa failing) or, for the
+network between page and router, through Playwright's routes (tests/e2e/widget/chat_page.py)."""
 from __future__ import annotations
 
-import asyncio
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.e2e.axe import AXE_JS
 from tests.e2e.router_sites import WidgetSite
-
-from .stand_in_router import StandInRouter
+from tests.e2e.threaded_site import ThreadedSite
 
 E2E_DIR = Path(__file__).resolve().parents[1]
 PROJECT_ROOT = E2E_DIR.parents[1]
@@ -39,42 +38,6 @@ def debian_chromium() -> Iterator[Browser]:
         launched.close()
 
 
-class RunningServer:
-    """The stand-in router served on its own event loop in a thread."""
-
-    def __init__(self) -> None:
-        self.router = StandInRouter()
-        self.loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="stand-in-router", daemon=True)
-        self.url = ""
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.runner = web.AppRunner(self.router.app())
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        port = self.runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
-        self._ready.set()
-        self.loop.run_forever()
-
-    def start(self) -> None:
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("the stand-in router did not start")
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
-
-    def call(self, coroutine_function: Callable, *args):
-        """Run one of the router's coroutines (agent side) on the server loop and wait for it."""
-        return asyncio.run_coroutine_threadsafe(coroutine_function(*args), self.loop).result(10)
-
-
 def wait_until(
     predicate: Callable[[], object], timeout: float = 5.0, what: str = "condition", page: Page | None = None
 ) -> None:
@@ -92,27 +55,13 @@ def wait_until(
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[RunningServer]:
-    running = RunningServer()
-    running.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def stand_in(server: RunningServer) -> StandInRouter:
-    server.router.reset()
-    return server.router
-
-
-@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with debian_chromium() as launched:
         yield launched
 
 
 @contextmanager
-def checked_page(browser: Browser, server: RunningServer | WidgetSite, **context_options) -> Iterator[Page]:
+def checked_page(browser: Browser, server: ThreadedSite, **context_options) -> Iterator[Page]:
     """A page in a fresh context; afterwards, no JavaScript or Content-Security-Policy errors may have
     happened and no request may have left the router."""
     options = {"viewport": {"width": 1280, "height": 800}, "locale": "sv-SE", "accept_downloads": True}
@@ -142,16 +91,19 @@ def checked_page(browser: Browser, server: RunningServer | WidgetSite, **context
     assert foreign == [], f"requests outside the router: {foreign}"
 
 
-@pytest.fixture
-def page(browser: Browser, server: RunningServer, stand_in: StandInRouter) -> Iterator[Page]:
-    with checked_page(browser, server) as opened:
-        yield opened
-
-
 @pytest.fixture(scope="session")
 def widget_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetSite]:
     """The real router (create_app) for the session; each test opens its own conversation."""
     running = WidgetSite(tmp_path_factory.mktemp("widget-router") / "router.db")
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def fresh_site(tmp_path: Path) -> Iterator[WidgetSite]:
+    """A real router of its own for one test: its clock can move, it can restart, its queue starts empty."""
+    running = WidgetSite(tmp_path / "router.db")
     running.start()
     yield running
     running.stop()

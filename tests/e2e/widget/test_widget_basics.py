@@ -6,16 +6,24 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from router import texts
+from router.contact.keys import CONTACT_KEY
+from tests.e2e.router_sites import WidgetSite
+
 from .chat_page import ChatPage
-from .conftest import RunningServer, wait_until
-from .stand_in_router import CONTACT, NOTICE, StandInRouter
+from .conftest import wait_until
 
 NBSP = "\u00a0"
 
 
 @pytest.fixture
-def chat(page: Page, server: RunningServer, stand_in: StandInRouter) -> ChatPage:
-    return ChatPage(page, server)
+def page(site_page: Page) -> Page:
+    return site_page
+
+
+@pytest.fixture
+def chat(site_page: Page, widget_site: WidgetSite) -> ChatPage:
+    return ChatPage(site_page, widget_site)
 
 
 def test_demo_page_embeds_the_widget_with_one_script_tag(chat: ChatPage) -> None:
@@ -37,7 +45,7 @@ def test_notice_is_shown_before_the_resident_can_write(chat: ChatPage) -> None:
     expect(chat.panel).to_be_visible()
     expect(chat.launcher).to_have_attribute("aria-expanded", "true")
     notice = chat.panel.locator("#hbgc-notice-text")
-    expect(notice).to_have_text(NOTICE)
+    expect(notice).to_have_text(texts.notice(chat.site.app[CONTACT_KEY]))
     expect(chat.input).to_be_enabled()
     expect(chat.input).to_be_focused()
     # The notice is part of the text field's description, so a screen reader reads it before writing.
@@ -47,7 +55,7 @@ def test_notice_is_shown_before_the_resident_can_write(chat: ChatPage) -> None:
     expect(chat.panel.get_by_text("Akut fara? Ring 112.")).to_be_visible()
     # No name is asked: the only text field is the message.
     expect(chat.panel.get_by_role("textbox")).to_have_count(1)
-    assert chat.router.only().messages == []
+    assert chat.site.conversation_of(chat.page).messages == []
 
 
 def test_text_field_stays_disabled_until_the_notice_has_arrived(page: Page, chat: ChatPage) -> None:
@@ -60,7 +68,7 @@ def test_text_field_stays_disabled_until_the_notice_has_arrived(page: Page, chat
     wait_until(lambda: held, what="the conversation request", page=page)
     held[0].continue_()
     expect(chat.input).to_be_enabled()
-    expect(chat.panel.locator("#hbgc-notice-text")).to_have_text(NOTICE)
+    expect(chat.panel.locator("#hbgc-notice-text")).to_have_text(texts.notice(chat.site.app[CONTACT_KEY]))
 
 
 def test_router_down_at_start_says_so_and_offers_a_retry(page: Page, chat: ChatPage) -> None:
@@ -70,7 +78,8 @@ def test_router_down_at_start_says_so_and_offers_a_retry(page: Page, chat: ChatP
     failed = chat.panel.get_by_text(re.compile("Chatten kan inte startas just nu"))
     expect(failed).to_be_visible()
     # The phone number comes from the router's GET /api/contact (settings/contact.yml), not from widget.js.
-    expect(failed).to_contain_text(f"ring {CONTACT.name} på {CONTACT.phone}.")
+    contact = chat.site.app[CONTACT_KEY]
+    expect(failed).to_contain_text(f"ring {contact.name} på {contact.phone}.")
     expect(chat.input).to_be_disabled()
     page.unroute("**/api/conversations")
     chat.panel.get_by_role("button", name="Försök igen").click()
@@ -133,7 +142,8 @@ def test_character_counter_and_refusal_over_2000_characters(chat: ChatPage) -> N
     chat.input.press("Enter")
     expect(chat.input).to_have_value("a" * 2001)
     expect(chat.bubbles).to_have_count(0)
-    assert conv.messages == [] and conv.http_posts == 0
+    assert conv.messages == []
+    assert chat.count(f"POST /api/conversations/{conv.id}/messages") == 0 and chat.sent("message") == []
     chat.input.fill("a" * 2000)
     expect(error).to_have_count(0)
     chat.input.press("Enter")
@@ -143,7 +153,7 @@ def test_character_counter_and_refusal_over_2000_characters(chat: ChatPage) -> N
 
 def test_router_413_message_is_shown_and_the_text_kept(page: Page, chat: ChatPage) -> None:
     router_text = "Meddelandet får vara högst 2 000 tecken (routerns text)."
-    chat.router.ws_enabled = False  # the message goes over HTTP
+    chat.refuse_websockets()  # the message goes over HTTP
     chat.open()
     # The router counts characters its own way: here it refuses a short message.
     page.route(
@@ -174,14 +184,15 @@ def test_rapid_clicks_send_one_message(chat: ChatPage) -> None:
         "Du: Ja tack",
         "Assistenten: Du skrev: /affirm",
     )
-    assert conv.resident_texts() == ["Bara en gång", "knappar", "/affirm"]
+    # The router keeps a tapped button's title as the resident's text (Rasa got its payload).
+    assert conv.resident_texts() == ["Bara en gång", "knappar", "Ja tack"]
     expect(chat.log.get_by_role("button", name="Nej")).to_be_disabled()
     # After an answer choice, the resident can go on writing.
     chat.send("knappar")
     expect(chat.log.get_by_role("button", name="Nej")).to_have_count(2)
     chat.log.get_by_role("button", name="Nej").last.click()
     expect(chat.input).to_be_focused()
-    wait_until(lambda: conv.resident_texts()[-1:] == ["/deny"], what="the second choice")
+    wait_until(lambda: conv.resident_texts()[-1:] == ["Nej"], what="the second choice")
 
 
 def test_keyboard_only_open_send_and_close(page: Page, chat: ChatPage) -> None:
@@ -227,7 +238,7 @@ def test_keyboard_only_open_send_and_close(page: Page, chat: ChatPage) -> None:
     expect(chat.launcher).to_have_attribute("aria-expanded", "false")
     page.keyboard.press("Enter")
     expect(chat.input).to_be_focused()
-    assert len(chat.router.conversations) == 1
+    assert chat.count("POST /api/conversations") == 1
 
 
 def test_focus_is_visible_on_widget_controls(page: Page, chat: ChatPage) -> None:
@@ -249,13 +260,16 @@ def test_page_button_opens_the_chat(chat: ChatPage) -> None:
 
 def test_unread_messages_are_counted_on_the_launcher(chat: ChatPage) -> None:
     conv = chat.open()
+    chat.site.queue(conv)
+    chat.site.agent.joins(conv)
+    expect(chat.bubbles.last).to_have_text("Information: " + texts.agent_joined("Anna"))
     chat.page.keyboard.press("Escape")
     expect(chat.panel).to_be_hidden()
-    chat.agent("agent_says", conv, "Hej, jag heter Anna.")
+    chat.site.agent.says(conv, "Hej, jag heter Anna.")
     expect(chat.page.get_by_role("button", name="Chatta med oss – 1 nytt meddelande")).to_be_visible()
     chat.launcher.click()
     expect(chat.page.get_by_role("button", name="Chatta med oss", exact=True)).to_have_attribute("aria-expanded", "true")
-    expect(chat.bubbles.last).to_have_text("Kommunvägledaren: Hej, jag heter Anna.")
+    expect(chat.bubbles.last).to_have_text("Anna, kommunvägledare: Hej, jag heter Anna.")
 
 
 def test_start_failure_without_contact_details_still_says_what_to_do(page: Page, chat: ChatPage) -> None:
