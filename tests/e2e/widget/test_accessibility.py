@@ -9,50 +9,63 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.axe import BLOCKING, run_axe
+from tests.e2e.router_sites import SiteConversation, WidgetSite
 from .chat_page import ChatPage
-from .conftest import RunningServer, checked_page
-from .stand_in_router import StandInRouter
+from .conftest import checked_page
 
 
-def fill_conversation(chat: ChatPage) -> None:
-    """A conversation with every kind of message: bot with buttons and links, queue, agent, system."""
+def queued_conversation(chat: ChatPage) -> SiteConversation:
+    """A conversation with the bot's buttons and links, then waiting in the queue (the queue box on screen)."""
     conv = chat.open()
     chat.send("knappar")
     chat.send("länkar")
     expect(chat.bubbles).to_have_count(4)
-    chat.agent("queue", conv, 2, 5)
-    chat.agent("agent_joins", conv, "Anna")
-    chat.agent("agent_says", conv, "Hej! Jag heter Anna. Läs mer på https://helsingborg.se/trygghet")
-    chat.agent("agent_typing", conv)
+    chat.site.queue(conv)
+    expect(chat.panel.get_by_role("region", name="Du står i kö")).to_be_visible()
+    return conv
+
+
+def agent_joins(chat: ChatPage, conv: SiteConversation) -> None:
+    """Anna takes the chat, writes with a link and is typing again: every kind of message is in the log."""
+    chat.site.agent.joins(conv)
+    chat.site.agent.says(conv, "Hej! Jag heter Anna. Läs mer på https://helsingborg.se/trygghet")
+    chat.site.agent.types(conv)
     expect(chat.bubbles).to_have_count(6)
-    chat.agent("queue", conv, 1, 1)  # keep the queue box on screen for the checks
+    expect(chat.panel.get_by_role("status").filter(has_text="skriver")).to_be_visible()
 
 
 @pytest.fixture
-def chat(page: Page, server: RunningServer, stand_in: StandInRouter) -> ChatPage:
-    return ChatPage(page, server)
+def page(site_page: Page) -> Page:
+    return site_page
+
+
+@pytest.fixture
+def chat(site_page: Page, widget_site: WidgetSite) -> ChatPage:
+    return ChatPage(site_page, widget_site)
 
 
 def test_axe_finds_no_serious_or_critical_violations(
-    browser: Browser, server: RunningServer, stand_in: StandInRouter, axe_path: Path, artifacts: Path
+    browser: Browser, widget_site: WidgetSite, axe_path: Path, artifacts: Path
 ) -> None:
-    with checked_page(browser, server, bypass_csp=True) as page:  # axe is injected as an inline script
-        check_states_with_axe(ChatPage(page, server), axe_path, artifacts)
+    with checked_page(browser, widget_site, bypass_csp=True) as page:  # axe is injected as an inline script
+        check_states_with_axe(ChatPage(page, widget_site), axe_path, artifacts)
 
 
 def check_states_with_axe(chat: ChatPage, axe_path: Path, artifacts: Path) -> None:
     results: dict[str, list[dict]] = {}
     chat.goto()
     results["page, chat closed"] = run_axe(chat.page, axe_path)
-    fill_conversation(chat)
-    results["conversation with queue and agent"] = run_axe(chat.page, axe_path)
+    conv = queued_conversation(chat)
+    results["conversation in the queue"] = run_axe(chat.page, axe_path)
+    agent_joins(chat, conv)
+    results["conversation with an agent"] = run_axe(chat.page, axe_path)
     chat.send("Mitt personnummer är 811228-9874")
     expect(chat.prompt).to_be_visible()
     results["personnummer warning"] = run_axe(chat.page, axe_path)
     chat.prompt.get_by_role("button", name="Ändra").click()
     chat.input.fill("x" * 2001)
     results["too long"] = run_axe(chat.page, axe_path)
-    chat.agent("close", chat.router.only())
+    chat.site.agent.closes(conv)
     expect(chat.panel.get_by_role("group", name="Fick du hjälp?")).to_be_visible()
     results["closed with feedback"] = run_axe(chat.page, axe_path)
     chat.page.set_viewport_size({"width": 320, "height": 640})
@@ -109,15 +122,18 @@ def layout_problems(page: Page) -> list[str]:
     ],
 )
 def test_layout_and_screenshots(
-    browser: Browser, server: RunningServer, stand_in: StandInRouter, artifacts: Path, name: str, viewport: dict, scale: int
+    browser: Browser, widget_site: WidgetSite, artifacts: Path, name: str, viewport: dict, scale: int
 ) -> None:
-    with checked_page(browser, server, viewport=viewport, device_scale_factor=scale) as page:
-        chat = ChatPage(page, server)
+    with checked_page(browser, widget_site, viewport=viewport, device_scale_factor=scale) as page:
+        chat = ChatPage(page, widget_site)
         chat.goto()
         expect(chat.launcher).to_be_visible()
         page.screenshot(path=str(artifacts / f"page-{name}.png"))
         assert layout_problems(page) == []
-        fill_conversation(chat)
+        conv = queued_conversation(chat)
+        page.screenshot(path=str(artifacts / f"queued-{name}.png"))
+        assert layout_problems(page) == []
+        agent_joins(chat, conv)
         page.screenshot(path=str(artifacts / f"chat-{name}.png"))
         assert layout_problems(page) == []
         chat.send("Ring mig på 070-123 45 67")
@@ -126,7 +142,7 @@ def test_layout_and_screenshots(
         assert layout_problems(page) == []
         expect(chat.prompt.get_by_role("button", name="Skicka ändå")).to_be_in_viewport()
         chat.prompt.get_by_role("button", name="Ändra").click()
-        chat.agent("close", stand_in.only())
+        chat.site.agent.closes(conv)
         expect(chat.panel.get_by_role("group", name="Fick du hjälp?")).to_be_in_viewport()
         page.screenshot(path=str(artifacts / f"closed-{name}.png"))
         assert layout_problems(page) == []
@@ -134,7 +150,10 @@ def test_layout_and_screenshots(
 
 def test_reduced_motion_stops_the_typing_animation(page: Page, chat: ChatPage) -> None:
     conv = chat.open()
-    chat.agent("agent_typing", conv)
+    chat.site.queue(conv)
+    chat.site.agent.joins(conv)
+    expect(chat.bubbles).to_have_count(1)  # Anna's joining
+    chat.site.agent.types(conv)
     typing = chat.panel.locator(".hbgc-typing--on")
     expect(typing).to_be_visible()
     assert typing.evaluate("el => getComputedStyle(el, '::after').animationName") == "hbgc-pulse"
@@ -145,8 +164,11 @@ def test_reduced_motion_stops_the_typing_animation(page: Page, chat: ChatPage) -
 def test_print_shows_only_the_conversation(page: Page, chat: ChatPage, artifacts: Path) -> None:
     conv = chat.open()
     chat.send("Hej")
-    chat.agent("agent_says", conv, "Hej, läs https://helsingborg.se")
-    expect(chat.bubbles).to_have_count(3)
+    expect(chat.bubbles).to_have_count(2)
+    chat.site.queue(conv)
+    chat.site.agent.joins(conv)
+    chat.site.agent.says(conv, "Hej, läs https://helsingborg.se")
+    expect(chat.bubbles).to_have_count(4)
     page.evaluate("window.print = () => {}")  # headless chromium cannot open the print dialog
     chat.panel.get_by_role("button", name="Skriv ut").click()
     expect(page.locator("html")).to_have_class("hbgc-printing")
@@ -154,8 +176,8 @@ def test_print_shows_only_the_conversation(page: Page, chat: ChatPage, artifacts
     expect(page.get_by_role("heading", name="Brottsförebyggande arbete", exact=True)).to_be_hidden()
     expect(chat.launcher).to_be_hidden()
     expect(chat.input).to_be_hidden()
-    expect(chat.bubbles).to_have_count(3)
-    for i in range(3):
+    expect(chat.bubbles).to_have_count(4)
+    for i in range(4):
         expect(chat.bubbles.nth(i)).to_be_visible()
     page.screenshot(path=str(artifacts / "print.png"), full_page=True)
     page.evaluate("window.dispatchEvent(new Event('afterprint'))")
