@@ -30,6 +30,7 @@ class ChatPage:
         self.bubbles: Locator = self.log.locator(".hbgc-bubble")
         self.prompt: Locator = page.get_by_role("alertdialog")
         self.requests: list[str] = []  # "METHOD /path" of every request to the router
+        self.answered: list[str] = []  # the same, once their answer has arrived
         self.socket_urls: list[str] = []
         self.frames_sent: list[dict[str, Any]] = []
         self.states_received = 0  # "state" frames: the router sends one once a socket is authenticated
@@ -37,12 +38,17 @@ class ChatPage:
         self._sockets = "open"  # or "refused", or "one-way" (see refuse_websockets, drop_resident_frames)
         self._routed = False
         page.on("request", self._record_request)
+        page.on("requestfinished", self._record_answer)
         page.on("websocket", self._record_socket)
 
     # ------------------------------------------------------------------ what the page sent
     def _record_request(self, request: Any) -> None:
         if request.url.startswith(self.base_url):
             self.requests.append(f"{request.method} {request.url[len(self.base_url):]}")
+
+    def _record_answer(self, request: Any) -> None:
+        if request.url.startswith(self.base_url):
+            self.answered.append(f"{request.method} {request.url[len(self.base_url):]}")
 
     def _record_socket(self, socket: WebSocket) -> None:
         self.socket_urls.append(socket.url)
@@ -62,6 +68,9 @@ class ChatPage:
 
     def count(self, request: str) -> int:
         return self.requests.count(request)
+
+    def finished(self, request: str) -> int:
+        return self.answered.count(request)
 
     def sent(self, kind: str) -> list[dict[str, Any]]:
         """The frames of this type the page sent over its WebSockets, oldest first."""
