@@ -278,10 +278,12 @@ class DeskAgent:
     def __init__(self, site: WidgetSite) -> None:
         self.site = site
 
-    def _act(self, conversation: SiteConversation | str, action: str, *args: Any) -> Any:
+    def _act(self, conversation: SiteConversation | str, action: str, *args: Any, drop_sockets: bool = False) -> Any:
         conversation_id = conversation if isinstance(conversation, str) else conversation.id
 
         async def act() -> Any:
+            if drop_sockets:
+                await close_all(self.site.app)
             async with self.site.app[DB_KEY]() as session:
                 agent = await session.get(Agent, self.site.agent_id)
                 case = (
@@ -304,6 +306,11 @@ class DeskAgent:
 
     def says(self, conversation: SiteConversation, text: str) -> None:
         self._act(conversation, "send", text)
+
+    def says_after_dropping_sockets(self, conversation: SiteConversation, text: str) -> None:
+        """The router closes every socket and Anna writes at once, in one step on the router's loop: her
+        message is stored while the widget has no socket, so it only arrives by the sync after reconnecting."""
+        self._act(conversation, "send", text, drop_sockets=True)
 
     def hands_back(self, conversation: SiteConversation) -> None:
         self._act(conversation, "hand_back")
