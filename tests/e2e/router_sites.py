@@ -190,7 +190,9 @@ class WidgetSite(RouterSite):
 
     async def _prepare(self) -> None:
         async with self.app[DB_KEY]() as session:
-            self.agent_id = (await create_agent(session, AGENT, PASSWORD, "Anna", "agent")).id
+            agent_id = (await create_agent(session, AGENT, PASSWORD, "Anna", "agent")).id
+        assert agent_id is not None
+        self.agent_id: int = agent_id
         await self._follow_consoles()
 
     async def _follow_consoles(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import Locator, Page, WebSocket, WebSocketRoute, expect
@@ -76,7 +77,7 @@ class ChatPage:
         """The frames of this type the page sent over its WebSockets, oldest first."""
         return [frame for frame in self.frames_sent if frame.get("type") == kind]
 
-    def wait_for(self, predicate: Any, what: str, timeout: float = 5.0) -> None:
+    def wait_for(self, predicate: Callable[[], object], what: str, timeout: float = 5.0) -> None:
         """Wait for something the page's events tell (Playwright only delivers them inside its calls)."""
         wait_until(predicate, timeout=timeout, what=what, page=self.page)
 

@@ -1,10 +1,11 @@
-"""Queue, kommunvägledare joining and leaving, closing, feedback, transcript and inactivity."""
+"""Queue, kommunvägledare joining and leaving, closing, feedback, transcript and inactivity, against the real
+router: the queue and the kommunvägledare Anna are the router's own (tests/e2e/router_sites.py, DeskAgent)."""
 from __future__ import annotations
 
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from router import texts
 from router.contact.keys import CONTACT_KEY
@@ -37,7 +38,7 @@ def joined(chat: ChatPage, conv: SiteConversation) -> None:
     chat.site.agent.joins(conv)
 
 
-def test_queue_agent_typing_and_leaving(browser, fresh_site: WidgetSite) -> None:
+def test_queue_agent_typing_and_leaving(browser: Browser, fresh_site: WidgetSite) -> None:
     """On a router of its own, so the queue and its estimates start from handoff.yml: someone else waits
     first (place 2, two places of `default_handling_minutes`); when Anna takes that chat, the resident is
     next and the estimate comes from the wait just measured (seconds: "cirka 1 minut")."""
