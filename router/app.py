@@ -24,6 +24,7 @@ from router.contact import setup_contact
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.db import create_engine, create_session_maker, migrate
+from router.core.group_commit import GroupCommit
 from router.core.keys import CLOCK_KEY, TIMINGS_KEY
 from router.core.options import RouterOptions
 from router.core.security import PasswordChecks
@@ -132,13 +133,14 @@ async def services(app: web.Application) -> AsyncIterator[None]:
         sockets = partial(RedisSockets, bus.client, bus.prefix, open_sockets=lambda: len(app[OPEN_SOCKETS_KEY]))
     else:
         limiter, sockets = RateLimiter(per_minute, refused=refused), LocalSockets
+    writer = GroupCommit(maker)  # the relay's messages (router/core/group_commit.py)
     app[CONVERSATIONS_KEY] = Conversations(
         maker, bus, clock, rasa, handoff, queue, config, limiter, app[TIMINGS_KEY],
-        token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours), metrics=metrics,
+        token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours), metrics=metrics, writer=writer,
     )
     smtp = app[SETTINGS_KEY].smtp
     app[DESK_KEY] = Desk(
-        maker, bus, clock, rasa, queue, config, app[TIMINGS_KEY], Mailer(smtp) if smtp else None
+        maker, bus, clock, rasa, queue, config, app[TIMINGS_KEY], writer, Mailer(smtp) if smtp else None
     )
     presence = Presence(maker, bus, clock, config.agent_offline_after_seconds, sockets)
     app[PRESENCE_KEY] = presence
@@ -153,6 +155,7 @@ async def services(app: web.Application) -> AsyncIterator[None]:
     listener.cancel()
     await asyncio.gather(listener, return_exceptions=True)
     await presence.stop()
+    await writer.close()
 
 
 async def loop_lag(app: web.Application) -> AsyncIterator[None]:
