@@ -12,7 +12,12 @@ calls them) on a free port with a temporary SQLite database and A agent accounts
 The clock is the client's (one process, monotonic), so both directions include the client reading
 its sockets; the client's own event-loop lag is reported next to the figures.
 
-    .venv/bin/python bench/relay_latency.py [--conversations 500] [--agents 5] [--rounds 10] [--think 5]
+    .venv/bin/python bench/relay_latency.py [--conversations 500] [--agents 5] [--rounds 10] [--think 20]
+
+The offered load is about C x 2 / (T + the two latencies) relayed messages/s in the middle of the run: the defaults (500
+conversations, T = 20 s) offer issue 17's 50 messages/s; the achieved rate is printed. At the end the
+router's own timers are read (`GET /internal/timings`): per stage of the relay, the SQLite writer's
+wait and hold, the delivery of published frames to the sockets and the router's event-loop lag.
 """
 from __future__ import annotations
 
@@ -68,6 +73,38 @@ class Results:
     to_agent_ms: list[float] = field(default_factory=list)
     to_resident_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)
+    last_arrived: float = 0.0
+
+    def relayed(self, sent: float, arrived: float, into: list[float]) -> None:
+        into.append((arrived - sent) * 1000)
+        self.sent_at.append(sent)
+        self.last_arrived = max(self.last_arrived, arrived)
+
+    def rates(self) -> tuple[float, float]:
+        """Relayed messages per second from the first message sent to the last one delivered, and in the
+        middle half of that time (the conversations start and end at random moments: the load ramps up
+        and down at both ends; the middle is the load the figures are about)."""
+        if not self.sent_at:
+            return 0.0, 0.0
+        first = min(self.sent_at)
+        span = self.last_arrived - first
+        middle = sum(1 for sent in self.sent_at if first + span / 4 <= sent < first + 3 * span / 4)
+        return len(self.sent_at) / span, middle / (span / 2)
+
+
+# The router's timers printed after the run (router/core/timings.py), in the order a message meets them.
+RELAY_STAGES = (
+    ("store_message", "resident frame: message stored (committed)"),
+    ("publish", "resident frame: published"),
+    ("relay_authenticate", "agent POST: login session checked"),
+    ("relay_store", "agent POST: message stored (committed)"),
+    ("relay_publish", "agent POST: published"),
+    ("writer_wait", "SQLite writer: waiting for the turn"),
+    ("writer_hold", "SQLite writer: turn to commit"),
+    ("deliver", "publish -> socket sent (each socket)"),
+    ("loop_lag", "router event-loop lag (50 ms sleeps)"),
+)
 
 
 class AgentConsole:
@@ -180,16 +217,17 @@ class Resident:
                 arrival = pending.expect(text, self.agent)
                 sent = time.perf_counter()
                 await self.socket.send_json({"type": "message", "text": text, "client_message_id": uuid.uuid4().hex})
-                results.to_agent_ms.append((await asyncio.wait_for(arrival, 30) - sent) * 1000)
+                results.relayed(sent, await asyncio.wait_for(arrival, 30), results.to_agent_ms)
 
                 reply = f"Svar {round_number + 1} till invånare {self.number}: tack, jag kollar upp det åt dig."
                 arrival = pending.expect(reply, self)
                 sent = time.perf_counter()
                 await self.agent.post(f"/api/agent/cases/{self.case_id}/messages", {"text": reply})
-                results.to_resident_ms.append((await asyncio.wait_for(arrival, 30) - sent) * 1000)
+                results.relayed(sent, await asyncio.wait_for(arrival, 30), results.to_resident_ms)
             except (RuntimeError, aiohttp.ClientError, asyncio.TimeoutError) as error:
                 results.errors.append(f"resident {self.number} round {round_number + 1}: {error!r}")
-            await asyncio.sleep(rng.uniform(0, 2 * think))
+            if round_number + 1 < rounds:
+                await asyncio.sleep(rng.uniform(0, 2 * think))
 
     async def close(self) -> None:
         self.closing = True
@@ -254,6 +292,7 @@ async def measure(args: argparse.Namespace, router: RouterOnly) -> int:
             setup_seconds = time.perf_counter() - setup_started
             usage["connected"] = process_group_usage(pgid)
 
+            await _timings(http, base, secret, clear=True)
             lag = LoopLag()
             lag.start()
             started = time.perf_counter()
@@ -264,15 +303,29 @@ async def measure(args: argparse.Namespace, router: RouterOnly) -> int:
             wall = time.perf_counter() - started
             await lag.stop()
             usage["end"] = process_group_usage(pgid)
+            stages = await _timings(http, base, secret)
         finally:
             await asyncio.gather(*(resident.close() for resident in residents))
             await asyncio.gather(*(console.close() for console in consoles))
 
-    _report(args, results, wall, setup_seconds, usage, lag)
+    _report(args, results, wall, setup_seconds, usage, lag, stages)
     return 1 if results.errors else 0
 
 
-def _report(args, results: Results, wall: float, setup_seconds: float, usage: dict[str, Usage], lag: LoopLag) -> None:
+async def _timings(http: aiohttp.ClientSession, base: str, secret: str, clear: bool = False) -> dict[str, list[float]]:
+    """The router's recent stage durations in ms (DELETE forgets them first: the measured phase alone)."""
+    method = http.delete if clear else http.get
+    async with method(f"{base}/internal/timings", headers={"X-Internal-Secret": secret}) as response:
+        if response.status == 404:  # an older router without the timers
+            return {}
+        response.raise_for_status()
+        return {} if clear else await response.json()
+
+
+def _report(
+    args, results: Results, wall: float, setup_seconds: float, usage: dict[str, Usage], lag: LoopLag,
+    stages: dict[str, list[float]],
+) -> None:
     print()
     print(
         f"== Relay: {args.conversations} conversations with {args.agents} agents, {args.rounds} rounds each, "
@@ -286,7 +339,13 @@ def _report(args, results: Results, wall: float, setup_seconds: float, usage: di
         for error in results.errors[:20]:
             print(f"  {error}")
     messages = len(results.to_agent_ms) + len(results.to_resident_ms)
-    print(f"measured {wall:.1f} s, {messages / wall:.1f} relayed messages/s (both directions)")
+    offered = 2 * args.conversations / args.think if args.think else float("inf")
+    overall, middle = results.rates()
+    print(
+        f"measured {wall:.1f} s; achieved {middle:.1f} relayed messages/s in the middle half "
+        f"({overall:.1f}/s from the first sent to the last delivered; both directions; offered about "
+        f"{offered:.0f}/s less the latencies)"
+    )
     for name, samples in (("resident -> agent", results.to_agent_ms), ("agent -> resident", results.to_resident_ms)):
         if samples:
             print(f"{name:<18} {Summary.of(samples).line()}")
@@ -306,6 +365,11 @@ def _report(args, results: Results, wall: float, setup_seconds: float, usage: di
         f"(busy machine) {waited:.1f} s"
     )
     print(f"client event-loop lag: {Summary.of(lag.samples).line()}" if lag.samples else "client event-loop lag: none")
+    if stages:
+        print("router's own timers during the measured phase (ms):")
+        for name, meaning in RELAY_STAGES:
+            if stages.get(name):
+                print(f"  {name:<19} {Summary.of(stages[name]).line()}  {meaning}")
 
 
 def main() -> int:
@@ -313,7 +377,10 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=500, help="concurrent conversations (default 500)")
     parser.add_argument("--agents", type=int, default=5, help="agents sharing the chats (default 5)")
     parser.add_argument("--rounds", type=int, default=10, help="resident message + agent answer per chat (default 10)")
-    parser.add_argument("--think", type=float, default=5.0, help="mean pause between rounds in seconds (default 5)")
+    parser.add_argument(
+        "--think", type=float, default=20.0,
+        help="mean pause between rounds in seconds (default 20: 500 conversations offer about 50 messages/s)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed for the pauses")
     parser.add_argument(
         "--database-url",

@@ -24,10 +24,11 @@ from router.contact import setup_contact
 from router.core.clock import Clock
 from router.core.config import Settings
 from router.core.db import create_engine, create_session_maker, migrate
+from router.core.group_commit import GroupCommit
 from router.core.keys import CLOCK_KEY, TIMINGS_KEY
 from router.core.options import RouterOptions
 from router.core.security import PasswordChecks
-from router.core.timings import StageTimings
+from router.core.timings import StageTimings, watch_loop_lag
 from router.handoff import setup_handoff
 from router.handoff.desk import Desk
 from router.handoff.handoff import Handoff
@@ -66,7 +67,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     engine = create_engine(app[SETTINGS_KEY].database_url, options.db_pool_size, options.db_max_overflow)
     await migrate(engine)
     app[ENGINE_KEY] = engine
-    app[DB_KEY] = create_session_maker(engine)
+    app[DB_KEY] = create_session_maker(engine, app[TIMINGS_KEY])
     yield
     await engine.dispose()
 
@@ -132,12 +133,15 @@ async def services(app: web.Application) -> AsyncIterator[None]:
         sockets = partial(RedisSockets, bus.client, bus.prefix, open_sockets=lambda: len(app[OPEN_SOCKETS_KEY]))
     else:
         limiter, sockets = RateLimiter(per_minute, refused=refused), LocalSockets
+    writer = GroupCommit(maker)  # the relay's messages (router/core/group_commit.py)
     app[CONVERSATIONS_KEY] = Conversations(
         maker, bus, clock, rasa, handoff, queue, config, limiter, app[TIMINGS_KEY],
-        token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours), metrics=metrics,
+        token_lifetime=timedelta(hours=app[OPTIONS_KEY].resident_token_hours), metrics=metrics, writer=writer,
     )
     smtp = app[SETTINGS_KEY].smtp
-    app[DESK_KEY] = Desk(maker, bus, clock, rasa, queue, config, app[TIMINGS_KEY], Mailer(smtp) if smtp else None)
+    app[DESK_KEY] = Desk(
+        maker, bus, clock, rasa, queue, config, app[TIMINGS_KEY], writer, Mailer(smtp) if smtp else None
+    )
     presence = Presence(maker, bus, clock, config.agent_offline_after_seconds, sockets)
     app[PRESENCE_KEY] = presence
     await presence.start()
@@ -151,6 +155,15 @@ async def services(app: web.Application) -> AsyncIterator[None]:
     listener.cancel()
     await asyncio.gather(listener, return_exceptions=True)
     await presence.stop()
+    await writer.close()
+
+
+async def loop_lag(app: web.Application) -> AsyncIterator[None]:
+    """The event loop's lateness, next to the stage timers (GET /internal/timings, stage `loop_lag`)."""
+    watcher = asyncio.create_task(watch_loop_lag(app[TIMINGS_KEY]), name="loop-lag")
+    yield
+    watcher.cancel()
+    await asyncio.gather(watcher, return_exceptions=True)
 
 
 def create_app(
@@ -174,7 +187,7 @@ def create_app(
     app[TIMINGS_KEY] = StageTimings()
     setup_contact(app, settings.settings_dir)
     setup_handoff(app, settings.settings_dir)
-    app.cleanup_ctx.extend([database, http_client, pubsub, services])
+    app.cleanup_ctx.extend([loop_lag, database, http_client, pubsub, services])
     setup_metrics(app)
     metrics = app[METRICS_KEY]
     app[ADDRESS_LIMITER_KEY] = RateLimiter(options.address_per_minute, refused=metrics.refused("address").inc)

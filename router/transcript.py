@@ -11,6 +11,34 @@ from router.models import AGENT_SENDER, RESIDENT, Agent, Event, Message
 from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
 
 
+def new_message(
+    conversation_id: str,
+    sender: str,
+    text: str,
+    at: datetime,
+    *,
+    buttons: list[dict[str, str]] | None = None,
+    agent_id: int | None = None,
+    client_message_id: str | None = None,
+    kind: str | None = None,
+    title: str | None = None,
+    result: dict[str, Any] | None = None,
+) -> Message:
+    """A message not stored yet (for `router.core.group_commit.GroupCommit.store`, or `add_message`)."""
+    return Message(
+        conversation_id=conversation_id,
+        sender=sender,
+        text=text,
+        title=title,
+        buttons=buttons or None,
+        agent_id=agent_id,
+        client_message_id=client_message_id,
+        kind=kind,
+        created_at=at,
+        result=result,
+    )
+
+
 async def add_message(
     session: AsyncSession,
     conversation_id: str,
@@ -24,16 +52,9 @@ async def add_message(
     kind: str | None = None,
     title: str | None = None,
 ) -> Message:
-    message = Message(
-        conversation_id=conversation_id,
-        sender=sender,
-        text=text,
-        title=title,
-        buttons=buttons or None,
-        agent_id=agent_id,
-        client_message_id=client_message_id,
-        kind=kind,
-        created_at=at,
+    message = new_message(
+        conversation_id, sender, text, at, buttons=buttons, agent_id=agent_id,
+        client_message_id=client_message_id, kind=kind, title=title,
     )
     session.add(message)
     await session.flush()

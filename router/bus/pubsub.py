@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -29,15 +30,19 @@ class SubscriberTooSlow(Exception):
 
 
 class Subscription:
+    """Frames for one subscriber, in order. `delivered_at` is the monotonic time (time.perf_counter) the
+    frame last returned by `get` was delivered here: how long it waited is part of the relay's latency."""
+
     def __init__(self, max_pending: int) -> None:
-        self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(max_pending)
+        self._queue: asyncio.Queue[tuple[float, dict[str, Any]] | None] = asyncio.Queue(max_pending)
         self.overflowed = False
+        self.delivered_at = 0.0
 
     def deliver(self, payload: dict[str, Any]) -> None:
         if self.overflowed:
             return
         try:
-            self._queue.put_nowait(payload)
+            self._queue.put_nowait((time.perf_counter(), payload))
         except asyncio.QueueFull:
             # Frames already queued are still read; after them the reader gets SubscriberTooSlow.
             self.overflowed = True
@@ -57,9 +62,10 @@ class Subscription:
     async def get(self) -> dict[str, Any]:
         if self.overflowed and self._queue.empty():
             raise SubscriberTooSlow
-        payload = await self._queue.get()
-        if payload is None:
+        entry = await self._queue.get()
+        if entry is None:
             raise SubscriberTooSlow
+        self.delivered_at, payload = entry
         return payload
 
     def __aiter__(self) -> "Subscription":

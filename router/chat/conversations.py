@@ -66,7 +66,10 @@ from router.rasa.client import FALLBACK_MARKER, Intent, RasaClient, RasaUnavaila
 from router.bus.rate_limit import RateLimiter
 from router.rasa.resume import resume_bot
 from assistant.safety import is_emergency, is_english
-from router.transcript import add_event, add_message, agent_names, message_json, offered_title, publish_messages
+from router.core.group_commit import GroupCommit
+from router.transcript import (
+    add_event, add_message, agent_names, message_json, new_message, offered_title, publish_messages,
+)
 
 if TYPE_CHECKING:  # router.metrics reads the app's keys, which name this module
     from router.metrics.chat_metrics import ChatMetrics
@@ -90,8 +93,10 @@ class Conversations:
         timings: StageTimings,
         token_lifetime: timedelta,
         metrics: ChatMetrics,
+        writer: GroupCommit,
     ) -> None:
         self._maker = maker
+        self._writer = writer
         self._pubsub = pubsub
         self._clock = clock
         self._rasa = rasa
@@ -180,32 +185,49 @@ class Conversations:
                     raise NotFound("not_found")
                 new = message is None
                 now = self._clock.now()
-                if message is None:
-                    if title is not None:
-                        title = offered_title(await self._latest_bot_turn(session, conversation_id), text, title)
-                    message = await add_message(
-                        session, conversation_id, RESIDENT, text, now, client_message_id=client_message_id,
-                        title=title,
+                if new and title is not None:
+                    title = offered_title(await self._latest_bot_turn(session, conversation_id), text, title)
+                relayed = new and conversation.state in PERSON_STATES and not is_emergency(text)
+                if relayed:
+                    # The common case with a person: the message and its result are one new row, committed
+                    # with the other messages of the moment (router/core/group_commit.py), once this read
+                    # session has given its connection back.
+                    state = conversation.state
+                    message = new_message(
+                        conversation_id, RESIDENT, text, now, client_message_id=client_message_id, title=title,
+                        result={"replies": [], "state": state},
                     )
-                    if conversation.state == CLOSED:
-                        conversation.state = BOT
-                        conversation.updated_at = now
-                        add_event(
-                            session, "restarted", now, conversation_id=conversation_id, data={"from": CLOSED, "to": BOT}
+                else:
+                    if message is None:
+                        message = await add_message(
+                            session, conversation_id, RESIDENT, text, now, client_message_id=client_message_id,
+                            title=title,
                         )
-                state = conversation.state
-                needs_resume = conversation.needs_resume
-                alarm: Message | None = None
-                urgent: Case | None = None
-                if state in PERSON_STATES:  # a person answers, but the safety net speaks at once
-                    replies = []
-                    if is_emergency(message.text):
-                        reply = alarm_reply(message.text)
-                        alarm = await add_message(session, conversation_id, BOT_SENDER, reply["text"], now, kind=ALARM)
-                        urgent = await self._flag(session, conversation_id, state, message, now)
-                        replies = [reply]
-                    message.result = {"replies": replies, "state": state}
-                await session.commit()
+                        if conversation.state == CLOSED:
+                            conversation.state = BOT
+                            conversation.updated_at = now
+                            add_event(
+                                session, "restarted", now, conversation_id=conversation_id, data={"from": CLOSED, "to": BOT}
+                            )
+                    state = conversation.state
+                    needs_resume = conversation.needs_resume
+                    alarm: Message | None = None
+                    urgent: Case | None = None
+                    if state in PERSON_STATES:  # a person answers, but the safety net speaks at once
+                        replies = []
+                        if is_emergency(message.text):
+                            reply = alarm_reply(message.text)
+                            alarm = await add_message(session, conversation_id, BOT_SENDER, reply["text"], now, kind=ALARM)
+                            urgent = await self._flag(session, conversation_id, state, message, now)
+                            replies = [reply]
+                        message.result = {"replies": replies, "state": state}
+                    await session.commit()
+            if relayed:
+                await self._writer.store([message])
+        if relayed:
+            with self._timings.stage(PUBLISH):
+                await publish_messages(self._pubsub, [message], to_agents=True)
+            return message.result
         if new or alarm is not None:
             shown = [message] if new else []
             with self._timings.stage(PUBLISH):

@@ -24,6 +24,7 @@ from router.chat.conversations import Conversations
 from router.errors import BadInput, ClientError, Unauthorized
 from router.bus.keys import PUBSUB_KEY
 from router.chat.keys import CONVERSATIONS_KEY
+from router.core.keys import TIMINGS_KEY
 from router.contact.keys import CONTACT_KEY
 from router.middlewares import UNAVAILABLE
 from router.models import QUEUED
@@ -73,7 +74,7 @@ async def resident_socket(request: web.Request) -> web.WebSocketResponse:
             await socket.close(code=4000 + error.status, message=error.code.encode())
         return socket
     async with request.app[PUBSUB_KEY].subscribe(conversation_channel(conversation_id)) as subscription:
-        forwarding = start_forwarding(socket, subscription)
+        forwarding = start_forwarding(socket, subscription, timings=request.app[TIMINGS_KEY])
         try:
             state = await conversations.state(conversation_id)
             await socket.send_json({"type": "state", "state": state})

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assistant.private_files import PRIVATE_DIR_MODE, close_readable
 from router.core.config import PROJECT_ROOT
 from router.core.one_writer import OneWriter
+from router.core.timings import StageTimings
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 
@@ -44,12 +45,12 @@ def create_engine(database_url: str, pool_size: int = 5, max_overflow: int = 10)
     return engine
 
 
-def create_session_maker(engine: AsyncEngine) -> SessionMaker:
-    """Sessions on `engine`; on SQLite their writes take turns (router/core/one_writer.py)."""
+def create_session_maker(engine: AsyncEngine, timings: StageTimings | None = None) -> SessionMaker:
+    """Sessions on `engine`; on SQLite their writes take turns (router/core/one_writer.py), timed in `timings`."""
     if engine.dialect.name != "sqlite":
         return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     return async_sessionmaker(
-        engine, class_=AsyncSession, sync_session_class=OneWriter().session_class(), expire_on_commit=False
+        engine, class_=AsyncSession, sync_session_class=OneWriter(timings).session_class(), expire_on_commit=False
     )
 
 

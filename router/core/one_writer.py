@@ -13,6 +13,7 @@ Durability is unchanged: every commit still syncs the WAL (`synchronous=FULL`) b
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from sqlalchemy import event
@@ -21,12 +22,18 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.util import await_only
 from sqlmodel import Session
 
+from router.core.timings import WRITER_HOLD, WRITER_WAIT, StageTimings
+
 HOLDS_WRITER = "holds_sqlite_writer"
+TAKEN_AT = "sqlite_writer_taken_at"
 
 
 class OneWriter:
-    def __init__(self) -> None:
+    """`timings` (optional) records how long each write transaction waited for its turn and held it."""
+
+    def __init__(self, timings: StageTimings | None = None) -> None:
         self._lock = asyncio.Lock()
+        self._timings = timings
 
     def session_class(self) -> type[Session]:
         """A Session class whose write transactions take turns on this writer."""
@@ -45,8 +52,12 @@ class OneWriter:
         # The connection first: a session waiting for the writer holds one, so the session holding the
         # writer must never wait for a connection (with all of the pool waiting for it, it would wait forever).
         session.connection()
+        asked = time.perf_counter()
         await_only(self._lock.acquire())  # runs inside the AsyncSession's greenlet
         session.info[HOLDS_WRITER] = True
+        session.info[TAKEN_AT] = taken = time.perf_counter()
+        if self._timings is not None:
+            self._timings.record(WRITER_WAIT, taken - asked)
 
     def _before_flush(self, session: OrmSession, flush_context: Any, instances: Any) -> None:
         self._take(session)
@@ -58,3 +69,6 @@ class OneWriter:
     def _after_transaction_end(self, session: OrmSession, transaction: SessionTransaction) -> None:
         if transaction.parent is None and session.info.pop(HOLDS_WRITER, False):
             self._lock.release()
+            taken = session.info.pop(TAKEN_AT)
+            if self._timings is not None:
+                self._timings.record(WRITER_HOLD, time.perf_counter() - taken)

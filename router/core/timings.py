@@ -10,6 +10,7 @@ handlers knowing about them.
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -22,9 +23,17 @@ STORE_MESSAGE = "store_message"
 RASA = "rasa"
 STORE_REPLIES = "store_replies"
 PUBLISH = "publish"
-# An agent's message to a resident (router/handoff/desk.py).
+# An agent's message to a resident (router/handoff/desk.py and router/handoff/views.py).
+RELAY_AUTHENTICATE = "relay_authenticate"
 RELAY_STORE = "relay_store"
 RELAY_PUBLISH = "relay_publish"
+# Shared by every path.
+WRITER_WAIT = "writer_wait"  # a SQLite write transaction waiting for its turn (router/core/one_writer.py)
+WRITER_HOLD = "writer_hold"  # from its turn to its commit (or rollback)
+DELIVER = "deliver"  # a published frame: from publish until the WebSocket has sent it (router/handoff/sockets.py)
+LOOP_LAG = "loop_lag"  # how late the router's event loop woke up from a short sleep (watch_loop_lag)
+
+LOOP_LAG_INTERVAL_SECONDS = 0.05
 
 Observer = Callable[[str, float], None]
 
@@ -64,3 +73,13 @@ class StageTimings:
 
     def clear(self) -> None:
         self._durations.clear()
+
+
+async def watch_loop_lag(timings: StageTimings, interval: float = LOOP_LAG_INTERVAL_SECONDS) -> None:
+    """Record how late the event loop wakes from `interval`-second sleeps, until cancelled. Every stage
+    timer above includes this lateness (a stage's continuation waits for the loop), so it tells a slow
+    stage from a loop too busy to resume it."""
+    while True:
+        started = time.perf_counter()
+        await asyncio.sleep(interval)
+        timings.record(LOOP_LAG, max(0.0, time.perf_counter() - started - interval))

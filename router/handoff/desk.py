@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from router import texts
 from router.core.clock import Clock
 from router.core.db import SessionMaker
+from router.core.group_commit import GroupCommit
 from router.core.timings import RELAY_PUBLISH, RELAY_STORE, StageTimings
 from router.errors import BadGateway, BadInput, Conflict, NotFound
 from router.handoff.config import HandoffConfig
@@ -46,7 +47,7 @@ from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
 from router.handoff.queue import Queue
 from router.rasa.client import RasaClient
 from router.rasa.resume import resume_bot
-from router.transcript import add_event, add_message, message_json, publish_messages
+from router.transcript import add_event, add_message, message_json, new_message, publish_messages
 
 
 # A whole e-mail address as residents type them (no display names, no lists).
@@ -91,9 +92,11 @@ class Desk:
         queue: Queue,
         config: HandoffConfig,
         timings: StageTimings,
+        writer: GroupCommit,
         mailer: Mailer | None = None,
     ) -> None:
         self._maker = maker
+        self._writer = writer
         self._mailer = mailer
         self._pubsub = pubsub
         self._clock = clock
@@ -192,8 +195,9 @@ class Desk:
             async with self._maker() as session:
                 case = await self._chat(session, case_id)
                 self._held_by(case, agent)
-                message = await add_message(session, case.conversation_id, AGENT_SENDER, text, now, agent_id=agent.id)
-                await session.commit()
+            # Committed with the other messages of the moment, before it is forwarded (router/core/group_commit.py).
+            message = new_message(case.conversation_id, AGENT_SENDER, text, now, agent_id=agent.id)
+            await self._writer.store([message])
         with self._timings.stage(RELAY_PUBLISH):
             await publish_messages(self._pubsub, [message], to_agents=True)
         return message_json(message)

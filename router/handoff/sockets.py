@@ -3,6 +3,7 @@ conversation has open, frame limits, and forwarding published frames."""
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from router.handoff.agent_sessions import close_ended
+from router.core.timings import DELIVER, StageTimings
 from router.errors import RateLimited
 from router.bus.pubsub import SESSION_ENDED, SubscriberTooSlow, Subscription
 
@@ -64,10 +66,16 @@ async def close_all(app: web.Application) -> None:
 Closes = Callable[[dict[str, Any]], bool]
 
 
-async def forward(socket: web.WebSocketResponse, subscription: Subscription, closes: Closes | None = None) -> None:
+async def forward(
+    socket: web.WebSocketResponse,
+    subscription: Subscription,
+    closes: Closes | None = None,
+    timings: StageTimings | None = None,
+) -> None:
     """Send every published frame to the socket; a subscriber that fell behind is closed (it resyncs).
     A frame for which `closes` is true closes the socket instead, before anything published after it;
-    `session_ended` frames are for the router only and never sent."""
+    `session_ended` frames are for the router only and never sent. `timings` records each frame's time
+    from its publication until the socket sent it (stage `deliver`)."""
     try:
         async for frame in subscription:
             if socket.closed:
@@ -78,6 +86,8 @@ async def forward(socket: web.WebSocketResponse, subscription: Subscription, clo
             if frame.get("type") == SESSION_ENDED:
                 continue
             await socket.send_json(frame)
+            if timings is not None:
+                timings.record(DELIVER, time.perf_counter() - subscription.delivered_at)
     except SubscriberTooSlow:
         await socket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"resync")
     except ConnectionResetError:
@@ -85,9 +95,12 @@ async def forward(socket: web.WebSocketResponse, subscription: Subscription, clo
 
 
 def start_forwarding(
-    socket: web.WebSocketResponse, subscription: Subscription, closes: Closes | None = None
+    socket: web.WebSocketResponse,
+    subscription: Subscription,
+    closes: Closes | None = None,
+    timings: StageTimings | None = None,
 ) -> asyncio.Task[Any]:
-    return asyncio.create_task(forward(socket, subscription, closes), name="ws-forward")
+    return asyncio.create_task(forward(socket, subscription, closes, timings), name="ws-forward")
 
 
 async def stop_forwarding(task: asyncio.Task[Any]) -> None:

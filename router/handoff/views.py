@@ -7,6 +7,8 @@ from router.handoff.auth import api_agent, api_login
 from router.web.body import boolean, database_id, database_int, json_object, message_text
 from router.errors import BadInput, NotFound
 from router.handoff.keys import CANNED_ANSWERS_KEY, DESK_KEY, HANDOFF_CONFIG_KEY, PRESENCE_KEY, QUEUE_KEY
+from router.core.keys import TIMINGS_KEY
+from router.core.timings import RELAY_AUTHENTICATE
 from router.keys import DB_KEY
 
 routes = web.RouteTableDef()
@@ -68,7 +70,8 @@ async def case_detail(request: web.Request) -> web.Response:
 
 @routes.post("/api/agent/cases/{case_id}/messages")
 async def send_message(request: web.Request) -> web.Response:
-    agent = await api_agent(request)
+    with request.app[TIMINGS_KEY].stage(RELAY_AUTHENTICATE):
+        agent = await api_agent(request)
     text = message_text((await json_object(request)).get("text"))
     return web.json_response(await request.app[DESK_KEY].send(_case_id(request), agent, text), status=201)
 

@@ -19,7 +19,7 @@ from router.handoff.accounts import session_agent
 from router.handoff.agent_sessions import close_ended, ends
 from router.handoff.auth import SESSION_COOKIE, current_login, role_allows
 from router.handoff.sockets import open_socket, start_forwarding, stop_forwarding, track
-from router.core.keys import CLOCK_KEY
+from router.core.keys import CLOCK_KEY, TIMINGS_KEY
 from router.errors import Forbidden, Unauthorized
 from router.bus.keys import PUBSUB_KEY
 from router.handoff.keys import PRESENCE_KEY
@@ -77,7 +77,8 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
         presence.socket_opened(agent.id)
         try:
             forwarding = start_forwarding(
-                socket, subscription, partial(ends, agent_id=agent.id, session_id=agent_session.id)
+                socket, subscription, partial(ends, agent_id=agent.id, session_id=agent_session.id),
+                request.app[TIMINGS_KEY],
             )
             rechecking = asyncio.create_task(
                 _recheck_session(request, socket, request.cookies[SESSION_COOKIE]),
