@@ -26,24 +26,28 @@ log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 6 * 3600
 
 
-async def _purge_forever(store: SignalStore) -> None:
-    while True:
+async def purge_until_stopped(store: SignalStore, stop: asyncio.Event) -> None:
+    """Delete signals past their retention now and every PURGE_EVERY_SECONDS until `stop` is set. A purge
+    under way when the router stops is finished, not cancelled: cancelling it inside its transaction
+    cancels the rollback too, and the driver's connection is left half-reset."""
+    while not stop.is_set():
         try:
             deleted = await store.purge()
             if deleted:
                 log.info("deleted %d trygghetssignaler past their retention", deleted)
         except Exception:  # noqa: BLE001 - the next round tries again; a failure must not stop the router
             log.exception("deleting old trygghetssignaler failed")
-        await asyncio.sleep(PURGE_EVERY_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), PURGE_EVERY_SECONDS)
 
 
 async def _store(app: web.Application) -> AsyncIterator[None]:
     app[SIGNAL_STORE_KEY] = store = SignalStore(app[DB_KEY], app[CLOCK_KEY], app[SIGNALS_CONFIG_KEY].retention_days)
-    task = asyncio.create_task(_purge_forever(store), name="signals-retention")
+    stop = asyncio.Event()
+    task = asyncio.create_task(purge_until_stopped(store, stop), name="signals-retention")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    stop.set()
+    await task
 
 
 def setup_signals(app: web.Application, settings_dir: Path) -> None:
