@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.e2e.axe import AXE_JS
 from tests.e2e.router_sites import WidgetSite
+
+if TYPE_CHECKING:  # chat_page imports wait_until from this module
+    from tests.e2e.widget.chat_page import ChatPage
 from tests.e2e.threaded_site import ThreadedSite
 
 E2E_DIR = Path(__file__).resolve().parents[1]
@@ -114,6 +118,20 @@ def site_page(browser: Browser, widget_site: WidgetSite) -> Iterator[Page]:
     """A fresh page whose requests may only go to the real router."""
     with checked_page(browser, widget_site) as opened:
         yield opened
+
+
+@pytest.fixture
+def page(site_page: Page) -> Page:
+    """The widget tests' page: `site_page` under the name the Playwright tests use."""
+    return site_page
+
+
+@pytest.fixture
+def chat(site_page: Page, widget_site: WidgetSite) -> ChatPage:
+    """The resident's side of the widget on the demo page, with the site's router behind it."""
+    from tests.e2e.widget.chat_page import ChatPage
+
+    return ChatPage(site_page, widget_site)
 
 
 @pytest.fixture(scope="session")

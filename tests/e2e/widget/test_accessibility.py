@@ -34,14 +34,6 @@ def agent_joins(chat: ChatPage, conv: SiteConversation) -> None:
     expect(chat.panel.get_by_role("status").filter(has_text="skriver")).to_be_visible()
 
 
-@pytest.fixture
-def page(site_page: Page) -> Page:
-    return site_page
-
-
-@pytest.fixture
-def chat(site_page: Page, widget_site: WidgetSite) -> ChatPage:
-    return ChatPage(site_page, widget_site)
 
 
 def test_axe_finds_no_serious_or_critical_violations(

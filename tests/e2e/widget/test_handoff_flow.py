@@ -18,14 +18,6 @@ from .conftest import checked_page, wait_until
 JOINED = "Information: " + texts.agent_joined("Anna")
 
 
-@pytest.fixture
-def page(site_page: Page) -> Page:
-    return site_page
-
-
-@pytest.fixture
-def chat(site_page: Page, widget_site: WidgetSite) -> ChatPage:
-    return ChatPage(site_page, widget_site)
 
 
 def notice(chat: ChatPage) -> str:

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from facts.contact import load_contact_facts
 from router.core.config import PROJECT_ROOT
-from tests.e2e.router_sites import WidgetSite
 
 from .chat_page import ChatPage
 from .conftest import wait_until
@@ -38,10 +36,6 @@ NOT_WARNED = [
     "Ärende HBG-2026-000123 från 2023-2026",
 ]
 
-
-@pytest.fixture
-def chat(site_page: Page, widget_site: WidgetSite) -> ChatPage:
-    return ChatPage(site_page, widget_site)
 
 
 def test_warns_for_sensitive_data_and_edit_keeps_the_text(chat: ChatPage) -> None:

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from router import texts
 from router.contact.keys import CONTACT_KEY
-from tests.e2e.router_sites import WidgetSite
 
 from .chat_page import ChatPage
 from .conftest import wait_until
@@ -16,14 +14,6 @@ from .conftest import wait_until
 NBSP = "\u00a0"
 
 
-@pytest.fixture
-def page(site_page: Page) -> Page:
-    return site_page
-
-
-@pytest.fixture
-def chat(site_page: Page, widget_site: WidgetSite) -> ChatPage:
-    return ChatPage(site_page, widget_site)
 
 
 def test_demo_page_embeds_the_widget_with_one_script_tag(chat: ChatPage) -> None:
