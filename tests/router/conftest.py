@@ -1,6 +1,7 @@
 """Fixtures for the router tests: a migrated SQLite database per test, a real small aiohttp server
 standing in for Rasa (and the action server's /health), the router app with a controllable clock,
 and helpers for residents and agents."""
+
 from __future__ import annotations
 
 import asyncio
@@ -258,6 +259,7 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # Fixture modules shared by several test modules. Imported at the end: they import helpers from this file.
 from tests.router.admin_fixtures import admin_client, model_server, project  # noqa: E402, F401
+from tests.router.crash_fixtures import router_child  # noqa: E402, F401
 from tests.router.oidc_fixtures import oidc_provider, sso_client, sso_clock, sso_settings  # noqa: E402, F401
 from tests.router.postgres_fixtures import postgres_database  # noqa: E402, F401
 from tests.router.redis_fixtures import throwaway_redis  # noqa: E402, F401
