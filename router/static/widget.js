@@ -753,10 +753,8 @@
 
   // Keep the newest message in view unless the resident has scrolled up to read.
   let followNewest = true;
-  let ownScroll = false;
+  let lastScrollTop = 0;
   function scrollToEnd() {
-    // The scroll event this causes is the widget's own, not the resident scrolling up.
-    ownScroll = scroller.scrollTop < scroller.scrollHeight - scroller.clientHeight - 1;
     scroller.scrollTop = scroller.scrollHeight;
     // In short windows the whole panel scrolls (see widget.css): bring the composer into view too.
     if (getComputedStyle(panel).overflowY === "auto") panel.scrollTop = panel.scrollHeight;
@@ -1892,11 +1890,14 @@
 
   // ------------------------------------------------------------------ wiring
   scroller.addEventListener("scroll", () => {
-    if (ownScroll) {
-      ownScroll = false;
-      return;
-    }
-    followNewest = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
+    // Only the resident scrolls the log up. The widget itself only scrolls down, and the browser's own moves
+    // end at the end or go down: when the queue box, a prompt or a shorter window shrinks the log, Chrome's
+    // scroll anchoring can move it before the ResizeObserver below has run, and its distance from the end
+    // at that moment is no sign that the resident is reading.
+    const top = scroller.scrollTop;
+    if (scroller.scrollHeight - top - scroller.clientHeight < 48) followNewest = true;
+    else if (top < lastScrollTop) followNewest = false;
+    lastScrollTop = top;
   });
   if ("ResizeObserver" in window) {
     // The queue box or a prompt appearing shrinks the message area: keep the newest message visible.

@@ -1,5 +1,6 @@
 """WCAG 2.1 AA checks with axe-core in the widget's states, layout at 320 px and 200 % zoom,
 reduced motion and the print stylesheet. Screenshots and axe results go to test-artifacts/widget/."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,6 @@ def agent_joins(chat: ChatPage, conv: SiteConversation) -> None:
     expect(chat.panel.get_by_role("status").filter(has_text="skriver")).to_be_visible()
 
 
-
-
 def test_axe_finds_no_serious_or_critical_violations(
     browser: Browser, widget_site: WidgetSite, axe_path: Path, artifacts: Path
 ) -> None:
@@ -64,9 +63,7 @@ def check_states_with_axe(chat: ChatPage, axe_path: Path, artifacts: Path) -> No
     results["closed at 320 px"] = run_axe(chat.page, axe_path)
 
     (artifacts / "axe-results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
-    blocking = {
-        state: [v for v in violations if v["impact"] in BLOCKING] for state, violations in results.items()
-    }
+    blocking = {state: [v for v in violations if v["impact"] in BLOCKING] for state, violations in results.items()}
     assert all(not v for v in blocking.values()), json.dumps(blocking, indent=2, ensure_ascii=False)
 
 
@@ -126,6 +123,8 @@ def test_layout_and_screenshots(
         page.screenshot(path=str(artifacts / f"queued-{name}.png"))
         assert layout_problems(page) == []
         agent_joins(chat, conv)
+        # The log follows its newest line, Anna's typing (tests/e2e/widget/test_scrolling.py has the cases).
+        expect(chat.panel.get_by_role("status").filter(has_text="skriver")).to_be_in_viewport(ratio=1)
         page.screenshot(path=str(artifacts / f"chat-{name}.png"))
         assert layout_problems(page) == []
         chat.send("Ring mig på 070-123 45 67")
