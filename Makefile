@@ -12,7 +12,7 @@ MIN_F1 ?= 0.96
 MAX_UNRELATED ?= 0.07
 MAX_FALSE_ALARMS ?= 0.08
 
-.PHONY: run check lint test setup train validate evaluate check-python test-assistant test-router test-rasa-toolchain test-actions test-nlu test-nlu-structure test-browser test-stories test-e2e bench browser nginx promtool agent clean
+.PHONY: run check lint test setup train validate evaluate check-python test-assistant test-router test-rasa-toolchain test-actions test-nlu test-nlu-structure test-browser test-stories test-e2e test-everything test-e2e-stack test-faults bench browser nginx promtool agent clean
 
 run: setup
 	$(PY) -m bot run
@@ -66,11 +66,15 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-# Everything: the check tier, the tests that run Rasa's toolchain, the model's figures, the dialogue stories
-# and the end-to-end tests (one shared stack for those that leave the processes alone, then the fault
-# tests, which kill processes of stacks of their own, last).
+# Everything. Most of it waits on one core or on I/O, so it runs three at a time on the two cores (`-j3`):
+# the training (or the check that the model is current) first, then what needs the model (the end-to-end
+# stack, the longest, first), beside the check tier. The fault tests run last and alone: they kill and
+# restart processes of stacks of their own and wait for them with timeouts.
 test: setup browser nginx
-	$(MAKE) lint test-assistant test-router test-rasa-toolchain test-actions test-nlu test-stories test-e2e
+	$(MAKE) -j3 --output-sync=target test-everything
+	$(MAKE) test-faults
+
+test-everything: train test-e2e-stack check-python test-browser test-rasa-toolchain test-nlu test-stories
 
 test-assistant:
 	$(PY) -m pytest tests/assistant -q
@@ -87,20 +91,30 @@ test-actions:
 test-nlu-structure:
 	$(PY) -m pytest tests/nlu -q
 
-# In pytest's own order (as in test-e2e): a module's sync Playwright must be closed before the widget
-# tests' session-wide one starts, since two cannot run in one thread.
-test-browser:
-	$(PY) -m pytest tests/e2e/test_admin_pages.py tests/e2e/test_signals_page.py tests/e2e/test_sso_console.py tests/e2e/widget -q
+# The browser tests that need no Rasa: the widget (against the real router app with the router tests' fake
+# Rasa), the admin, signals and SSO console pages. In pytest's own order: a module's sync Playwright must be
+# closed before the widget tests' session-wide one starts, since two cannot run in one thread.
+BROWSER_TESTS := tests/e2e/test_admin_pages.py tests/e2e/test_signals_page.py tests/e2e/test_sso_console.py tests/e2e/widget
 
-test-nlu: test-nlu-structure
+test-browser:
+	$(PY) -m pytest $(BROWSER_TESTS) -q
+
+test-nlu: test-nlu-structure train
 	$(PY) -m bot validate
 	$(PY) -m bot evaluate --folds 0 --min-f1 $(MIN_F1) --max-unrelated $(MAX_UNRELATED) --max-false-alarms $(MAX_FALSE_ALARMS)
 
-test-stories:
+test-stories: train
 	$(PY) -m bot test-stories
 
-test-e2e:
-	$(PY) -m pytest tests/e2e -q -m "not kills_processes"
+# The end-to-end tests with the real Rasa, action server and router: first those that leave the processes
+# alone (one shared stack), then the fault tests. The browser-only ones are `test-browser`'s.
+test-e2e: test-e2e-stack
+	$(MAKE) test-faults
+
+test-e2e-stack: train
+	$(PY) -m pytest tests/e2e -q -m "not kills_processes" $(addprefix --ignore=,$(BROWSER_TESTS))
+
+test-faults: train
 	$(PY) -m pytest tests/e2e -q -m kills_processes
 
 bench: setup

@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
-from assistant.training import latest_model
-from tests.e2e import stack as stack_module
-from tests.e2e.stack import AGENT_PASSWORD, RunningStack, start_stack
+from tests.e2e.stack import AGENT_PASSWORD, RunningStack
 from tests.e2e.axe import run_axe
 from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium, wait_until
 
@@ -30,22 +28,6 @@ OFFER = "Vill du prata med en kommunvägledare?"
 BLOCKING = {"serious", "critical"}
 WIDE = {"width": 1280, "height": 800}
 NARROW = {"width": 320, "height": 640}
-
-
-@pytest.fixture(scope="module")
-def running_stack(tmp_path_factory) -> Iterator[RunningStack]:
-    """This module's own stack (overrides the session one): queue positions and agents' presence do not
-    depend on other tests, and Rasa gets up to 10 minutes to load its model on a loaded machine. It runs
-    the newest model in models/ even if the training data changed since: these tests are about the
-    browser journey, and training belongs to `make train` / the admin's retraining, not to this test."""
-    model = latest_model()
-    if model is None:
-        pytest.fail("no model in models/: run `make train` first")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(stack_module, "train", lambda: model)
-        running = start_stack(tmp_path_factory.mktemp("journey-stack"), timeout=600)
-    yield running
-    running.stack.stop()
 
 
 @pytest.fixture(scope="module")

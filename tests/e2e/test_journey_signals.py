@@ -3,20 +3,18 @@ a resident writes "jag känner mig otrygg i parken vid Fredriksdal på kvällarn
 assistant answers and tells that such descriptions are counted, and the signal appears on the Trygghetssignaler
 page under Fredriksdal / otrygghet / kväll; "Nej, räkna inte med det" removes it again.
 
-With k-anonymity one signal would show as "< 5", so this module's stack runs with its own settings directory in
-which signals.yml sets the threshold to 1 (everything else as shipped); the suppression itself is tested in
-tests/router/test_signals_api.py and tests/e2e/test_signals_page.py."""
+With k-anonymity one signal would show as "< 5", so the shared end-to-end stack (tests/e2e/conftest.py) runs with
+the threshold 1 (everything else as shipped); the suppression itself is tested in tests/router/test_signals_api.py
+and tests/e2e/test_signals_page.py. This module runs right after test_journey.py, before any other module on that
+stack could have left a signal."""
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from assistant.training import latest_model
-from tests.e2e import stack as stack_module
-from tests.e2e.stack import AGENT_PASSWORD, RunningStack, start_stack
+from tests.e2e.stack import AGENT_PASSWORD, RunningStack
 from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "signals"
@@ -25,26 +23,6 @@ MESSAGE = "jag känner mig otrygg i parken vid Fredriksdal på kvällarna"
 NOTICE = "Staden räknar sådana beskrivningar"
 DECLINE = "Nej, räkna inte med det"
 REMOVED = "Okej, din beskrivning räknas inte med."
-
-
-@pytest.fixture(scope="module")
-def running_stack(tmp_path_factory) -> Iterator[RunningStack]:
-    """This module's own stack, with the newest model in models/ (as tests/e2e/test_journey.py) and a copy of
-    settings/ whose signals threshold is 1."""
-    model = latest_model()
-    if model is None:
-        pytest.fail("no model in models/: run `make train` first")
-    workdir = tmp_path_factory.mktemp("signals-stack")
-    settings_dir = workdir / "settings"
-    shutil.copytree(PROJECT_ROOT / "settings", settings_dir)
-    shipped = (settings_dir / "signals.yml").read_text(encoding="utf-8")
-    assert "threshold: 5" in shipped
-    (settings_dir / "signals.yml").write_text(shipped.replace("threshold: 5", "threshold: 1"), encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(stack_module, "train", lambda: model)
-        running = start_stack(workdir, extra_env={"SETTINGS_DIR": str(settings_dir)}, timeout=600)
-    yield running
-    running.stack.stop()
 
 
 @pytest.fixture(scope="module")
