@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.evaluation import IntentReport, emergency_net, score_cross_validation, score_held_out
+from assistant.rasa_run import RasaProgress
 from router.admin.jobs import Job, JobFailed, rasa_failures
 
 CONFUSION_MATRIX = "intent_confusion_matrix.png"
@@ -28,10 +29,12 @@ def _intent_table(report: IntentReport) -> list[dict[str, Any]]:
     ]
 
 
-async def evaluate_model(job: Job, model: Path, out_dir: Path, rasa_bin: Path, env: dict[str, str]) -> dict[str, Any]:
+async def evaluate_model(
+    progress: RasaProgress, model: Path, out_dir: Path, rasa_bin: Path, env: dict[str, str]
+) -> dict[str, Any]:
     """Scores of `model`; Rasa's reports and the confusion matrix are left in `out_dir`."""
     with rasa_failures():
-        report = await score_held_out(job, model, out_dir, rasa_bin=rasa_bin, env=env)
+        report = await score_held_out(progress, model, out_dir, rasa_bin=rasa_bin, env=env)
     try:
         net = await asyncio.to_thread(emergency_net, model)
     except Exception as error:  # noqa: BLE001 - the subprocess' failure, shown to the administrator

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from sqlmodel import col, select
 
 from assistant.evaluation_cache import cached_evaluation, store_evaluation
+from assistant.rasa_run import RasaProgress
 from assistant.in_service import in_service_model, mark_in_service
 from assistant.training import changes_since, finetune_base, fingerprint_file, read_manifest, training_fingerprint
 from router.admin.audit import AuditLog
@@ -199,13 +200,13 @@ class Lifecycle:
 
     # --- jobs -----------------------------------------------------------------------------------
 
-    async def _evaluate(self, job: Job, model: TrainedModel) -> TrainedModel:
+    async def _evaluate(self, progress: RasaProgress, model: TrainedModel) -> TrainedModel:
         """Held-out scores and emergency recall, from models/.evaluations when this model was evaluated on
         this test set before (assistant/evaluation_cache.py)."""
         path = Path(model.path)
         scores = await asyncio.to_thread(cached_evaluation, self.models_dir, path)
         if scores is None:
-            scores = await evaluate_model(job, path, self._results_for(model), self._rasa_bin, self._env)
+            scores = await evaluate_model(progress, path, self._results_for(model), self._rasa_bin, self._env)
             await asyncio.to_thread(store_evaluation, self.models_dir, path, scores)
         scores["confusion_matrix"] = (self._results_for(model) / CONFUSION_MATRIX).exists()
         async with self._maker() as session:
@@ -218,11 +219,27 @@ class Lifecycle:
             await session.refresh(stored)
         return stored
 
-    async def _evaluate_serving_if_needed(self, job: Job) -> None:
+    async def _serving_to_evaluate(self) -> TrainedModel | None:
+        """The model in service, when it was never evaluated (e.g. started with the router or deployed from
+        the shell): the deploy gate compares the new model with it."""
         serving = await self._serving_if_known()
         if serving is not None and serving.evaluation is None and Path(serving.path).exists():
+            return serving
+        return None
+
+    async def _evaluate_serving_if_needed(self, job: Job) -> None:
+        serving = await self._serving_to_evaluate()
+        if serving is not None:
             job.stage = "evaluating_serving"
             await self._evaluate(job, serving)
+
+    def _evaluate_serving_beside(self, serving: TrainedModel | None) -> asyncio.Task[Any] | None:
+        """Evaluate the model in service beside a training: `rasa train` keeps about one of the machine's
+        cores busy, so the administrator waits for the longer of the two runs instead of both in turn. Its
+        progress is not the job's (the job shows the training)."""
+        if serving is None:
+            return None
+        return asyncio.create_task(self._evaluate(RasaProgress(), serving))
 
     async def _finetune_base(self) -> Path | None:
         """The model in service, when the project can be trained incrementally from it."""
@@ -241,25 +258,33 @@ class Lifecycle:
             await self.validator.check_project()
             name = "admin-" + self._now().strftime("%Y%m%d-%H%M%S")
             base = None if full else await self._finetune_base()
+            serving = self._evaluate_serving_beside(await self._serving_to_evaluate())
             try:
-                path = await train_model(
-                    job, self.project_root, self.models_dir, self._rasa_bin, self._env, name, finetune=base
-                )
-            except JobFailed:
-                if base is None:
-                    raise
-                base = None
-                path = await train_model(job, self.project_root, self.models_dir, self._rasa_bin, self._env, name)
-            train_peak = job.rss_peak_mb
-            if isinstance(self.swapper, Swapper):  # the stand-in loads while the evaluation runs
-                self.swapper.warm(path)
-            model = await self._register(path)
-            job.result = {"model_id": model.id, "train_seconds": round(time.monotonic() - started, 1),
-                          "train_rss_peak_mb": train_peak, "incremental": base is not None,
-                          "finetuned_from": base.name if base is not None else None}
-            job.stage = "evaluating"
-            model = await self._evaluate(job, model)
-            await self._evaluate_serving_if_needed(job)
+                try:
+                    path = await train_model(
+                        job, self.project_root, self.models_dir, self._rasa_bin, self._env, name, finetune=base
+                    )
+                except JobFailed:
+                    if base is None:
+                        raise
+                    base = None
+                    path = await train_model(job, self.project_root, self.models_dir, self._rasa_bin, self._env, name)
+                train_peak = job.rss_peak_mb
+                if isinstance(self.swapper, Swapper):  # the stand-in loads while the evaluation runs
+                    self.swapper.warm(path)
+                model = await self._register(path)
+                job.result = {"model_id": model.id, "train_seconds": round(time.monotonic() - started, 1),
+                              "train_rss_peak_mb": train_peak, "incremental": base is not None,
+                              "finetuned_from": base.name if base is not None else None}
+                job.stage = "evaluating"
+                model = await self._evaluate(job, model)
+                if serving is not None:
+                    if not serving.done():
+                        job.stage = "evaluating_serving"
+                    await serving
+            finally:
+                if serving is not None and not serving.done():
+                    serving.cancel()  # the training failed: stop the evaluation's Rasa run too
             job.result.update({"macro_f1": model.macro_f1, "emergency_recall": model.emergency_recall})
 
         return self.jobs.start("train", actor, work)

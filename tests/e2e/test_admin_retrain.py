@@ -255,6 +255,8 @@ async def test_inbox_annotate_train_evaluate_gate_deploy_rollback(admin_stack: R
         assert evaluation["serving"]["name"] == admin_stack.stack.model.name
         old_id = evaluation["serving"]["id"]
         report["f1_before"] = evaluation["serving"]["macro_f1"]
+        # The model in service had no evaluation: it was evaluated beside the training, done with the job.
+        assert report["f1_before"] is not None and evaluation["serving"]["emergency_recall"] is not None
         report["f1_after"] = evaluation["model"]["macro_f1"]
         report["emergency_recall_before"] = evaluation["serving"]["emergency_recall"]
         report["emergency_recall_after"] = evaluation["model"]["emergency_recall"]
