@@ -20,9 +20,11 @@ import asyncio
 import logging
 import uuid
 import weakref
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import false, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -77,6 +79,17 @@ if TYPE_CHECKING:  # router.metrics reads the app's keys, which name this module
 log = logging.getLogger(__name__)
 
 PERSON_STATES = (QUEUED, AGENT)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What a resident's message needs to know first: the conversation's state and whether Rasa must be
+    resumed, and the message stored earlier with the same `client_message_id` (its id and its result)."""
+
+    state: str
+    needs_resume: bool
+    earlier_id: int | None
+    earlier_result: dict[str, Any] | None
 
 
 class Conversations:
@@ -135,18 +148,25 @@ class Conversations:
             raise Unauthorized("expired")
 
     async def _last_activity(self, conversation_id: str, token: str | None) -> datetime:
+        """One query, no ORM objects: every resident request starts here (issue 17: the router's CPU per
+        message competes with Rasa's on the same cores)."""
+        last_message = (
+            select(func.max(Message.created_at)).where(Message.conversation_id == conversation_id).scalar_subquery()
+        )
         async with self._maker() as session:
-            conversation = await session.get(Conversation, conversation_id)
-            if conversation is None:
-                raise NotFound("not_found")
-            if not token or not token_matches(token, conversation.token_hash):
-                raise Unauthorized("unauthorized")
-            last_message = (
+            row = (
                 await session.exec(
-                    select(func.max(Message.created_at)).where(Message.conversation_id == conversation_id)
+                    select(Conversation.token_hash, Conversation.created_at, last_message).where(
+                        Conversation.id == conversation_id
+                    )
                 )
-            ).one()
-        return last_message if last_message is not None else conversation.created_at
+            ).first()
+        if row is None:
+            raise NotFound("not_found")
+        stored_hash, created_at, last = row
+        if not token or not token_matches(token, stored_hash):
+            raise Unauthorized("unauthorized")
+        return last if last is not None else created_at
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -173,26 +193,25 @@ class Conversations:
     ) -> dict[str, Any]:
         with self._timings.stage(STORE_MESSAGE):
             async with self._maker() as session:
-                message = None
-                if client_message_id is not None:
-                    message = await self._by_client_id(session, conversation_id, client_message_id)
-                    if message is not None and message.result is not None:
-                        return message.result
+                found = await self._conversation_and_retry(session, conversation_id, client_message_id)
+                if found is not None and found.earlier_result is not None:
+                    return found.earlier_result
                 if not await self._limiter.take(conversation_id):
                     raise RateLimited("rate_limited")
-                conversation = await session.get(Conversation, conversation_id)
-                if conversation is None:
+                if found is None:
                     raise NotFound("not_found")
+                state, needs_resume = found.state, found.needs_resume
+                # A retry of a message stored before its answer was (rare): that message is answered now.
+                message = None if found.earlier_id is None else await session.get(Message, found.earlier_id)
                 new = message is None
                 now = self._clock.now()
                 if new and title is not None:
                     title = offered_title(await self._latest_bot_turn(session, conversation_id), text, title)
-                relayed = new and conversation.state in PERSON_STATES and not is_emergency(text)
+                relayed = new and state in PERSON_STATES and not is_emergency(text)
                 if relayed:
                     # The common case with a person: the message and its result are one new row, committed
                     # with the other messages of the moment (router/core/group_commit.py), once this read
                     # session has given its connection back.
-                    state = conversation.state
                     message = new_message(
                         conversation_id, RESIDENT, text, now, client_message_id=client_message_id, title=title,
                         result={"replies": [], "state": state},
@@ -203,14 +222,14 @@ class Conversations:
                             session, conversation_id, RESIDENT, text, now, client_message_id=client_message_id,
                             title=title,
                         )
-                        if conversation.state == CLOSED:
-                            conversation.state = BOT
+                        if state == CLOSED:
+                            conversation = await session.get(Conversation, conversation_id)
+                            assert conversation is not None  # found above, in this transaction's view
+                            conversation.state = state = BOT
                             conversation.updated_at = now
                             add_event(
                                 session, "restarted", now, conversation_id=conversation_id, data={"from": CLOSED, "to": BOT}
                             )
-                    state = conversation.state
-                    needs_resume = conversation.needs_resume
                     alarm: Message | None = None
                     urgent: Case | None = None
                     if state in PERSON_STATES:  # a person answers, but the safety net speaks at once
@@ -282,14 +301,24 @@ class Conversations:
         )
         return list(rows.all())
 
-    async def _by_client_id(self, session: AsyncSession, conversation_id: str, client_message_id: str) -> Message | None:
-        return (
+    async def _conversation_and_retry(
+        self, session: AsyncSession, conversation_id: str, client_message_id: str | None
+    ) -> _Found | None:
+        """The conversation's state, and the message already stored with this `client_message_id` (a retry),
+        in one query without ORM objects; None when there is no such conversation."""
+        earlier = (
+            (col(Message.conversation_id) == Conversation.id) & (col(Message.client_message_id) == client_message_id)
+            if client_message_id is not None
+            else false()  # no id, so no retry to find
+        )
+        row = (
             await session.exec(
-                select(Message).where(
-                    Message.conversation_id == conversation_id, Message.client_message_id == client_message_id
-                )
+                select(Conversation.state, Conversation.needs_resume, Message.id, Message.result)
+                .outerjoin(Message, earlier)
+                .where(Conversation.id == conversation_id)
             )
         ).first()
+        return None if row is None else _Found(*row)
 
     async def _bot_turn(self, conversation_id: str, message: Message, needs_resume: bool) -> dict[str, Any]:
         emergency = is_emergency(message.text)
@@ -320,23 +349,24 @@ class Conversations:
             async with self._maker() as session:
                 now = self._clock.now()
                 # The handoff action may have changed the state while Rasa was answering.
-                conversation = await session.get(Conversation, conversation_id)
+                state = (await session.exec(select(Conversation.state).where(Conversation.id == conversation_id))).one()
                 stored = [
-                    await add_message(
-                        session, conversation_id, BOT_SENDER, reply["text"], now,
-                        buttons=reply["buttons"], kind=reply.get("kind"),
+                    new_message(
+                        conversation_id, BOT_SENDER, reply["text"], now, buttons=reply["buttons"], kind=reply.get("kind")
                     )
                     for reply in replies
                 ]
+                session.add_all(stored)  # inserted in this order at the flush: their ids keep the order
                 if emergency:
-                    urgent = await self._flag(session, conversation_id, conversation.state, message, now)
-                result = {"replies": replies, "state": conversation.state}
+                    urgent = await self._flag(session, conversation_id, state, message, now)
+                result = {"replies": replies, "state": state}
                 # In the same transaction as the replies: a retry with the same client_message_id gets this
-                # answer, and the intent (for the administrators' inbox) costs no write of its own.
-                stored_message = await session.get(Message, message.id)
-                stored_message.result = result
+                # answer, and the intent (for the administrators' inbox) costs no write of its own. A plain
+                # UPDATE: loading the message again as an ORM object only to change three columns cost a query.
+                answered: dict[str, Any] = {"result": result}
                 if intent is not None:
-                    stored_message.intent, stored_message.intent_confidence = intent.name, intent.confidence
+                    answered.update(intent=intent.name, intent_confidence=intent.confidence)
+                await session.exec(update(Message.__table__).where(Message.__table__.c.id == message.id).values(answered))
                 await session.commit()
         with self._timings.stage(PUBLISH):
             await publish_messages(self._pubsub, stored, to_agents=result["state"] in PERSON_STATES)
