@@ -20,6 +20,7 @@ import asyncio
 import logging
 import uuid
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,39 @@ log = logging.getLogger(__name__)
 PERSON_STATES = (QUEUED, AGENT)
 
 
+class ActiveConversations:
+    """The token hashes of the conversations this process saw lately, and when each last had a message,
+    so a resident's every request needs no query to authenticate it (issue 17: the router's CPU per
+    message competes with Rasa's on the same cores).
+
+    Only a yes is taken from here, and only when it is sure: a conversation's token hash never changes,
+    and its last activity only moves forward (messages are only added), so a time noted here is never
+    later than the truth. When it is missing, older than the token's lifetime (another process may have
+    stored later messages) or the token does not match, the database decides. A conversation deleted by
+    retention (quiet for days, longer than a token lives) has no fresh time here either."""
+
+    def __init__(self, keep: int = 10_000) -> None:
+        self._keep = keep
+        self._seen: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
+
+    def fresh(self, conversation_id: str, token: str | None, since: datetime) -> bool:
+        """True when `token` is the conversation's and it had a message (or began) after `since`."""
+        seen = self._seen.get(conversation_id)
+        return seen is not None and token is not None and seen[1] >= since and token_matches(token, seen[0])
+
+    def note(self, conversation_id: str, stored_hash: str, last: datetime) -> None:
+        self._seen[conversation_id] = (stored_hash, last)
+        self._seen.move_to_end(conversation_id)
+        while len(self._seen) > self._keep:
+            self._seen.popitem(last=False)  # forget the least recently seen conversation
+
+    def touch(self, conversation_id: str, at: datetime) -> None:
+        """A message was stored at `at`."""
+        seen = self._seen.get(conversation_id)
+        if seen is not None and at > seen[1]:
+            self.note(conversation_id, seen[0], at)
+
+
 @dataclass(frozen=True)
 class _Found:
     """What a resident's message needs to know first: the conversation's state and whether Rasa must be
@@ -121,6 +155,7 @@ class Conversations:
         self._token_lifetime = token_lifetime
         self._metrics = metrics
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._active = ActiveConversations()
 
     def notice(self) -> str:
         return texts.notice(self._config.contact)
@@ -136,6 +171,7 @@ class Conversations:
             session.add(conversation)
             add_event(session, "created", now, conversation_id=conversation.id, data={"to": BOT})
             await session.commit()
+        self._active.note(conversation.id, conversation.token_hash, now)
         return conversation.id, token
 
     async def authenticate(self, conversation_id: str, token: str | None) -> None:
@@ -143,13 +179,16 @@ class Conversations:
         `expired` when nothing was said for `token_lifetime` (a token kept in a shared browser does not
         open the conversation days later; the resident starts a new one)."""
         with self._timings.stage(AUTHENTICATE):
-            last = await self._last_activity(conversation_id, token)
+            if self._active.fresh(conversation_id, token, self._clock.now() - self._token_lifetime):
+                return
+            stored_hash, last = await self._last_activity(conversation_id, token)
         if self._clock.now() - last > self._token_lifetime:
             raise Unauthorized("expired")
+        self._active.note(conversation_id, stored_hash, last)
 
-    async def _last_activity(self, conversation_id: str, token: str | None) -> datetime:
-        """One query, no ORM objects: every resident request starts here (issue 17: the router's CPU per
-        message competes with Rasa's on the same cores)."""
+    async def _last_activity(self, conversation_id: str, token: str | None) -> tuple[str, datetime]:
+        """The token's hash (once the token matched it) and the conversation's last activity, in one query
+        without ORM objects."""
         last_message = (
             select(func.max(Message.created_at)).where(Message.conversation_id == conversation_id).scalar_subquery()
         )
@@ -166,7 +205,7 @@ class Conversations:
         stored_hash, created_at, last = row
         if not token or not token_matches(token, stored_hash):
             raise Unauthorized("unauthorized")
-        return last if last is not None else created_at
+        return stored_hash, last if last is not None else created_at
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -243,6 +282,8 @@ class Conversations:
                     await session.commit()
             if relayed:
                 await self._writer.store([message])
+            if new:
+                self._active.touch(conversation_id, now)
         if relayed:
             with self._timings.stage(PUBLISH):
                 await publish_messages(self._pubsub, [message], to_agents=True)
