@@ -16,8 +16,10 @@ before and after each run: CPU per message is the difference ÷ N. Each run is r
 figure. The CPU of the idle router (its timers) is printed apart, in ms per second.
 
 `--profile` then runs once more under cProfile (bench/profiled_router.py, switched on only for that run)
-and prints where the event loop's thread spends its time: the top functions by own time and by
-cumulative time, and own time summed per package, in CPU time of that thread. cProfile slows what it
+and prints where the event loop's thread spends its time: the top functions by own time, and own time
+summed per package, in CPU time of that thread. Cumulative times are not printed: SQLAlchemy runs its
+async calls in greenlets, whose switches cProfile does not see, so it adds one function's time to the
+callers of another (coroutines' middlewares came out at 20 times the whole). cProfile slows what it
 measures, so the CPU figures come from the runs without it; and it counts every resumption of a
 coroutine as a call, so "calls/msg" of a coroutine is its awaits, not its calls.
 
@@ -257,11 +259,6 @@ def _print_profile(profile_out: Path, messages: int, top: int) -> None:
     print(f"    {'share':>7} {'ms/msg':>7} {'calls/msg':>9}  function")
     for key, (_, calls, tottime, _, _) in sorted(entries.items(), key=lambda item: -item[1][2])[:top]:
         print(f"    {100 * tottime / total:6.1f}% {tottime * per:7.3f} {calls / messages:9.1f}  {_where(key)}")
-    print(f"  top {top} of the router's own functions by cumulative time:")
-    print(f"    {'share':>7} {'ms/msg':>7} {'calls/msg':>9}  function")
-    own = [item for item in entries.items() if "/router/" in item[0][0] and "site-packages" not in item[0][0]]
-    for key, (_, calls, _, cumtime, _) in sorted(own, key=lambda item: -item[1][3])[:top]:
-        print(f"    {100 * cumtime / total:6.1f}% {cumtime * per:7.3f} {calls / messages:9.1f}  {_where(key)}")
 
 
 def _report(database: str, args: argparse.Namespace, runs: list[Run], idle: float, errors: list[str]) -> None:
