@@ -36,13 +36,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-import asyncpg
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.latency_stats import LoopLag, Summary  # noqa: E402
-from bench.stack_runner import RouterOnly, bench_workdir, process_group_usage, start_full_stack  # noqa: E402
+from bench.stack_runner import (  # noqa: E402
+    RouterOnly, bench_workdir, postgres_databases, process_group_usage, start_full_stack,
+)
 from bot.setup_env import setup  # noqa: E402
 from bot.training import train  # noqa: E402
 from assistant import paths  # noqa: E402
@@ -309,30 +309,6 @@ def _report(phase: Phase) -> None:
 
 
 @contextmanager
-def _postgres_databases(names: list[str], admin_url: str) -> Iterator[dict[str, str]]:
-    """Empty PostgreSQL databases for the routers, dropped afterwards; yields name -> URL."""
-    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def run(statement: str) -> None:
-        connection = await asyncpg.connect(dsn, timeout=5)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    created = []
-    try:
-        for name in names:
-            asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            asyncio.run(run(f'CREATE DATABASE "{name}"'))
-            created.append(name)
-        yield {name: make_url(admin_url).set(database=name).render_as_string(hide_password=False) for name in names}
-    finally:
-        for name in created:
-            asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@contextmanager
 def _baseline_checkout(ref: str | None, workdir: Path) -> Iterator[Path | None]:
     """A temporary git worktree of `ref` (removed afterwards), or None without one."""
     if ref is None:
@@ -384,7 +360,7 @@ def main() -> int:
     labels = ["after", "before"] if args.baseline else ["HEAD"]
     pg_names = [f"bench_latency_{label.lower()}" for label in labels] if "postgresql" in args.databases else []
     with bench_workdir("bench-router-", args.keep) as workdir, _baseline_checkout(args.baseline, workdir) as baseline, \
-            _postgres_databases(pg_names, args.postgres_url) as pg_urls:
+            postgres_databases(pg_names, args.postgres_url) as pg_urls:
         stack = start_full_stack(workdir, model, agents=1, extra_env={})
         extra: list[RouterOnly] = []
         try:

@@ -1,6 +1,7 @@
 """Start what a benchmark needs on free local ports with a temporary database and agent accounts:
-the whole system (`start_full_stack`) or the router alone (`RouterOnly`); and read what a running
-process group uses (`process_group_usage`: resident memory and CPU seconds from /proc)."""
+the whole system (`start_full_stack`) or the router alone (`RouterOnly`), on SQLite or on PostgreSQL
+databases made for the run (`postgres_databases`); and read what a running process group uses
+(`process_group_usage`: resident memory and CPU seconds from /proc)."""
 from __future__ import annotations
 
 import asyncio
@@ -21,6 +22,9 @@ from pathlib import Path
 
 from assistant import paths
 from assistant.rasa_env import rasa_environment
+import asyncpg
+from sqlalchemy.engine import make_url
+
 from bot.services import Ports, Stack
 from router.handoff.accounts import create_agent
 from router.core.db import create_engine, create_session_maker, migrate
@@ -92,13 +96,38 @@ def start_full_stack(
     return stack
 
 
+@contextmanager
+def postgres_databases(names: list[str], admin_url: str) -> Iterator[dict[str, str]]:
+    """Empty PostgreSQL databases for the routers, dropped afterwards; yields name -> URL."""
+    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def run(statement: str) -> None:
+        connection = await asyncpg.connect(dsn, timeout=5)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    created = []
+    try:
+        for name in names:
+            asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            asyncio.run(run(f'CREATE DATABASE "{name}"'))
+            created.append(name)
+        yield {name: make_url(admin_url).set(database=name).render_as_string(hide_password=False) for name in names}
+    finally:
+        for name in created:
+            asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @dataclass
 class RouterOnly:
     """The router process alone. Rasa and the action server are not started: their URLs point at
     free ports nobody listens on, so anything that would call Rasa fails visibly in the router log
     (`extra_env` can point RASA_URL at a running Rasa). `checkout` runs the router of another checkout
     (e.g. a git worktree of an earlier commit) with the same Python; that router migrates its own
-    database at startup, so no agent accounts are created for it."""
+    database at startup, so no agent accounts are created for it. `module` is what `python -m` runs:
+    `router`, or a wrapper that runs it (bench/profiled_router.py)."""
 
     workdir: Path
     agents: int
@@ -108,6 +137,7 @@ class RouterOnly:
     unused_port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     checkout: Path = paths.ROOT
+    module: str = "router"
 
     @property
     def base_url(self) -> str:
@@ -140,7 +170,7 @@ class RouterOnly:
             env["PYTHONPATH"] = str(self.checkout)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "router"], cwd=self.checkout, env=env,
+                [sys.executable, "-m", self.module], cwd=self.checkout, env=env,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         deadline = time.monotonic() + timeout

@@ -20,9 +20,12 @@ import asyncio
 import logging
 import uuid
 import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam, null, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -78,6 +81,84 @@ log = logging.getLogger(__name__)
 
 PERSON_STATES = (QUEUED, AGENT)
 
+# The statements of every resident message, built once: building a statement and its cache key on every
+# call cost more CPU than running it (issue 17). Plain columns, no ORM objects to load.
+_LAST_ACTIVITY = select(
+    Conversation.token_hash,
+    Conversation.created_at,
+    select(func.max(Message.created_at))
+    .where(Message.conversation_id == bindparam("conversation_id"))
+    .scalar_subquery(),
+).where(Conversation.id == bindparam("conversation_id"))
+_CONVERSATION = select(Conversation.state, Conversation.needs_resume, null(), null()).where(
+    Conversation.id == bindparam("conversation_id")
+)
+# The same, with the message stored earlier under the client's id (a retry), if any.
+_CONVERSATION_AND_RETRY = (
+    select(Conversation.state, Conversation.needs_resume, Message.id, Message.result)
+    .outerjoin(
+        Message,
+        (col(Message.conversation_id) == Conversation.id)
+        & (col(Message.client_message_id) == bindparam("client_message_id")),
+    )
+    .where(Conversation.id == bindparam("conversation_id"))
+)
+_STATE = select(Conversation.state).where(Conversation.id == bindparam("conversation_id"))
+_MESSAGES = Message.__table__
+_STORE_ANSWER = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("message_id"))
+    .values(
+        result=bindparam("result", type_=_MESSAGES.c.result.type),
+        intent=bindparam("intent", type_=_MESSAGES.c.intent.type),
+        intent_confidence=bindparam("intent_confidence", type_=_MESSAGES.c.intent_confidence.type),
+    )
+)
+
+
+class ActiveConversations:
+    """The token hashes of the conversations this process saw lately, and when each last had a message,
+    so a resident's every request needs no query to authenticate it (issue 17: the router's CPU per
+    message competes with Rasa's on the same cores).
+
+    Only a yes is taken from here, and only when it is sure: a conversation's token hash never changes,
+    and its last activity only moves forward (messages are only added), so a time noted here is never
+    later than the truth. When it is missing, older than the token's lifetime (another process may have
+    stored later messages) or the token does not match, the database decides. A conversation deleted by
+    retention (quiet for days, longer than a token lives) has no fresh time here either."""
+
+    def __init__(self, keep: int = 10_000) -> None:
+        self._keep = keep
+        self._seen: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
+
+    def fresh(self, conversation_id: str, token: str | None, since: datetime) -> bool:
+        """True when `token` is the conversation's and it had a message (or began) after `since`."""
+        seen = self._seen.get(conversation_id)
+        return seen is not None and token is not None and seen[1] >= since and token_matches(token, seen[0])
+
+    def note(self, conversation_id: str, stored_hash: str, last: datetime) -> None:
+        self._seen[conversation_id] = (stored_hash, last)
+        self._seen.move_to_end(conversation_id)
+        while len(self._seen) > self._keep:
+            self._seen.popitem(last=False)  # forget the least recently seen conversation
+
+    def touch(self, conversation_id: str, at: datetime) -> None:
+        """A message was stored at `at`."""
+        seen = self._seen.get(conversation_id)
+        if seen is not None and at > seen[1]:
+            self.note(conversation_id, seen[0], at)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What a resident's message needs to know first: the conversation's state and whether Rasa must be
+    resumed, and the message stored earlier with the same `client_message_id` (its id and its result)."""
+
+    state: str
+    needs_resume: bool
+    earlier_id: int | None
+    earlier_result: dict[str, Any] | None
+
 
 class Conversations:
     def __init__(
@@ -108,6 +189,7 @@ class Conversations:
         self._token_lifetime = token_lifetime
         self._metrics = metrics
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._active = ActiveConversations()
 
     def notice(self) -> str:
         return texts.notice(self._config.contact)
@@ -123,6 +205,7 @@ class Conversations:
             session.add(conversation)
             add_event(session, "created", now, conversation_id=conversation.id, data={"to": BOT})
             await session.commit()
+        self._active.note(conversation.id, conversation.token_hash, now)
         return conversation.id, token
 
     async def authenticate(self, conversation_id: str, token: str | None) -> None:
@@ -130,23 +213,24 @@ class Conversations:
         `expired` when nothing was said for `token_lifetime` (a token kept in a shared browser does not
         open the conversation days later; the resident starts a new one)."""
         with self._timings.stage(AUTHENTICATE):
-            last = await self._last_activity(conversation_id, token)
+            if self._active.fresh(conversation_id, token, self._clock.now() - self._token_lifetime):
+                return
+            stored_hash, last = await self._last_activity(conversation_id, token)
         if self._clock.now() - last > self._token_lifetime:
             raise Unauthorized("expired")
+        self._active.note(conversation_id, stored_hash, last)
 
-    async def _last_activity(self, conversation_id: str, token: str | None) -> datetime:
+    async def _last_activity(self, conversation_id: str, token: str | None) -> tuple[str, datetime]:
+        """The token's hash (once the token matched it) and the conversation's last activity, in one query
+        without ORM objects."""
         async with self._maker() as session:
-            conversation = await session.get(Conversation, conversation_id)
-            if conversation is None:
-                raise NotFound("not_found")
-            if not token or not token_matches(token, conversation.token_hash):
-                raise Unauthorized("unauthorized")
-            last_message = (
-                await session.exec(
-                    select(func.max(Message.created_at)).where(Message.conversation_id == conversation_id)
-                )
-            ).one()
-        return last_message if last_message is not None else conversation.created_at
+            row = (await session.exec(_LAST_ACTIVITY, params={"conversation_id": conversation_id})).first()
+        if row is None:
+            raise NotFound("not_found")
+        stored_hash, created_at, last = row
+        if not token or not token_matches(token, stored_hash):
+            raise Unauthorized("unauthorized")
+        return stored_hash, last if last is not None else created_at
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -173,26 +257,25 @@ class Conversations:
     ) -> dict[str, Any]:
         with self._timings.stage(STORE_MESSAGE):
             async with self._maker() as session:
-                message = None
-                if client_message_id is not None:
-                    message = await self._by_client_id(session, conversation_id, client_message_id)
-                    if message is not None and message.result is not None:
-                        return message.result
+                found = await self._conversation_and_retry(session, conversation_id, client_message_id)
+                if found is not None and found.earlier_result is not None:
+                    return found.earlier_result
                 if not await self._limiter.take(conversation_id):
                     raise RateLimited("rate_limited")
-                conversation = await session.get(Conversation, conversation_id)
-                if conversation is None:
+                if found is None:
                     raise NotFound("not_found")
+                state, needs_resume = found.state, found.needs_resume
+                # A retry of a message stored before its answer was (rare): that message is answered now.
+                message = None if found.earlier_id is None else await session.get(Message, found.earlier_id)
                 new = message is None
                 now = self._clock.now()
                 if new and title is not None:
                     title = offered_title(await self._latest_bot_turn(session, conversation_id), text, title)
-                relayed = new and conversation.state in PERSON_STATES and not is_emergency(text)
+                relayed = new and state in PERSON_STATES and not is_emergency(text)
                 if relayed:
                     # The common case with a person: the message and its result are one new row, committed
                     # with the other messages of the moment (router/core/group_commit.py), once this read
                     # session has given its connection back.
-                    state = conversation.state
                     message = new_message(
                         conversation_id, RESIDENT, text, now, client_message_id=client_message_id, title=title,
                         result={"replies": [], "state": state},
@@ -203,14 +286,14 @@ class Conversations:
                             session, conversation_id, RESIDENT, text, now, client_message_id=client_message_id,
                             title=title,
                         )
-                        if conversation.state == CLOSED:
-                            conversation.state = BOT
+                        if state == CLOSED:
+                            conversation = await session.get(Conversation, conversation_id)
+                            assert conversation is not None  # found above, in this transaction's view
+                            conversation.state = state = BOT
                             conversation.updated_at = now
                             add_event(
                                 session, "restarted", now, conversation_id=conversation_id, data={"from": CLOSED, "to": BOT}
                             )
-                    state = conversation.state
-                    needs_resume = conversation.needs_resume
                     alarm: Message | None = None
                     urgent: Case | None = None
                     if state in PERSON_STATES:  # a person answers, but the safety net speaks at once
@@ -224,6 +307,8 @@ class Conversations:
                     await session.commit()
             if relayed:
                 await self._writer.store([message])
+            if new:
+                self._active.touch(conversation_id, now)
         if relayed:
             with self._timings.stage(PUBLISH):
                 await publish_messages(self._pubsub, [message], to_agents=True)
@@ -282,14 +367,18 @@ class Conversations:
         )
         return list(rows.all())
 
-    async def _by_client_id(self, session: AsyncSession, conversation_id: str, client_message_id: str) -> Message | None:
-        return (
-            await session.exec(
-                select(Message).where(
-                    Message.conversation_id == conversation_id, Message.client_message_id == client_message_id
-                )
-            )
-        ).first()
+    async def _conversation_and_retry(
+        self, session: AsyncSession, conversation_id: str, client_message_id: str | None
+    ) -> _Found | None:
+        """The conversation's state, and the message already stored with this `client_message_id` (a retry),
+        in one query without ORM objects; None when there is no such conversation."""
+        if client_message_id is None:
+            query, params = _CONVERSATION, {"conversation_id": conversation_id}
+        else:
+            query = _CONVERSATION_AND_RETRY
+            params = {"conversation_id": conversation_id, "client_message_id": client_message_id}
+        row = (await session.exec(query, params=params)).first()
+        return None if row is None else _Found(*row)
 
     async def _bot_turn(self, conversation_id: str, message: Message, needs_resume: bool) -> dict[str, Any]:
         emergency = is_emergency(message.text)
@@ -320,23 +409,24 @@ class Conversations:
             async with self._maker() as session:
                 now = self._clock.now()
                 # The handoff action may have changed the state while Rasa was answering.
-                conversation = await session.get(Conversation, conversation_id)
+                state = (await session.exec(_STATE, params={"conversation_id": conversation_id})).one()
                 stored = [
-                    await add_message(
-                        session, conversation_id, BOT_SENDER, reply["text"], now,
-                        buttons=reply["buttons"], kind=reply.get("kind"),
+                    new_message(
+                        conversation_id, BOT_SENDER, reply["text"], now, buttons=reply["buttons"], kind=reply.get("kind")
                     )
                     for reply in replies
                 ]
+                session.add_all(stored)  # inserted in this order at the flush: their ids keep the order
                 if emergency:
-                    urgent = await self._flag(session, conversation_id, conversation.state, message, now)
-                result = {"replies": replies, "state": conversation.state}
+                    urgent = await self._flag(session, conversation_id, state, message, now)
+                result = {"replies": replies, "state": state}
                 # In the same transaction as the replies: a retry with the same client_message_id gets this
-                # answer, and the intent (for the administrators' inbox) costs no write of its own.
-                stored_message = await session.get(Message, message.id)
-                stored_message.result = result
+                # answer, and the intent (for the administrators' inbox) costs no write of its own. A plain
+                # UPDATE: loading the message again as an ORM object only to change three columns cost a query.
+                answered = {"message_id": message.id, "result": result, "intent": None, "intent_confidence": None}
                 if intent is not None:
-                    stored_message.intent, stored_message.intent_confidence = intent.name, intent.confidence
+                    answered.update(intent=intent.name, intent_confidence=intent.confidence)
+                await session.exec(_STORE_ANSWER, params=answered)
                 await session.commit()
         with self._timings.stage(PUBLISH):
             await publish_messages(self._pubsub, stored, to_agents=result["state"] in PERSON_STATES)

@@ -75,3 +75,20 @@ async def test_the_lifetime_is_configurable(aiohttp_client, settings, clock, opt
     monkeypatch.setenv("RESIDENT_TOKEN_HOURS", "0")
     with pytest.raises(ValueError):
         RouterOptions.from_env()
+
+
+async def test_a_process_that_saw_the_conversation_long_ago_asks_the_database(
+    aiohttp_client, settings, clock, options
+) -> None:
+    """A router process remembers the conversations it saw lately, so it authenticates them without a query;
+    when another process stored the later messages, what it remembers is too old and the database decides."""
+    first = await aiohttp_client(create_app(settings, clock=clock, options=options))
+    second = await aiohttp_client(create_app(settings, clock=clock, options=options))
+    conversation_id, auth = await new_conversation(first)
+    clock.set(MONDAY_10 + timedelta(hours=20))
+    await _say(second, conversation_id, auth, "hej från en annan process")
+
+    clock.set(MONDAY_10 + timedelta(hours=30))  # 30 hours after the first process saw it, 10 after the last message
+    assert (await first.get(f"/api/conversations/{conversation_id}", headers=auth)).status == 200
+    wrong = {"Authorization": "Bearer inte-den-har"}
+    assert (await first.get(f"/api/conversations/{conversation_id}", headers=wrong)).status == 401
