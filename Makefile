@@ -12,7 +12,7 @@ MIN_F1 ?= 0.96
 MAX_UNRELATED ?= 0.07
 MAX_FALSE_ALARMS ?= 0.08
 
-.PHONY: run check lint test setup train validate evaluate check-python test-assistant test-router test-rasa-toolchain test-actions test-nlu test-nlu-structure test-browser test-stories test-e2e test-everything test-e2e-stack test-faults bench browser nginx promtool agent clean
+.PHONY: run check lint test setup train validate evaluate check-python test-assistant test-router test-rasa-toolchain test-actions test-nlu test-nlu-structure test-browser test-browser-widget test-browser-pages test-stories test-e2e test-everything test-e2e-stack test-e2e-admin test-faults bench browser nginx promtool agent clean
 
 run: setup
 	$(PY) -m bot run
@@ -53,11 +53,12 @@ promtool:
 
 # The everyday tier: everything that needs no Rasa model and no Rasa run (lint, types, import contracts, the
 # model lifecycle, router, actions, held-out set structure, the widget and admin pages in the browser). The
-# browser tests and the rest run side by side (`-j2`): the machine has two cores and both wait on I/O a lot.
-# Tests that run a program of .venv-rasa are marked `rasa_toolchain` and belong to `make test`.
+# parts run three at a time on the two cores (`-j3`; each waits on I/O, the browser or a subprocess a good
+# part of its time), the longest first. Tests that run a program of .venv-rasa are marked `rasa_toolchain`
+# and belong to `make test`.
 check: $(VENV)/.installed browser promtool
 	$(PY) -m bot setup
-	$(MAKE) -j2 --output-sync=target check-python test-browser
+	$(MAKE) -j3 --output-sync=target test-browser-widget test-router check-python test-browser
 
 check-python: lint test-assistant test-router test-actions test-nlu-structure
 
@@ -66,15 +67,17 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-# Everything. Most of it waits on one core or on I/O, so it runs three at a time on the two cores (`-j3`):
-# the training (or the check that the model is current) first, then what needs the model (the end-to-end
-# stack, the longest, first), beside the check tier. The fault tests run last and alone: they kill and
+# Everything. The training first, if the model is not current (alone: the end-to-end tests below each
+# start Rasa with it). Then three at a time on the two cores (`-j3`: much of it waits on I/O, the browser or
+# a subprocess), the longest first: the administrator's retraining end to end, then the shared end-to-end
+# stack, then the check tier and the model's figures. The fault tests run last and alone: they kill and
 # restart processes of stacks of their own and wait for them with timeouts.
 test: setup browser nginx
+	$(PY) -m bot train
 	$(MAKE) -j3 --output-sync=target test-everything
 	$(MAKE) test-faults
 
-test-everything: train test-e2e-stack check-python test-browser test-rasa-toolchain test-nlu test-stories
+test-everything: train test-e2e-admin test-e2e-stack test-browser-widget check-python test-browser test-rasa-toolchain test-nlu test-stories
 
 test-assistant:
 	$(PY) -m pytest tests/assistant -q
@@ -92,12 +95,18 @@ test-nlu-structure:
 	$(PY) -m pytest tests/nlu -q
 
 # The browser tests that need no Rasa: the widget (against the real router app with the router tests' fake
-# Rasa), the admin, signals and SSO console pages. In pytest's own order: a module's sync Playwright must be
-# closed before the widget tests' session-wide one starts, since two cannot run in one thread.
-BROWSER_TESTS := tests/e2e/test_admin_pages.py tests/e2e/test_signals_page.py tests/e2e/test_sso_console.py tests/e2e/widget
+# Rasa), the admin, signals and SSO console pages; two pytest runs, which may run side by side (a module's
+# sync Playwright and the widget tests' session-wide one cannot share a thread, nor do they need to).
+BROWSER_PAGES := tests/e2e/test_admin_pages.py tests/e2e/test_signals_page.py tests/e2e/test_sso_console.py
+BROWSER_TESTS := $(BROWSER_PAGES) tests/e2e/widget
 
-test-browser:
-	$(PY) -m pytest $(BROWSER_TESTS) -q
+test-browser: test-browser-widget test-browser-pages
+
+test-browser-widget:
+	$(PY) -m pytest tests/e2e/widget -q
+
+test-browser-pages:
+	$(PY) -m pytest $(BROWSER_PAGES) -q
 
 test-nlu: test-nlu-structure train
 	$(PY) -m bot validate
@@ -108,11 +117,18 @@ test-stories: train
 
 # The end-to-end tests with the real Rasa, action server and router: first those that leave the processes
 # alone (one shared stack), then the fault tests. The browser-only ones are `test-browser`'s.
-test-e2e: test-e2e-stack
+test-e2e: test-e2e-stack test-e2e-admin
 	$(MAKE) test-faults
 
 test-e2e-stack: train
-	$(PY) -m pytest tests/e2e -q -m "not kills_processes" $(addprefix --ignore=,$(BROWSER_TESTS))
+	$(PY) -m pytest tests/e2e -q -m "not kills_processes" $(addprefix --ignore=,$(BROWSER_TESTS) $(E2E_ADMIN)) --durations=5
+
+# The administrator's retraining end to end (its own stack; trains, evaluates, swaps models twice): the
+# longest end-to-end test, so a make job of its own beside the others.
+E2E_ADMIN := tests/e2e/test_admin_retrain.py
+
+test-e2e-admin: train
+	$(PY) -m pytest $(E2E_ADMIN) -q --durations=5
 
 test-faults: train
 	$(PY) -m pytest tests/e2e -q -m kills_processes

@@ -146,16 +146,25 @@ def held_out_examples(intent: str) -> list[str]:
     return []
 
 
-def emergency_net(model: Path) -> EmergencyReport:
+def emergency_cases() -> tuple[list[str], list[str]]:
+    """The safety net's test messages: (emergencies, ordinary). The safety-net case set plus the held-out
+    set's emergency and report-a-crime-afterwards messages."""
+    cases = yaml.safe_load(paths.EMERGENCY_CASES.read_text())
+    return (
+        cases["emergencies"] + held_out_examples(EMERGENCY_INTENT),
+        cases["not_emergencies"] + held_out_examples("report_crime"),
+    )
+
+
+def emergency_net(model: Path, predictions: list[dict[str, Any]] | None = None) -> EmergencyReport:
     """Recall on danger-now messages and the false-alarm rate on ordinary ones, for the
     whole system: a message is treated as an emergency when the model says so or the
-    deterministic check fires. Uses the safety-net case set plus the held-out set's
-    emergency and report-a-crime-afterwards messages."""
-    cases = yaml.safe_load(paths.EMERGENCY_CASES.read_text())
-    emergencies = cases["emergencies"] + held_out_examples(EMERGENCY_INTENT)
-    ordinary = cases["not_emergencies"] + held_out_examples("report_crime")
+    deterministic check fires. `predictions` are the model's for `emergency_cases()` in order, when
+    they were made together with others (each run of the model costs a model load)."""
+    emergencies, ordinary = emergency_cases()
     step(f"Emergency safety net on {len(emergencies)} emergencies and {len(ordinary)} ordinary messages")
-    predictions = predict(model, emergencies + ordinary)
+    if predictions is None:
+        predictions = predict(model, emergencies + ordinary)
     flagged = [p["intent"] == EMERGENCY_INTENT or is_emergency(p["text"]) for p in predictions]
     by_model = [p["intent"] == EMERGENCY_INTENT for p in predictions[: len(emergencies)]]
     missed = [text for text, hit in zip(emergencies, flagged) if not hit]
@@ -221,16 +230,23 @@ class UnsureReport:
         return len(self.ordinary_false_alarms) / self.ordinary_total
 
 
-def unsure_net(model: Path, cases: dict[str, Any] | None = None) -> UnsureReport:
-    """Predict every message of the unsure-cases set with `model` and score the predictions."""
+def unsure_texts(cases: dict[str, Any]) -> list[str]:
+    """The unsure-cases set's messages in the order `score_unsure` expects."""
+    return list(cases["out_of_scope"]) + [p["text"] for p in cases["paraphrases"]] + list(cases["ordinary"])
+
+
+def unsure_net(
+    model: Path, cases: dict[str, Any] | None = None, predictions: list[dict[str, Any]] | None = None
+) -> UnsureReport:
+    """Predict every message of the unsure-cases set with `model` (unless `predictions` of
+    `unsure_texts(cases)` are given) and score the predictions."""
     cases = cases or load_unsure_cases()
     threshold = fallback_threshold()
-    texts = list(cases["out_of_scope"]) + [p["text"] for p in cases["paraphrases"]] + list(cases["ordinary"])
     step(
         f"Unsure cases: {len(cases['out_of_scope'])} out of scope, {len(cases['paraphrases'])} paraphrases, "
         f"{len(cases['ordinary'])} ordinary messages (fallback threshold {threshold})"
     )
-    return score_unsure(cases, predict(model, texts), threshold)
+    return score_unsure(cases, predictions or predict(model, unsure_texts(cases)), threshold)
 
 
 def score_unsure(cases: dict[str, Any], predictions: list[dict[str, Any]], threshold: float) -> UnsureReport:
@@ -313,7 +329,13 @@ def evaluate(model: Path, folds: int, thresholds: Thresholds) -> int:
     print_intent_report("Held-out test set", report)
     failures = []
     emergency_scores = report.per_intent.get(EMERGENCY_INTENT)
-    net = emergency_net(model)
+    # The safety net's and the unsure cases' messages in one run of the model: one model load, not two.
+    emergencies, ordinary = emergency_cases()
+    cases = load_unsure_cases()
+    step("The model's intents for the safety net's and the unsure cases' messages")
+    predictions = predict(model, emergencies + ordinary + unsure_texts(cases))
+    split = len(emergencies) + len(ordinary)
+    net = emergency_net(model, predictions[:split])
     print(
         f"\nEmergency safety net: recall {net.recall:.1%} (model alone {net.model_only_recall:.1%}), "
         f"false alarms on ordinary messages {net.false_alarm_rate:.1%} ({len(net.false_alarms)})"
@@ -324,7 +346,7 @@ def evaluate(model: Path, folds: int, thresholds: Thresholds) -> int:
         print(f"  false alarm: {text}")
     if emergency_scores is not None:
         print(f"Held-out emergency intent recall (model alone): {emergency_scores['recall']:.1%}")
-    unsure = unsure_net(model)
+    unsure = unsure_net(model, cases, predictions[split:])
     print_unsure_report(unsure)
     if net.recall < 1.0:
         failures.append("emergency recall below 100 %")
