@@ -2,9 +2,11 @@
 safety net (model intent or deterministic check) on its own case set, and how often the model answers
 confidently with the wrong topic (tests/nlu/unsure_cases.yml, written without looking at data/).
 
-The scoring runs are async with progress (`score_held_out`, `score_cross_validation`), for the
-administration's jobs (router/admin/evaluation.py); `held_out`, `cross_validation` and `evaluate` run
-them for the command line and print the report."""
+The runs are async with progress, for the administration's jobs (router/admin/evaluation.py): `run_model`
+loads a model once for the held-out evaluation and the intents of the safety net's and the unsure cases'
+messages (assistant/model_run.py), `score_cross_validation` trains and tests the folds. `cross_validation`
+and `evaluate` run them for the command line and print the report; the scoring of predictions is plain
+Python (`score_emergency_net`, `score_unsure`), tested without a model."""
 from __future__ import annotations
 
 import asyncio
@@ -12,6 +14,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -75,14 +78,48 @@ async def _rasa_test_nlu(
     return IntentReport.from_file(report_file)
 
 
-async def score_held_out(
-    progress: RasaProgress, model: Path, out: Path, *, rasa_bin: Path = paths.RASA_BIN,
-    env: dict[str, str] | None = None, timeout: float = EVALUATE_TIMEOUT_SECONDS,
-) -> IntentReport:
-    """Scores of `model` on the held-out set; Rasa's reports and confusion matrix are left in `out`."""
-    return await _rasa_test_nlu(
-        progress, ["--nlu", str(paths.TEST_NLU), "--model", str(model)], out, paths.ROOT, rasa_bin, env, timeout
-    )
+@dataclass
+class ModelRun:
+    """What one load of a model gave: Rasa's held-out report (when it was asked for) and the intents of the
+    messages it was given, in their order."""
+
+    report: IntentReport | None
+    predictions: list[dict[str, Any]]
+
+
+async def run_model(
+    progress: RasaProgress, model: Path, texts: list[str], held_out_out: Path | None, *,
+    rasa_python: Path = paths.RASA_PYTHON, env: dict[str, str] | None = None,
+    timeout: float = EVALUATE_TIMEOUT_SECONDS,
+) -> ModelRun:
+    """One load of `model` (assistant/model_run.py) for the held-out evaluation, whose reports and confusion
+    matrix Rasa leaves in `held_out_out` (emptied first, so no earlier report is read by mistake; None: no
+    held-out evaluation), and for the intents of `texts`."""
+    if held_out_out is not None and held_out_out.exists():
+        shutil.rmtree(held_out_out)
+    with tempfile.TemporaryDirectory(prefix="model-run-") as scratch:
+        request_file, predictions_file = Path(scratch) / "request.json", Path(scratch) / "predictions.json"
+        held_out = {"nlu": str(paths.TEST_NLU), "out": str(held_out_out)} if held_out_out is not None else None
+        request_file.write_text(
+            json.dumps({"texts": texts, "predictions": str(predictions_file), "held_out": held_out}, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        await run_rasa(
+            progress, [str(rasa_python), "-m", "assistant.model_run", str(model), str(request_file)], paths.ROOT,
+            env if env is not None else rasa_environment(), timeout,
+        )
+        if not predictions_file.exists():
+            raise RasaWroteNothing(predictions_file)
+        predictions: list[dict[str, Any]] = json.loads(predictions_file.read_text(encoding="utf-8"))
+    if len(predictions) != len(texts):
+        raise ValueError(f"{len(predictions)} predictions for {len(texts)} messages")
+    report = None
+    if held_out_out is not None:
+        report_file = held_out_out / "intent_report.json"
+        if not report_file.exists():
+            raise RasaWroteNothing(report_file)
+        report = IntentReport.from_file(report_file)
+    return ModelRun(report, predictions)
 
 
 async def score_cross_validation(
@@ -97,31 +134,10 @@ async def score_cross_validation(
     )
 
 
-def held_out(model: Path) -> IntentReport:
-    out = paths.RESULTS / "heldout"
-    step(f"Held-out NLU evaluation of {model.name} on {paths.TEST_NLU.relative_to(paths.ROOT)}")
-    return asyncio.run(score_held_out(ConsoleProgress(), model, out))
-
-
 def cross_validation(folds: int) -> IntentReport:
     out = paths.RESULTS / "cross-validation"
     step(f"{folds}-fold cross-validation on data/nlu (trains {folds} NLU models)")
     return asyncio.run(score_cross_validation(ConsoleProgress(), paths.ROOT, folds, out))
-
-
-def predict(model: Path, texts: list[str]) -> list[dict[str, Any]]:
-    """The model's intent for each text, from assistant/predict_intents.py in the Rasa environment."""
-    result = subprocess.run(
-        [str(paths.RASA_PYTHON), "-m", "assistant.predict_intents", str(model)],
-        input=json.dumps(texts),
-        capture_output=True,
-        text=True,
-        cwd=paths.ROOT,
-        env=rasa_environment(),
-        check=True,
-    )
-    predictions: list[dict[str, Any]] = json.loads(result.stdout)
-    return predictions
 
 
 @dataclass
@@ -156,15 +172,12 @@ def emergency_cases() -> tuple[list[str], list[str]]:
     )
 
 
-def emergency_net(model: Path, predictions: list[dict[str, Any]] | None = None) -> EmergencyReport:
-    """Recall on danger-now messages and the false-alarm rate on ordinary ones, for the
-    whole system: a message is treated as an emergency when the model says so or the
-    deterministic check fires. `predictions` are the model's for `emergency_cases()` in order, when
-    they were made together with others (each run of the model costs a model load)."""
-    emergencies, ordinary = emergency_cases()
-    step(f"Emergency safety net on {len(emergencies)} emergencies and {len(ordinary)} ordinary messages")
-    if predictions is None:
-        predictions = predict(model, emergencies + ordinary)
+def score_emergency_net(emergencies: list[str], ordinary: list[str], predictions: list[dict[str, Any]]) -> EmergencyReport:
+    """Recall on danger-now messages and the false-alarm rate on ordinary ones, for the whole system: a
+    message is treated as an emergency when the model says so or the deterministic check fires.
+    `predictions` are the model's for `emergencies + ordinary`, in order."""
+    if len(predictions) != len(emergencies) + len(ordinary):
+        raise ValueError("one prediction per emergency case is needed")
     flagged = [p["intent"] == EMERGENCY_INTENT or is_emergency(p["text"]) for p in predictions]
     by_model = [p["intent"] == EMERGENCY_INTENT for p in predictions[: len(emergencies)]]
     missed = [text for text, hit in zip(emergencies, flagged) if not hit]
@@ -233,20 +246,6 @@ class UnsureReport:
 def unsure_texts(cases: dict[str, Any]) -> list[str]:
     """The unsure-cases set's messages in the order `score_unsure` expects."""
     return list(cases["out_of_scope"]) + [p["text"] for p in cases["paraphrases"]] + list(cases["ordinary"])
-
-
-def unsure_net(
-    model: Path, cases: dict[str, Any] | None = None, predictions: list[dict[str, Any]] | None = None
-) -> UnsureReport:
-    """Predict every message of the unsure-cases set with `model` (unless `predictions` of
-    `unsure_texts(cases)` are given) and score the predictions."""
-    cases = cases or load_unsure_cases()
-    threshold = fallback_threshold()
-    step(
-        f"Unsure cases: {len(cases['out_of_scope'])} out of scope, {len(cases['paraphrases'])} paraphrases, "
-        f"{len(cases['ordinary'])} ordinary messages (fallback threshold {threshold})"
-    )
-    return score_unsure(cases, predictions or predict(model, unsure_texts(cases)), threshold)
 
 
 def score_unsure(cases: dict[str, Any], predictions: list[dict[str, Any]], threshold: float) -> UnsureReport:
@@ -325,17 +324,25 @@ class Thresholds:
 
 
 def evaluate(model: Path, folds: int, thresholds: Thresholds) -> int:
-    report = held_out(model)
-    print_intent_report("Held-out test set", report)
     failures = []
-    emergency_scores = report.per_intent.get(EMERGENCY_INTENT)
-    # The safety net's and the unsure cases' messages in one run of the model: one model load, not two.
     emergencies, ordinary = emergency_cases()
     cases = load_unsure_cases()
-    step("The model's intents for the safety net's and the unsure cases' messages")
-    predictions = predict(model, emergencies + ordinary + unsure_texts(cases))
+    threshold = fallback_threshold()
+    step(
+        f"Held-out NLU evaluation of {model.name} on {paths.TEST_NLU.relative_to(paths.ROOT)}, and the model's "
+        f"intents for the emergency safety net ({len(emergencies)} emergencies, {len(ordinary)} ordinary messages) "
+        f"and the unsure cases ({len(cases['out_of_scope'])} out of scope, {len(cases['paraphrases'])} "
+        f"paraphrases, {len(cases['ordinary'])} ordinary messages; fallback threshold {threshold}), one model load"
+    )
+    run = asyncio.run(run_model(
+        ConsoleProgress(), model, emergencies + ordinary + unsure_texts(cases), paths.RESULTS / "heldout",
+    ))
+    assert run.report is not None
+    report = run.report
+    print_intent_report("Held-out test set", report)
+    emergency_scores = report.per_intent.get(EMERGENCY_INTENT)
     split = len(emergencies) + len(ordinary)
-    net = emergency_net(model, predictions[:split])
+    net = score_emergency_net(emergencies, ordinary, run.predictions[:split])
     print(
         f"\nEmergency safety net: recall {net.recall:.1%} (model alone {net.model_only_recall:.1%}), "
         f"false alarms on ordinary messages {net.false_alarm_rate:.1%} ({len(net.false_alarms)})"
@@ -346,7 +353,7 @@ def evaluate(model: Path, folds: int, thresholds: Thresholds) -> int:
         print(f"  false alarm: {text}")
     if emergency_scores is not None:
         print(f"Held-out emergency intent recall (model alone): {emergency_scores['recall']:.1%}")
-    unsure = unsure_net(model, cases, predictions[split:])
+    unsure = score_unsure(cases, run.predictions[split:], threshold)
     print_unsure_report(unsure)
     if net.recall < 1.0:
         failures.append("emergency recall below 100 %")

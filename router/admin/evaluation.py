@@ -4,13 +4,12 @@ and cross-validation of the current training data on demand. The runs are assist
 the same the command line's `python -m bot evaluate` makes."""
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation import IntentReport, emergency_net, score_cross_validation, score_held_out
+from assistant.evaluation import IntentReport, emergency_cases, run_model, score_cross_validation, score_emergency_net
 from assistant.rasa_run import RasaProgress
-from router.admin.jobs import Job, JobFailed, rasa_failures
+from router.admin.jobs import Job, rasa_failures
 
 CONFUSION_MATRIX = "intent_confusion_matrix.png"
 
@@ -29,16 +28,15 @@ def _intent_table(report: IntentReport) -> list[dict[str, Any]]:
     ]
 
 
-async def evaluate_model(
-    progress: RasaProgress, model: Path, out_dir: Path, rasa_bin: Path, env: dict[str, str]
-) -> dict[str, Any]:
-    """Scores of `model`; Rasa's reports and the confusion matrix are left in `out_dir`."""
+async def evaluate_model(progress: RasaProgress, model: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Any]:
+    """Scores of `model`, from one load of it: the held-out set (Rasa's reports and the confusion matrix
+    are left in `out_dir`) and the emergency safety net's cases."""
+    emergencies, ordinary = emergency_cases()
     with rasa_failures():
-        report = await score_held_out(progress, model, out_dir, rasa_bin=rasa_bin, env=env)
-    try:
-        net = await asyncio.to_thread(emergency_net, model)
-    except Exception as error:  # noqa: BLE001 - the subprocess' failure, shown to the administrator
-        raise JobFailed(f"Kontrollen av akutfall misslyckades: {error}") from error
+        run = await run_model(progress, model, emergencies + ordinary, out_dir, env=env)
+    assert run.report is not None
+    report = run.report
+    net = score_emergency_net(emergencies, ordinary, run.predictions)
     return {
         "macro_f1": round(report.macro_f1, 4),
         "intents": _intent_table(report),

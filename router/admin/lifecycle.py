@@ -206,7 +206,7 @@ class Lifecycle:
         path = Path(model.path)
         scores = await asyncio.to_thread(cached_evaluation, self.models_dir, path)
         if scores is None:
-            scores = await evaluate_model(progress, path, self._results_for(model), self._rasa_bin, self._env)
+            scores = await evaluate_model(progress, path, self._results_for(model), self._env)
             await asyncio.to_thread(store_evaluation, self.models_dir, path, scores)
         scores["confusion_matrix"] = (self._results_for(model) / CONFUSION_MATRIX).exists()
         async with self._maker() as session:

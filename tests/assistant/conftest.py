@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import sys
 from collections.abc import Callable
 from typing import Any
 from pathlib import Path
@@ -57,3 +58,26 @@ def rasa_test_nlu(fake_rasa: Callable[[str], Path], tmp_path: Path) -> Path:
         'for last; do :; done\n'
         f'mkdir -p "$last" && cp {report} "$last/intent_report.json"\n'
     )
+
+
+@pytest.fixture
+def model_run_python(tmp_path: Path) -> Path:
+    """Stands for .venv-rasa's python running `-m assistant.model_run MODEL REQUEST`: writes INTENT_REPORT
+    into the request's held-out folder (when there is one) and, for each text, the intent `emergency` when
+    it says "brinner", else `greet`; its arguments and working folder go to `tmp_path/call`."""
+    path = tmp_path / "fake-python"
+    path.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        "from pathlib import Path\n"
+        f"Path({str(tmp_path / 'call')!r}).write_text(json.dumps([os.getcwd(), *sys.argv[1:]]))\n"
+        "request = json.loads(Path(sys.argv[4]).read_text())\n"
+        "if request['held_out']:\n"
+        "    out = Path(request['held_out']['out']); out.mkdir(parents=True)\n"
+        f"    (out / 'intent_report.json').write_text({json.dumps(json.dumps(INTENT_REPORT))})\n"
+        "predictions = [{'text': t, 'intent': 'emergency' if 'brinner' in t else 'greet', 'confidence': 0.9}\n"
+        "               for t in request['texts']]\n"
+        "Path(request['predictions']).write_text(json.dumps(predictions))\n"
+    )
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
