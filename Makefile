@@ -80,7 +80,7 @@ test: setup browser nginx
 test-everything: train test-e2e-admin test-e2e-stack test-browser-widget check-python test-browser test-rasa-toolchain test-nlu test-stories
 
 test-assistant:
-	$(PY) -m pytest tests/assistant -q
+	$(PY) -m pytest tests/assistant -q -m "not rasa_toolchain"
 
 test-router:
 	$(PY) -m pytest tests/router -q -m "not rasa_toolchain"

@@ -104,9 +104,11 @@ async def run_model(
             json.dumps({"texts": texts, "predictions": str(predictions_file), "held_out": held_out}, ensure_ascii=False),
             encoding="utf-8",
         )
+        # Without tqdm's bars over the messages: redrawn hundreds of times, they would bury Rasa's lines.
+        run_env = {**(env if env is not None else rasa_environment()), "TQDM_DISABLE": "1"}
         await run_rasa(
             progress, [str(rasa_python), "-m", "assistant.model_run", str(model), str(request_file)], paths.ROOT,
-            env if env is not None else rasa_environment(), timeout,
+            run_env, timeout,
         )
         if not predictions_file.exists():
             raise RasaWroteNothing(predictions_file)
@@ -412,7 +414,7 @@ def test_stories(model: Path) -> int:
     step(f"Dialogue test stories {paths.TEST_STORIES.relative_to(paths.ROOT)}")
     return subprocess.run(
         [
-            str(paths.RASA_BIN), "test", "core", "--stories", str(paths.TEST_STORIES), "--model", str(model),
+            *paths.RASA_SERVER, "test", "core", "--stories", str(paths.TEST_STORIES), "--model", str(model),
             "--out", str(paths.RESULTS / "stories"), "--fail-on-prediction-errors",
         ],
         cwd=paths.ROOT,

@@ -4,7 +4,8 @@ Loading a model costs Rasa 20–60 s on 2 cores (TensorFlow traces DIET's graphs
 predictions that follow; an evaluation used to load it twice (`rasa test nlu`, then the intents of the
 safety net's and the unsure cases' messages). Here the held-out evaluation is Rasa's own,
 `rasa.nlu.test.run_evaluation` with the arguments `rasa test nlu --nlu NLU --model MODEL --out OUT` gives
-it, so the report, the errors file and the confusion matrix are exactly what that command writes.
+it, so the report, the errors file and the confusion matrix are exactly what that command writes. The
+model loads without Rasa's one-example training step (doors/model_load.py).
 
 Usage: .venv-rasa/bin/python -m assistant.model_run MODEL REQUEST
 REQUEST is a JSON file: {"texts": [...], "predictions": PATH, "held_out": {"nlu": PATH, "out": DIR} or null}.
@@ -23,6 +24,8 @@ import structlog
 from rasa.core.agent import Agent
 from rasa.nlu.test import run_evaluation
 from rasa.shared.constants import DEFAULT_DOMAIN_PATH
+
+from doors.model_load import install
 
 
 async def predict(agent: Agent, texts: list[str]) -> list[dict[str, Any]]:
@@ -53,5 +56,6 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(name)s - %(message)s")
     # Rasa logs every parse through structlog, which prints past `logging`: keep only what matters.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    install()
     model_file, request_file = sys.argv[1:3]
     asyncio.run(run(model_file, json.loads(Path(request_file).read_text(encoding="utf-8"))))

@@ -15,5 +15,8 @@ commands take an interface and a port), and the router, Rasa and the actions alr
 (0600, one service user); a header is checked in one place per door and works the same when a process
 moves to another host. The secrets never go into a URL, so no access log records them.
 
+`model_load` is no lock: it spares every start of a model Rasa's one-example training step (24 s → 8 s),
+installed by `doors.rasa_server` and the evaluation's model run.
+
 These modules run in `.venv-rasa` (Python 3.10, Rasa 3.6) and import neither the router nor the bot.
 """
