@@ -4,11 +4,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.models import AGENT_SENDER, RESIDENT, Agent, Event, Message
 from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
+
+_MESSAGES = Message.__table__
+# New messages without the ORM's unit of work (issue 17: the resident's message and the bot's replies),
+# built once; their ids come back in the order of the rows, so replies keep their order.
+INSERT_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
 
 
 def new_message(
@@ -26,17 +32,42 @@ def new_message(
 ) -> Message:
     """A message not stored yet (for `router.core.group_commit.GroupCommit.store`, or `add_message`)."""
     return Message(
-        conversation_id=conversation_id,
-        sender=sender,
-        text=text,
-        title=title,
-        buttons=buttons or None,
-        agent_id=agent_id,
-        client_message_id=client_message_id,
-        kind=kind,
-        created_at=at,
-        result=result,
+        **message_row(
+            conversation_id, sender, text, at, buttons=buttons, agent_id=agent_id,
+            client_message_id=client_message_id, kind=kind, title=title, result=result,
+        )
     )
+
+
+def message_row(
+    conversation_id: str,
+    sender: str,
+    text: str,
+    at: datetime,
+    *,
+    buttons: list[dict[str, str]] | None = None,
+    agent_id: int | None = None,
+    client_message_id: str | None = None,
+    kind: str | None = None,
+    title: str | None = None,
+    result: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of a new message, every one as the ORM inserts it (None in a JSON column is JSON null):
+    the parameters of a Core INSERT into messages (`STORE_MESSAGES`), and `Message(id=…, **row)` after it."""
+    return {
+        "conversation_id": conversation_id,
+        "sender": sender,
+        "text": text,
+        "title": title,
+        "buttons": buttons or None,
+        "agent_id": agent_id,
+        "client_message_id": client_message_id,
+        "result": result,
+        "kind": kind,
+        "intent": None,
+        "intent_confidence": None,
+        "created_at": at,
+    }
 
 
 async def add_message(
@@ -59,6 +90,13 @@ async def add_message(
     session.add(message)
     await session.flush()
     return message
+
+
+async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Message]:
+    """Insert new messages (`message_row`s) with one Core statement and return them as `Message`s with
+    their ids (not in the session). The message metrics count them at the commit (router/metrics/stored.py)."""
+    ids = (await session.exec(INSERT_MESSAGES, params=rows)).scalars().all()
+    return [Message(id=id_, **row) for id_, row in zip(ids, rows, strict=True)]
 
 
 def add_event(
