@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assistant.private_files import PRIVATE_DIR_MODE, close_readable
 from router.core.config import PROJECT_ROOT
 from router.core.one_writer import OneWriter
+from router.core.sqlite_driver import one_trip_dbapi
 from router.core.timings import StageTimings
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
@@ -32,7 +33,8 @@ def create_engine(database_url: str, pool_size: int = 5, max_overflow: int = 10)
         # A new folder is 0700; a file an earlier version created readable (0644) is closed to others.
         Path(url.database).parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
         close_readable(Path(url.database))
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    # One trip to the driver's thread per statement (router/core/sqlite_driver.py).
+    engine = create_async_engine(url, connect_args={"timeout": 30}, module=one_trip_dbapi())
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
