@@ -1,7 +1,9 @@
 """Storing messages and audit events, and the JSON shapes messages take in the API and in frames."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert
@@ -92,11 +94,35 @@ async def add_message(
     return message
 
 
-async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Message]:
-    """Insert new messages (`message_row`s) with one Core statement and return them as `Message`s with
-    their ids (not in the session). The message metrics count them at the commit (router/metrics/stored.py)."""
+@dataclass(slots=True)
+class InsertedMessage:
+    """A message `insert_messages` stored: its columns, without an ORM object (building a SQLModel object
+    cost more CPU than the INSERT, issue 17). Shown and published like a `Message`."""
+
+    id: int
+    conversation_id: str
+    sender: str
+    text: str
+    title: str | None
+    buttons: list[dict[str, str]] | None
+    agent_id: int | None
+    client_message_id: str | None
+    result: dict[str, Any] | None
+    kind: str | None
+    intent: str | None
+    intent_confidence: float | None
+    created_at: datetime
+
+
+# What the API and the frames show: a message loaded or added with the ORM, or one just inserted.
+Shown = Message | InsertedMessage
+
+
+async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[InsertedMessage]:
+    """Insert new messages (`message_row`s) with one Core statement; returns them with their ids. The
+    message metrics count them at the commit (router/metrics/stored.py)."""
     ids = (await session.exec(INSERT_MESSAGES, params=rows)).scalars().all()
-    return [Message(id=id_, **row) for id_, row in zip(ids, rows, strict=True)]
+    return [InsertedMessage(id=id_, **row) for id_, row in zip(ids, rows, strict=True)]
 
 
 def add_event(
@@ -133,7 +159,7 @@ async def agent_names(session: AsyncSession, messages: list[Message]) -> dict[in
 MAX_BUTTON_TITLE = 200  # messages.title
 
 
-def shown_text(message: Message) -> str:
+def shown_text(message: Shown) -> str:
     """What people read for a message: a tapped button's title, never its payload (issue 13)."""
     return message.title or message.text
 
@@ -152,7 +178,7 @@ def offered_title(turn: list[Message], payload: str, title: str | None) -> str |
     return None
 
 
-def message_json(message: Message, names: dict[int, str] | None = None) -> dict[str, Any]:
+def message_json(message: Shown, names: dict[int, str] | None = None) -> dict[str, Any]:
     """A message as the resident API and the agent console show it. With `names` (from agent_names),
     an agent's message carries "name": the display name the resident saw when the agent joined.
     "kind" is there only for a message shown in a special way ("alarm": the safety net's 112 message)."""
@@ -171,7 +197,7 @@ def message_json(message: Message, names: dict[int, str] | None = None) -> dict[
     return shown
 
 
-def message_frame(message: Message) -> dict[str, Any]:
+def message_frame(message: Shown) -> dict[str, Any]:
     """A WebSocket frame for the resident; their own messages carry client_message_id to match them."""
     frame = {
         "type": "message",
@@ -188,7 +214,7 @@ def message_frame(message: Message) -> dict[str, Any]:
     return frame
 
 
-async def publish_messages(pubsub: PubSub, messages: list[Message], *, to_agents: bool) -> None:
+async def publish_messages(pubsub: PubSub, messages: Sequence[Shown], *, to_agents: bool) -> None:
     """Push stored messages to the resident's WebSockets and, while a person is involved, to the consoles."""
     for message in messages:
         await pubsub.publish(conversation_channel(message.conversation_id), message_frame(message))

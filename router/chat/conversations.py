@@ -72,7 +72,7 @@ from assistant.safety import is_emergency, is_english
 from router.core.group_commit import GroupCommit
 from router.transcript import (
     add_event, add_message, agent_names, insert_messages, message_json, message_row, new_message, offered_title,
-    publish_messages,
+    publish_messages, Shown,
 )
 
 if TYPE_CHECKING:  # router.metrics reads the app's keys, which name this module
@@ -83,29 +83,33 @@ log = logging.getLogger(__name__)
 PERSON_STATES = (QUEUED, AGENT)
 
 # The statements of every resident message, built once: building a statement and its cache key on every
-# call cost more CPU than running it (issue 17). Plain columns, no ORM objects to load.
+# call cost more CPU than running it (issue 17). Core statements on the tables: no ORM objects to load, and
+# none of the ORM's compiling and loading around them either.
+_CONVERSATIONS = Conversation.__table__
+_MESSAGES = Message.__table__
 _LAST_ACTIVITY = select(
-    Conversation.token_hash,
-    Conversation.created_at,
-    select(func.max(Message.created_at))
-    .where(Message.conversation_id == bindparam("conversation_id"))
+    _CONVERSATIONS.c.token_hash,
+    _CONVERSATIONS.c.created_at,
+    select(func.max(_MESSAGES.c.created_at))
+    .where(_MESSAGES.c.conversation_id == bindparam("conversation_id"))
     .scalar_subquery(),
-).where(Conversation.id == bindparam("conversation_id"))
-_CONVERSATION = select(Conversation.state, Conversation.needs_resume, null(), null()).where(
-    Conversation.id == bindparam("conversation_id")
+).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+_CONVERSATION = select(_CONVERSATIONS.c.state, _CONVERSATIONS.c.needs_resume, null(), null()).where(
+    _CONVERSATIONS.c.id == bindparam("conversation_id")
 )
 # The same, with the message stored earlier under the client's id (a retry), if any.
 _CONVERSATION_AND_RETRY = (
-    select(Conversation.state, Conversation.needs_resume, Message.id, Message.result)
-    .outerjoin(
-        Message,
-        (col(Message.conversation_id) == Conversation.id)
-        & (col(Message.client_message_id) == bindparam("client_message_id")),
+    select(_CONVERSATIONS.c.state, _CONVERSATIONS.c.needs_resume, _MESSAGES.c.id, _MESSAGES.c.result)
+    .select_from(
+        _CONVERSATIONS.outerjoin(
+            _MESSAGES,
+            (_MESSAGES.c.conversation_id == _CONVERSATIONS.c.id)
+            & (_MESSAGES.c.client_message_id == bindparam("client_message_id")),
+        )
     )
-    .where(Conversation.id == bindparam("conversation_id"))
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
 )
-_STATE = select(Conversation.state).where(Conversation.id == bindparam("conversation_id"))
-_MESSAGES = Message.__table__
+_STATE = select(_CONVERSATIONS.c.state).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
 _STORE_ANSWER = (
     update(_MESSAGES)
     .where(_MESSAGES.c.id == bindparam("message_id"))
@@ -378,7 +382,7 @@ class Conversations:
         add_event(session, "restarted", now, conversation_id=conversation_id, data={"from": CLOSED, "to": BOT})
 
     async def _flag(
-        self, session: AsyncSession, conversation_id: str, state: str, message: Message, now: datetime
+        self, session: AsyncSession, conversation_id: str, state: str, message: Shown, now: datetime
     ) -> Case | None:
         """Log that the safety net fired; while a person is involved, mark the conversation's chat urgent.
         Returns the case newly marked, if any."""
@@ -432,7 +436,7 @@ class Conversations:
         return None if row is None else _Found(*row)
 
     async def _bot_turn(
-        self, conversation_id: str, message: Message, asking: asyncio.Task[RasaAnswer]
+        self, conversation_id: str, message: Shown, asking: asyncio.Task[RasaAnswer]
     ) -> dict[str, Any]:
         """Rasa's answer (`asking`) with the safety net's alarm first when it fires, stored with the message's
         result and intent, then published."""
