@@ -10,9 +10,10 @@ chats with a kommunvägledare, the router answers at once with the alarm (stored
 POST answer and the WebSocket carry it), marks the case urgent (first in the queue, a badge and an alert
 in the console) until an agent clears the mark, and logs the event `emergency_flagged`.
 
-Every resident message is stored (and committed) before anything else happens; its result is stored
-with it, so the same `client_message_id` again returns the same result without storing it twice.
-Messages of one conversation are handled one at a time.
+Every resident message is stored (and committed) before it is answered, published or relayed; with the
+bot, Rasa already works on it meanwhile (the commit and Rasa's answer take milliseconds each), and a failed
+commit fails the request. Its result is stored with the replies, so the same `client_message_id` again
+returns the same result without storing it twice. Messages of one conversation are handled one at a time.
 """
 from __future__ import annotations
 
