@@ -1,14 +1,22 @@
 """Storing messages and audit events, and the JSON shapes messages take in the API and in frames."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.models import AGENT_SENDER, RESIDENT, Agent, Event, Message
 from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
+
+_MESSAGES = Message.__table__
+# New messages without the ORM's unit of work (issue 17: the resident's message and the bot's replies),
+# built once; their ids come back in the order of the rows, so replies keep their order.
+INSERT_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
 
 
 def new_message(
@@ -26,17 +34,42 @@ def new_message(
 ) -> Message:
     """A message not stored yet (for `router.core.group_commit.GroupCommit.store`, or `add_message`)."""
     return Message(
-        conversation_id=conversation_id,
-        sender=sender,
-        text=text,
-        title=title,
-        buttons=buttons or None,
-        agent_id=agent_id,
-        client_message_id=client_message_id,
-        kind=kind,
-        created_at=at,
-        result=result,
+        **message_row(
+            conversation_id, sender, text, at, buttons=buttons, agent_id=agent_id,
+            client_message_id=client_message_id, kind=kind, title=title, result=result,
+        )
     )
+
+
+def message_row(
+    conversation_id: str,
+    sender: str,
+    text: str,
+    at: datetime,
+    *,
+    buttons: list[dict[str, str]] | None = None,
+    agent_id: int | None = None,
+    client_message_id: str | None = None,
+    kind: str | None = None,
+    title: str | None = None,
+    result: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of a new message, every one as the ORM inserts it (None in a JSON column is JSON null):
+    the parameters of a Core INSERT into messages (`STORE_MESSAGES`), and `Message(id=…, **row)` after it."""
+    return {
+        "conversation_id": conversation_id,
+        "sender": sender,
+        "text": text,
+        "title": title,
+        "buttons": buttons or None,
+        "agent_id": agent_id,
+        "client_message_id": client_message_id,
+        "result": result,
+        "kind": kind,
+        "intent": None,
+        "intent_confidence": None,
+        "created_at": at,
+    }
 
 
 async def add_message(
@@ -59,6 +92,37 @@ async def add_message(
     session.add(message)
     await session.flush()
     return message
+
+
+@dataclass(slots=True)
+class InsertedMessage:
+    """A message `insert_messages` stored: its columns, without an ORM object (building a SQLModel object
+    cost more CPU than the INSERT, issue 17). Shown and published like a `Message`."""
+
+    id: int
+    conversation_id: str
+    sender: str
+    text: str
+    title: str | None
+    buttons: list[dict[str, str]] | None
+    agent_id: int | None
+    client_message_id: str | None
+    result: dict[str, Any] | None
+    kind: str | None
+    intent: str | None
+    intent_confidence: float | None
+    created_at: datetime
+
+
+# What the API and the frames show: a message loaded or added with the ORM, or one just inserted.
+Shown = Message | InsertedMessage
+
+
+async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[InsertedMessage]:
+    """Insert new messages (`message_row`s) with one Core statement; returns them with their ids. The
+    message metrics count them at the commit (router/metrics/stored.py)."""
+    ids = (await session.exec(INSERT_MESSAGES, params=rows)).scalars().all()
+    return [InsertedMessage(id=id_, **row) for id_, row in zip(ids, rows, strict=True)]
 
 
 def add_event(
@@ -95,7 +159,7 @@ async def agent_names(session: AsyncSession, messages: list[Message]) -> dict[in
 MAX_BUTTON_TITLE = 200  # messages.title
 
 
-def shown_text(message: Message) -> str:
+def shown_text(message: Shown) -> str:
     """What people read for a message: a tapped button's title, never its payload (issue 13)."""
     return message.title or message.text
 
@@ -114,7 +178,7 @@ def offered_title(turn: list[Message], payload: str, title: str | None) -> str |
     return None
 
 
-def message_json(message: Message, names: dict[int, str] | None = None) -> dict[str, Any]:
+def message_json(message: Shown, names: dict[int, str] | None = None) -> dict[str, Any]:
     """A message as the resident API and the agent console show it. With `names` (from agent_names),
     an agent's message carries "name": the display name the resident saw when the agent joined.
     "kind" is there only for a message shown in a special way ("alarm": the safety net's 112 message)."""
@@ -133,7 +197,7 @@ def message_json(message: Message, names: dict[int, str] | None = None) -> dict[
     return shown
 
 
-def message_frame(message: Message) -> dict[str, Any]:
+def message_frame(message: Shown) -> dict[str, Any]:
     """A WebSocket frame for the resident; their own messages carry client_message_id to match them."""
     frame = {
         "type": "message",
@@ -150,7 +214,7 @@ def message_frame(message: Message) -> dict[str, Any]:
     return frame
 
 
-async def publish_messages(pubsub: PubSub, messages: list[Message], *, to_agents: bool) -> None:
+async def publish_messages(pubsub: PubSub, messages: Sequence[Shown], *, to_agents: bool) -> None:
     """Push stored messages to the resident's WebSockets and, while a person is involved, to the consoles."""
     for message in messages:
         await pubsub.publish(conversation_channel(message.conversation_id), message_frame(message))

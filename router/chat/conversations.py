@@ -10,9 +10,10 @@ chats with a kommunvägledare, the router answers at once with the alarm (stored
 POST answer and the WebSocket carry it), marks the case urgent (first in the queue, a badge and an alert
 in the console) until an agent clears the mark, and logs the event `emergency_flagged`.
 
-Every resident message is stored (and committed) before anything else happens; its result is stored
-with it, so the same `client_message_id` again returns the same result without storing it twice.
-Messages of one conversation are handled one at a time.
+Every resident message is stored (and committed) before it is answered, published or relayed; with the
+bot, Rasa already works on it meanwhile (the commit and Rasa's answer take milliseconds each), and a failed
+commit fails the request. Its result is stored with the replies, so the same `client_message_id` again
+returns the same result without storing it twice. Messages of one conversation are handled one at a time.
 """
 from __future__ import annotations
 
@@ -65,13 +66,14 @@ from router.models import (
 )
 from router.bus.pubsub import AGENTS_CHANNEL, PubSub, conversation_channel
 from router.handoff.queue import Queue
-from router.rasa.client import FALLBACK_MARKER, Intent, RasaClient, RasaUnavailable
+from router.rasa.client import FALLBACK_MARKER, Intent, RasaAnswer, RasaClient, RasaUnavailable
 from router.bus.rate_limit import RateLimiter
 from router.rasa.resume import resume_bot
 from assistant.safety import is_emergency, is_english
 from router.core.group_commit import GroupCommit
 from router.transcript import (
-    add_event, add_message, agent_names, message_json, new_message, offered_title, publish_messages,
+    add_event, add_message, agent_names, insert_messages, message_json, message_row, new_message, offered_title,
+    publish_messages, Shown,
 )
 
 if TYPE_CHECKING:  # router.metrics reads the app's keys, which name this module
@@ -82,29 +84,33 @@ log = logging.getLogger(__name__)
 PERSON_STATES = (QUEUED, AGENT)
 
 # The statements of every resident message, built once: building a statement and its cache key on every
-# call cost more CPU than running it (issue 17). Plain columns, no ORM objects to load.
+# call cost more CPU than running it (issue 17). Core statements on the tables: no ORM objects to load, and
+# none of the ORM's compiling and loading around them either.
+_CONVERSATIONS = Conversation.__table__
+_MESSAGES = Message.__table__
 _LAST_ACTIVITY = select(
-    Conversation.token_hash,
-    Conversation.created_at,
-    select(func.max(Message.created_at))
-    .where(Message.conversation_id == bindparam("conversation_id"))
+    _CONVERSATIONS.c.token_hash,
+    _CONVERSATIONS.c.created_at,
+    select(func.max(_MESSAGES.c.created_at))
+    .where(_MESSAGES.c.conversation_id == bindparam("conversation_id"))
     .scalar_subquery(),
-).where(Conversation.id == bindparam("conversation_id"))
-_CONVERSATION = select(Conversation.state, Conversation.needs_resume, null(), null()).where(
-    Conversation.id == bindparam("conversation_id")
+).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+_CONVERSATION = select(_CONVERSATIONS.c.state, _CONVERSATIONS.c.needs_resume, null(), null()).where(
+    _CONVERSATIONS.c.id == bindparam("conversation_id")
 )
 # The same, with the message stored earlier under the client's id (a retry), if any.
 _CONVERSATION_AND_RETRY = (
-    select(Conversation.state, Conversation.needs_resume, Message.id, Message.result)
-    .outerjoin(
-        Message,
-        (col(Message.conversation_id) == Conversation.id)
-        & (col(Message.client_message_id) == bindparam("client_message_id")),
+    select(_CONVERSATIONS.c.state, _CONVERSATIONS.c.needs_resume, _MESSAGES.c.id, _MESSAGES.c.result)
+    .select_from(
+        _CONVERSATIONS.outerjoin(
+            _MESSAGES,
+            (_MESSAGES.c.conversation_id == _CONVERSATIONS.c.id)
+            & (_MESSAGES.c.client_message_id == bindparam("client_message_id")),
+        )
     )
-    .where(Conversation.id == bindparam("conversation_id"))
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
 )
-_STATE = select(Conversation.state).where(Conversation.id == bindparam("conversation_id"))
-_MESSAGES = Message.__table__
+_STATE = select(_CONVERSATIONS.c.state).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
 _STORE_ANSWER = (
     update(_MESSAGES)
     .where(_MESSAGES.c.id == bindparam("message_id"))
@@ -114,6 +120,13 @@ _STORE_ANSWER = (
         intent_confidence=bindparam("intent_confidence", type_=_MESSAGES.c.intent_confidence.type),
     )
 )
+
+
+def _abandon(task: asyncio.Task[Any]) -> None:
+    """Cancel a task whose outcome no longer matters; its exception, if it has one, is taken so asyncio
+    does not log it as never retrieved."""
+    task.cancel()
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 class ActiveConversations:
@@ -255,48 +268,64 @@ class Conversations:
     async def _post_in_turn(
         self, conversation_id: str, text: str, client_message_id: str | None, title: str | None
     ) -> dict[str, Any]:
-        with self._timings.stage(STORE_MESSAGE):
-            async with self._maker() as session:
-                found = await self._conversation_and_retry(session, conversation_id, client_message_id)
-                if found is not None and found.earlier_result is not None:
-                    return found.earlier_result
-                if not await self._limiter.take(conversation_id):
-                    raise RateLimited("rate_limited")
-                if found is None:
-                    raise NotFound("not_found")
-                state, needs_resume = found.state, found.needs_resume
-                # A retry of a message stored before its answer was (rare): that message is answered now.
-                message = None if found.earlier_id is None else await session.get(Message, found.earlier_id)
-                new = message is None
-                now = self._clock.now()
-                if new and title is not None:
-                    title = offered_title(await self._latest_bot_turn(session, conversation_id), text, title)
-                relayed = new and state in PERSON_STATES and not is_emergency(text)
-                if relayed:
-                    # The common case with a person: the message and its result are one new row, committed
-                    # with the other messages of the moment (router/core/group_commit.py), once this read
-                    # session has given its connection back.
-                    message = new_message(
-                        conversation_id, RESIDENT, text, now, client_message_id=client_message_id, title=title,
-                        result={"replies": [], "state": state},
-                    )
-                else:
-                    if message is None:
-                        message = await add_message(
-                            session, conversation_id, RESIDENT, text, now, client_message_id=client_message_id,
-                            title=title,
-                        )
-                        if state == CLOSED:
-                            conversation = await session.get(Conversation, conversation_id)
-                            assert conversation is not None  # found above, in this transaction's view
-                            conversation.state = state = BOT
-                            conversation.updated_at = now
-                            add_event(
-                                session, "restarted", now, conversation_id=conversation_id, data={"from": CLOSED, "to": BOT}
-                            )
+        asking: asyncio.Task[RasaAnswer] | None = None
+        try:
+            with self._timings.stage(STORE_MESSAGE):
+                async with self._maker() as session:
+                    found = await self._conversation_and_retry(session, conversation_id, client_message_id)
+                    if found is not None and found.earlier_result is not None:
+                        return found.earlier_result
+                    if not await self._limiter.take(conversation_id):
+                        raise RateLimited("rate_limited")
+                    if found is None:
+                        raise NotFound("not_found")
+                    state, needs_resume = found.state, found.needs_resume
+                    # A retry of a message stored before its answer was (rare): that message is answered now.
+                    message = None if found.earlier_id is None else await session.get(Message, found.earlier_id)
+                    new = message is None
+                    now = self._clock.now()
+                    if new and title is not None:
+                        title = offered_title(await self._latest_bot_turn(session, conversation_id), text, title)
+                    to_bot = state not in PERSON_STATES
+                    if state == BOT:
+                        # Rasa is asked now, while the message is committed: the commit (an fsync) and Rasa's
+                        # answer each take milliseconds, and one after the other they added up (issue 17).
+                        # Nothing changes for the resident: the answer is stored and returned only after this
+                        # commit, and a failed commit fails the request (Rasa may then have seen a message the
+                        # router did not store; the resident's retry sends it again). Not from a closed
+                        # conversation: a handoff Rasa starts must find the conversation restarted.
+                        asking = self._ask_rasa(conversation_id, text if message is None else message.text, needs_resume)
+                    relayed = new and not to_bot and not is_emergency(text)
                     alarm: Message | None = None
                     urgent: Case | None = None
-                    if state in PERSON_STATES:  # a person answers, but the safety net speaks at once
+                    if relayed:
+                        # The common case with a person: the message and its result are one new row, committed
+                        # with the other messages of the moment (router/core/group_commit.py), once this read
+                        # session has given its connection back.
+                        message = new_message(
+                            conversation_id, RESIDENT, text, now, client_message_id=client_message_id, title=title,
+                            result={"replies": [], "state": state},
+                        )
+                    elif to_bot:
+                        if message is None:
+                            # A Core INSERT: the ORM's unit of work cost more CPU than the statement (issue 17).
+                            [message] = await insert_messages(
+                                session,
+                                [message_row(
+                                    conversation_id, RESIDENT, text, now, client_message_id=client_message_id,
+                                    title=title,
+                                )],
+                            )
+                            if state == CLOSED:
+                                await self._restart(session, conversation_id, now)
+                                state = BOT
+                        await session.commit()
+                    else:  # a person answers, but the safety net speaks at once
+                        if message is None:
+                            message = await add_message(
+                                session, conversation_id, RESIDENT, text, now, client_message_id=client_message_id,
+                                title=title,
+                            )
                         replies = []
                         if is_emergency(message.text):
                             reply = alarm_reply(message.text)
@@ -304,30 +333,57 @@ class Conversations:
                             urgent = await self._flag(session, conversation_id, state, message, now)
                             replies = [reply]
                         message.result = {"replies": replies, "state": state}
-                    await session.commit()
+                        await session.commit()
+                if relayed:
+                    await self._writer.store([message])
+                if new:
+                    self._active.touch(conversation_id, now)
             if relayed:
-                await self._writer.store([message])
-            if new:
-                self._active.touch(conversation_id, now)
-        if relayed:
-            with self._timings.stage(PUBLISH):
-                await publish_messages(self._pubsub, [message], to_agents=True)
-            return message.result
-        if new or alarm is not None:
-            shown = [message] if new else []
-            with self._timings.stage(PUBLISH):
-                await publish_messages(
-                    self._pubsub, shown + ([alarm] if alarm else []), to_agents=state in PERSON_STATES
-                )
-        if urgent is not None:
-            await self._announce_urgent(urgent)
-        if message.result is not None:
-            return message.result
-        with self._metrics.bot_reply_seconds.time():
-            return await self._bot_turn(conversation_id, message, needs_resume)
+                with self._timings.stage(PUBLISH):
+                    await publish_messages(self._pubsub, [message], to_agents=True)
+                return message.result
+            if new or alarm is not None:
+                shown = [message] if new else []
+                with self._timings.stage(PUBLISH):
+                    await publish_messages(
+                        self._pubsub, shown + ([alarm] if alarm else []), to_agents=state in PERSON_STATES
+                    )
+            if urgent is not None:
+                await self._announce_urgent(urgent)
+            if not to_bot:
+                assert message.result is not None
+                return message.result
+            if asking is None:  # the conversation was restarted just now
+                asking = self._ask_rasa(conversation_id, message.text, needs_resume)
+            with self._metrics.bot_reply_seconds.time():
+                return await self._bot_turn(conversation_id, message, asking)
+        except BaseException:
+            if asking is not None:
+                _abandon(asking)
+            raise
+
+    def _ask_rasa(self, conversation_id: str, text: str, needs_resume: bool) -> asyncio.Task[RasaAnswer]:
+        """Rasa's answer to the resident's message, asked in a task of its own (raises RasaUnavailable)."""
+
+        async def ask() -> RasaAnswer:
+            if needs_resume:
+                await self._rasa.resume(conversation_id)
+                await self._set_needs_resume(conversation_id, False)
+            with self._timings.stage(RASA):
+                return await self._rasa.send(conversation_id, text)
+
+        return asyncio.create_task(ask(), name=f"rasa-{conversation_id}")
+
+    async def _restart(self, session: AsyncSession, conversation_id: str, now: datetime) -> None:
+        """A message in a closed conversation: it is with the bot again."""
+        conversation = await session.get(Conversation, conversation_id)
+        assert conversation is not None  # found above, in this transaction's view
+        conversation.state = BOT
+        conversation.updated_at = now
+        add_event(session, "restarted", now, conversation_id=conversation_id, data={"from": CLOSED, "to": BOT})
 
     async def _flag(
-        self, session: AsyncSession, conversation_id: str, state: str, message: Message, now: datetime
+        self, session: AsyncSession, conversation_id: str, state: str, message: Shown, now: datetime
     ) -> Case | None:
         """Log that the safety net fired; while a person is involved, mark the conversation's chat urgent.
         Returns the case newly marked, if any."""
@@ -380,15 +436,15 @@ class Conversations:
         row = (await session.exec(query, params=params)).first()
         return None if row is None else _Found(*row)
 
-    async def _bot_turn(self, conversation_id: str, message: Message, needs_resume: bool) -> dict[str, Any]:
-        emergency = is_emergency(message.text)
+    async def _bot_turn(
+        self, conversation_id: str, message: Shown, asking: asyncio.Task[RasaAnswer]
+    ) -> dict[str, Any]:
+        """Rasa's answer (`asking`) with the safety net's alarm first when it fires, stored with the message's
+        result and intent, then published."""
+        emergency = is_emergency(message.text)  # while Rasa works on the message
         intent: Intent | None = None
         try:
-            if needs_resume:
-                await self._rasa.resume(conversation_id)
-                await self._set_needs_resume(conversation_id, False)
-            with self._timings.stage(RASA):
-                answer = await self._rasa.send(conversation_id, message.text)
+            answer = await asking
             replies, intent = answer.replies, answer.intent
             self._metrics.fallbacks.inc(sum(reply.get("marker") == FALLBACK_MARKER for reply in replies))
             if not replies:
@@ -410,13 +466,15 @@ class Conversations:
                 now = self._clock.now()
                 # The handoff action may have changed the state while Rasa was answering.
                 state = (await session.exec(_STATE, params={"conversation_id": conversation_id})).one()
-                stored = [
-                    new_message(
-                        conversation_id, BOT_SENDER, reply["text"], now, buttons=reply["buttons"], kind=reply.get("kind")
-                    )
-                    for reply in replies
-                ]
-                session.add_all(stored)  # inserted in this order at the flush: their ids keep the order
+                stored = await insert_messages(
+                    session,
+                    [
+                        message_row(
+                            conversation_id, BOT_SENDER, reply["text"], now, buttons=reply["buttons"], kind=reply.get("kind")
+                        )
+                        for reply in replies
+                    ],
+                )
                 if emergency:
                     urgent = await self._flag(session, conversation_id, state, message, now)
                 result = {"replies": replies, "state": state}

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from router import texts
 from router.app import create_app
-from router.keys import DB_KEY
+from router.keys import DB_KEY, ENGINE_KEY
 from router.models import Message
 from tests.router.conftest import new_conversation
 
@@ -73,6 +73,33 @@ async def test_same_client_message_id_is_stored_once_and_answered_the_same(clien
     async with client.app[DB_KEY]() as session:
         stored = (await session.exec(select(Message).where(Message.conversation_id == conversation_id))).all()
     assert [(m.sender, m.text) for m in stored] == [("resident", "hej"), ("bot", "svar 0")]
+
+
+async def test_a_message_that_cannot_be_stored_fails_and_no_answer_is_kept(client, rasa) -> None:
+    """Rasa is asked while the resident's message is committed (issue 17). When that commit fails, the
+    request fails as it did when Rasa was asked only after it: no answer is returned or stored, and the
+    resident's retry with the same client_message_id is stored and answered once."""
+    conversation_id, auth = await new_conversation(client)
+    async with client.app[ENGINE_KEY].begin() as connection:
+        await connection.exec_driver_sql(
+            "CREATE TRIGGER full_disk BEFORE INSERT ON messages WHEN NEW.sender = 'resident' "
+            "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
+        )
+    body = {"text": "hej", "client_message_id": "c-1"}
+    failed = await client.post(f"/api/conversations/{conversation_id}/messages", json=body, headers=auth)
+    assert failed.status >= 500 and "replies" not in await failed.json()
+    async with client.app[ENGINE_KEY].begin() as connection:
+        await connection.exec_driver_sql("DROP TRIGGER full_disk")
+    await asyncio.sleep(0.1)  # Rasa's answer, if it was on its way, arrives and is dropped
+    async with client.app[DB_KEY]() as session:
+        assert (await session.exec(select(Message).where(Message.conversation_id == conversation_id))).all() == []
+
+    retried = await client.post(f"/api/conversations/{conversation_id}/messages", json=body, headers=auth)
+    assert retried.status == 200
+    assert await retried.json() == {"replies": [{"text": "Du skrev: hej", "buttons": []}], "state": "bot"}
+    async with client.app[DB_KEY]() as session:
+        stored = (await session.exec(select(Message).where(Message.conversation_id == conversation_id))).all()
+    assert [(m.sender, m.text) for m in stored] == [("resident", "hej"), ("bot", "Du skrev: hej")]
 
 
 async def test_concurrent_duplicates_are_stored_once(client, rasa) -> None:
