@@ -2,9 +2,10 @@
 operator on a fresh machine knows at once whether to wait or come back later.
 
 The expected durations are those of a fresh clone on this project's reference machine (2 cores, Python
-wheels from the package index; 4 December 2026): the Rasa environment ~100 s, the spaCy pipeline ~6 s,
-the 40-epoch training ~380 s, Rasa's start with the model ~60 s. They are estimates to plan a coffee by,
-not promises; the training prints its own remaining time per epoch as it goes.
+wheels from the package index; `bench/first_run.py`, 4 December 2026): the Rasa environment ~60 s, the
+spaCy pipeline ~5 s, the 40-epoch training ~245 s, Rasa's start with the model ~13 s (doors/model_load.py).
+The same machine has run the training twice as slowly on other days, hence the margins. They are estimates
+to plan a coffee by, not promises; the training prints its own remaining time per epoch as it goes.
 """
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ class Part:
     seconds: int
 
 
-RASA_ENV = Part("rasa_env", "installing Rasa 3.6 and spaCy into .venv-rasa", 120)
+RASA_ENV = Part("rasa_env", "installing Rasa 3.6 and spaCy into .venv-rasa", 90)
 SPACY = Part("spacy", "building the Swedish spaCy pipeline", 10)
-TRAINING = Part("training", "training the model", 390)
-START = Part("start", "starting Rasa, the action server and the router", 60)
+TRAINING = Part("training", "training the model", 300)
+START = Part("start", "starting Rasa, the action server and the router", 20)
 
 
 def _minutes(seconds: float) -> str:

@@ -18,13 +18,13 @@ def test_a_fresh_machine_hears_every_part_and_the_time_left(capsys):
     plan.begin("start")
     lines = [line.split("] ", 1)[1] for line in capsys.readouterr().err.splitlines()]
     assert lines == [
-        "First run: 4 parts to go, about 10 min in all on 2 cores: installing Rasa 3.6 and spaCy into .venv-rasa "
-        "(about 2 min), building the Swedish spaCy pipeline (about 10 s), training the model (about 6 min), "
-        "starting Rasa, the action server and the router (about 60 s)",
-        "Part 1/4: installing Rasa 3.6 and spaCy into .venv-rasa, about 10 min left in all",
-        "Part 2/4: building the Swedish spaCy pipeline, about 8 min left in all",
-        "Part 3/4: training the model, about 8 min left in all",
-        "Part 4/4: starting Rasa, the action server and the router, about 60 s left in all",
+        "First run: 4 parts to go, about 7 min in all on 2 cores: installing Rasa 3.6 and spaCy into .venv-rasa "
+        "(about 2 min), building the Swedish spaCy pipeline (about 10 s), training the model (about 5 min), "
+        "starting Rasa, the action server and the router (about 20 s)",
+        "Part 1/4: installing Rasa 3.6 and spaCy into .venv-rasa, about 7 min left in all",
+        "Part 2/4: building the Swedish spaCy pipeline, about 6 min left in all",
+        "Part 3/4: training the model, about 5 min left in all",
+        "Part 4/4: starting Rasa, the action server and the router, about 20 s left in all",
     ]
 
 
