@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import insert
 from sqlmodel import col, select
@@ -19,40 +19,24 @@ _MESSAGES = Message.__table__
 INSERT_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
 
 
-def new_message(
-    conversation_id: str,
-    sender: str,
-    text: str,
-    at: datetime,
-    *,
-    buttons: list[dict[str, str]] | None = None,
-    agent_id: int | None = None,
-    client_message_id: str | None = None,
-    kind: str | None = None,
-    title: str | None = None,
-    result: dict[str, Any] | None = None,
-) -> Message:
+class MessageFields(TypedDict, total=False):
+    """A new message's optional columns (None when not given)."""
+
+    buttons: list[dict[str, str]] | None
+    agent_id: int | None
+    client_message_id: str | None
+    kind: str | None
+    title: str | None
+    result: dict[str, Any] | None
+
+
+def new_message(conversation_id: str, sender: str, text: str, at: datetime, **fields: Unpack[MessageFields]) -> Message:
     """A message not stored yet (for `router.core.group_commit.GroupCommit.store`, or `add_message`)."""
-    return Message(
-        **message_row(
-            conversation_id, sender, text, at, buttons=buttons, agent_id=agent_id,
-            client_message_id=client_message_id, kind=kind, title=title, result=result,
-        )
-    )
+    return Message(**message_row(conversation_id, sender, text, at, **fields))
 
 
 def message_row(
-    conversation_id: str,
-    sender: str,
-    text: str,
-    at: datetime,
-    *,
-    buttons: list[dict[str, str]] | None = None,
-    agent_id: int | None = None,
-    client_message_id: str | None = None,
-    kind: str | None = None,
-    title: str | None = None,
-    result: dict[str, Any] | None = None,
+    conversation_id: str, sender: str, text: str, at: datetime, **fields: Unpack[MessageFields]
 ) -> dict[str, Any]:
     """The columns of a new message, every one as the ORM inserts it (None in a JSON column is JSON null):
     the parameters of a Core INSERT into messages (`STORE_MESSAGES`), and `Message(id=…, **row)` after it."""
@@ -60,12 +44,12 @@ def message_row(
         "conversation_id": conversation_id,
         "sender": sender,
         "text": text,
-        "title": title,
-        "buttons": buttons or None,
-        "agent_id": agent_id,
-        "client_message_id": client_message_id,
-        "result": result,
-        "kind": kind,
+        "title": fields.get("title"),
+        "buttons": fields.get("buttons") or None,
+        "agent_id": fields.get("agent_id"),
+        "client_message_id": fields.get("client_message_id"),
+        "result": fields.get("result"),
+        "kind": fields.get("kind"),
         "intent": None,
         "intent_confidence": None,
         "created_at": at,
@@ -73,22 +57,9 @@ def message_row(
 
 
 async def add_message(
-    session: AsyncSession,
-    conversation_id: str,
-    sender: str,
-    text: str,
-    at: datetime,
-    *,
-    buttons: list[dict[str, str]] | None = None,
-    agent_id: int | None = None,
-    client_message_id: str | None = None,
-    kind: str | None = None,
-    title: str | None = None,
+    session: AsyncSession, conversation_id: str, sender: str, text: str, at: datetime, **fields: Unpack[MessageFields]
 ) -> Message:
-    message = new_message(
-        conversation_id, sender, text, at, buttons=buttons, agent_id=agent_id,
-        client_message_id=client_message_id, kind=kind, title=title,
-    )
+    message = new_message(conversation_id, sender, text, at, **fields)
     session.add(message)
     await session.flush()
     return message
