@@ -1,5 +1,7 @@
-"""How the tests reach the widget on the demo page: by role and accessible name, as a person would; and what
-the page sent to the router (`requests`, `socket_urls`, `frames_sent`), as its network shows it."""
+"""How the tests reach the widget on the demo page: by role and accessible name, as a person would; what
+the page sent to the router (`requests`, `socket_urls`, `frames_sent`), as its network shows it; and, for
+a page whose clock is installed (`page.clock.install()` before `open`), the widget's timers moved on
+(`next_poll`) instead of waited for."""
 from __future__ import annotations
 
 import json
@@ -14,6 +16,10 @@ from tests.e2e.router_sites import SiteConversation, WidgetSite
 from .conftest import wait_until
 
 SOCKETS = re.compile(r".*/ws/conversations/[^/?]+$")
+# How far `next_poll` moves the page's clock per step, and how far in all before it gives up: the widget
+# polls every POLL_MS (5 s) in router/static/widget.js, counted from the moment the poll before was answered.
+CLOCK_STEP_MS = 250
+POLL_WITHIN_MS = 12_000
 
 
 class ChatPage:
@@ -80,6 +86,20 @@ class ChatPage:
     def wait_for(self, predicate: Callable[[], object], what: str, timeout: float = 5.0) -> None:
         """Wait for something the page's events tell (Playwright only delivers them inside its calls)."""
         wait_until(predicate, timeout=timeout, what=what, page=self.page)
+
+    def next_poll(self, conv: SiteConversation) -> None:
+        """Move the page's clock on, a step at a time as the real clock would, until the widget (falling back
+        to HTTP) asks GET /api/conversations/{id} again. The widget times a poll only once the poll before it
+        has been answered and merged into the log, so by then every earlier poll's answer is on the page."""
+        poll = f"GET /api/conversations/{conv.id}"
+        polls = self.count(poll)
+        moved = 0
+        while self.count(poll) == polls:
+            if moved >= POLL_WITHIN_MS:
+                raise AssertionError(f"no poll within {POLL_WITHIN_MS} ms of the page's clock")
+            self.page.clock.run_for(CLOCK_STEP_MS)
+            moved += CLOCK_STEP_MS
+            self.page.wait_for_timeout(10)  # the previous poll's answer arrives on the real clock
 
     # ------------------------------------------------------------------ network faults between page and router
     def _route_sockets(self) -> None:

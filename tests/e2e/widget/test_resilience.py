@@ -101,6 +101,7 @@ def test_reload_during_a_chat_with_an_agent_keeps_the_agent_name(page: Page, cha
 
 def test_agent_joining_while_polling_over_http_is_shown_once_with_the_name(page: Page, chat: ChatPage) -> None:
     chat.refuse_websockets()
+    page.clock.install()
     conv = chat.open()
     chat.send("Via HTTP")
     chat.expect_bubbles("Du: Via HTTP", "Assistenten: Du skrev: Via HTTP")
@@ -113,10 +114,14 @@ def test_agent_joining_while_polling_over_http_is_shown_once_with_the_name(page:
         JOINED,
         "Anna, kommunvägledare: Hej från Anna",
     ]
-    expect(chat.bubbles).to_have_text(expected, timeout=12000)
+    chat.next_poll(conv)
+    chat.expect_bubbles(*expected)
     expect(chat.panel.locator("#hbgc-subtitle")).to_have_text("Du chattar med en kommunvägledare")
     page.reload()  # still without WebSockets: the transcript alone rebuilds it, once
-    expect(chat.bubbles).to_have_text(expected)
+    chat.expect_bubbles(*expected)
+    chat.next_poll(conv)  # and the polls after it add nothing
+    chat.next_poll(conv)
+    chat.expect_bubbles(*expected)
     expect(chat.log.locator(".hbgc-msg--system")).to_have_count(1)
 
 
@@ -179,6 +184,7 @@ def test_reconnect_after_a_dropped_socket_fetches_missed_messages_once(chat: Cha
 
 def test_falls_back_to_http_when_websockets_fail_and_back_again(page: Page, chat: ChatPage) -> None:
     chat.refuse_websockets()
+    page.clock.install()
     conv = chat.open()
     chat.send("Via HTTP")
     chat.expect_bubbles("Du: Via HTTP", "Assistenten: Du skrev: Via HTTP")
@@ -188,7 +194,8 @@ def test_falls_back_to_http_when_websockets_fail_and_back_again(page: Page, chat
     chat.site.queue(conv)
     chat.site.agent.joins(conv)
     chat.site.agent.says(conv, "Svar medan WebSocket inte fungerar")
-    expect(chat.bubbles).to_have_count(4, timeout=12000)
+    chat.next_poll(conv)
+    expect(chat.bubbles).to_have_count(4)
     chat.send("Andra via HTTP")
     chat.expect_bubbles(
         "Du: Via HTTP",
@@ -217,6 +224,7 @@ def test_falls_back_to_http_when_websockets_fail_and_back_again(page: Page, chat
 
 def test_a_poll_during_a_slow_post_shows_the_message_once(page: Page, chat: ChatPage) -> None:
     chat.refuse_websockets()
+    page.clock.install()
     conv = chat.open()
     held = []
 
@@ -226,8 +234,7 @@ def test_a_poll_during_a_slow_post_shows_the_message_once(page: Page, chat: Chat
     page.route("**/api/conversations/*/messages", hold_response)
     chat.send("Långsam")
     wait_until(lambda: held, what="the POST to reach the router", page=page)
-    polls = chat.count(f"GET /api/conversations/{conv.id}")
-    chat.wait_for(lambda: chat.count(f"GET /api/conversations/{conv.id}") > polls, timeout=8, what="a poll")
+    chat.next_poll(conv)
     chat.expect_bubbles("Du: Långsam", "Assistenten: Du skrev: Långsam")
     expect(chat.log.get_by_text("Skickas …")).to_have_count(0)
     route, response = held[0]
