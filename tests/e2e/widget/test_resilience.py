@@ -270,6 +270,7 @@ def test_rate_limited_message_can_be_sent_again(browser: Browser, tmp_path: Path
     try:
         with checked_page(browser, site) as page:
             chat = ChatPage(page, site)
+            page.clock.install()
             conv = chat.open()
             chat.send("Hej")
             chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej")
@@ -277,8 +278,11 @@ def test_rate_limited_message_can_be_sent_again(browser: Browser, tmp_path: Path
             failed = chat.log.locator(".hbgc-msg--failed")
             expect(failed).to_contain_text(f"Meddelandet kunde inte skickas. {texts.ERRORS['rate_limited']}")
             assert conv.resident_texts() == ["Hej"]
+            closed = chat.sockets_closed
             site.restart()
+            chat.wait_for(lambda: chat.sockets_closed > closed, what="the page to see the restart close its socket")
             failed.get_by_role("button", name="Skicka igen").click()
+            page.clock.run_for(1_000)  # the widget's first reconnect comes within a second (backoff, jitter)
             chat.expect_bubbles("Du: Hej", "Assistenten: Du skrev: Hej", "Du: Snabbt", "Assistenten: Du skrev: Snabbt")
             expect(chat.log.locator(".hbgc-msg--failed")).to_have_count(0)
             assert conv.resident_texts() == ["Hej", "Snabbt"]
