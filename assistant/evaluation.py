@@ -154,14 +154,25 @@ class EmergencyReport:
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
+def _held_out_blocks() -> list[tuple[str, list[str]]]:
+    """(intent, its held-out messages with entity annotations removed), in the file's order."""
+    data = yaml.safe_load(paths.TEST_NLU.read_text())
+    return [
+        (block.get("intent"), [
+            ANNOTATION.sub(r"\1", line.strip()[2:]) for line in block["examples"].splitlines() if line.strip().startswith("- ")
+        ])
+        for block in data.get("nlu", [])
+    ]
+
+
 def held_out_examples(intent: str) -> list[str]:
     """The held-out messages of one intent, with entity annotations removed."""
-    data = yaml.safe_load(paths.TEST_NLU.read_text())
-    for block in data.get("nlu", []):
-        if block.get("intent") == intent:
-            lines = block["examples"].splitlines()
-            return [ANNOTATION.sub(r"\1", line.strip()[2:]) for line in lines if line.strip().startswith("- ")]
-    return []
+    return next((texts for name, texts in _held_out_blocks() if name == intent), [])
+
+
+def held_out_messages() -> list[str]:
+    """Every held-out message, with entity annotations removed."""
+    return [text for _, texts in _held_out_blocks() for text in texts]
 
 
 def emergency_cases() -> tuple[list[str], list[str]]:

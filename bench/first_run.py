@@ -14,7 +14,6 @@ fetches the packages from the registry, so its share depends on the network as m
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -24,36 +23,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.stack_runner import assistant_answers  # noqa: E402
 
 ROUTER = "http://127.0.0.1:8080"
 PORTS = (8080, 5005, 5055)
-
-
-def _post(url: str, body: dict, headers: dict[str, str] | None = None) -> dict | None:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json", **(headers or {})}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read()) if response.status in (200, 201) else None
-    except (urllib.error.URLError, OSError, ValueError):
-        return None
-
-
-def _first_answer(conversation: dict | None) -> tuple[dict | None, bool]:
-    """(the conversation, whether the assistant itself answered "hej" in it)."""
-    if conversation is None:
-        conversation = _post(f"{ROUTER}/api/conversations", {})
-        if conversation is None:
-            return None, False
-    answer = _post(f"{ROUTER}/api/conversations/{conversation['id']}/messages", {"text": "hej"},
-                   {"Authorization": f"Bearer {conversation['token']}"})
-    replies = (answer or {}).get("replies") or []
-    text = replies[0]["text"] if replies else ""
-    return conversation, bool(text) and "tekniskt fel" not in text and "startar" not in text
 
 
 def _port_taken(port: int) -> bool:
@@ -96,7 +73,7 @@ def main() -> int:
             if time.monotonic() - started > args.timeout:
                 raise SystemExit(f"no answer within {args.timeout:.0f} s")
             time.sleep(1)
-            conversation, answered = _first_answer(conversation)
+            conversation, answered = assistant_answers(ROUTER, conversation)
         total = time.monotonic() - started
         print(f"\nmake run on a fresh clone → the assistant's first answer: {total:.1f} s ({total / 60:.1f} min)")
     finally:

@@ -5,6 +5,7 @@ databases made for the run (`postgres_databases`); and read what a running proce
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -174,7 +175,7 @@ class RouterOnly:
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         deadline = time.monotonic() + timeout
-        while not _answers(f"{self.base_url}/healthz"):
+        while not answers(f"{self.base_url}/healthz"):
             if self.process.poll() is not None:
                 raise SystemExit(f"the router exited with code {self.process.returncode}; see {self.log_path}")
             if time.monotonic() > deadline:
@@ -193,12 +194,40 @@ class RouterOnly:
             self.process.wait()
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """True when a GET of `url` is answered 200."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def post_json(url: str, body: dict, headers: dict[str, str] | None = None) -> dict | None:
+    """The JSON answer to a POST of `body`, or None when it fails or is not 200/201."""
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read()) if response.status in (200, 201) else None
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def assistant_answers(router_url: str, conversation: dict | None) -> tuple[dict | None, bool]:
+    """A resident's "hej" through the router at `router_url`, in `conversation` (created when None): the
+    conversation, and whether the assistant itself answered (not the router's "assistenten startar" or
+    technical-error reply, which come while Rasa is not serving)."""
+    if conversation is None:
+        conversation = post_json(f"{router_url}/api/conversations", {})
+        if conversation is None:
+            return None, False
+    answer = post_json(f"{router_url}/api/conversations/{conversation['id']}/messages", {"text": "hej"},
+                       {"Authorization": f"Bearer {conversation['token']}"})
+    replies = (answer or {}).get("replies") or []
+    text = replies[0]["text"] if replies else ""
+    return conversation, bool(text) and "tekniskt fel" not in text and "startar" not in text
 
 
 @dataclass(frozen=True)

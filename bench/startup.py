@@ -15,13 +15,10 @@ what else the machine does: say so when reporting them.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from assistant import paths  # noqa: E402
 from assistant.in_service import in_service_model  # noqa: E402
 from assistant.training import latest_model  # noqa: E402
-from bench.stack_runner import free_port  # noqa: E402
+from bench.stack_runner import answers, assistant_answers, free_port  # noqa: E402
 from bot.services import Ports, Stack  # noqa: E402
 
 # Each step of Rasa's own start, timed in a fresh interpreter (the import of the step before is included
@@ -44,19 +41,6 @@ STEPS = {
     ),
     "load the spaCy pipeline": f"import spacy; spacy.load({str(paths.SPACY_MODEL)!r})",
 }
-
-
-def _answers(url: str, body: dict | None = None, headers: dict[str, str] | None = None) -> dict | bool:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            if response.status not in (200, 201):
-                return False
-            text = response.read()
-            return json.loads(text) if body is not None else True
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
 
 
 def stack_timeline(model: Path, timeout: float) -> dict[str, float]:
@@ -81,6 +65,7 @@ def stack_timeline(model: Path, timeout: float) -> dict[str, float]:
                 stack._spawn(name, argv)
         ready: dict[str, float] = {}
         conversation: dict | None = None
+        router = f"http://127.0.0.1:{ports.router}"
         try:
             while "first answer from the assistant" not in ready:
                 stack.raise_if_exited()
@@ -88,19 +73,12 @@ def stack_timeline(model: Path, timeout: float) -> dict[str, float]:
                 if now > timeout:
                     raise SystemExit(f"not ready after {timeout:.0f} s: {sorted(set(checks) - set(ready))}")
                 for name, url in checks.items():
-                    if name not in ready and _answers(url):
+                    if name not in ready and answers(url):
                         ready[name] = time.monotonic() - started
                         print(f"  {ready[name]:6.1f} s  {name}", flush=True)
-                if "router /healthz" in ready and conversation is None:
-                    created = _answers(f"http://127.0.0.1:{ports.router}/api/conversations", {})
-                    conversation = created if isinstance(created, dict) else None
-                if conversation is not None and "rasa /status (model loaded)" in ready:
-                    answer = _answers(
-                        f"http://127.0.0.1:{ports.router}/api/conversations/{conversation['id']}/messages",
-                        {"text": "hej"}, {"Authorization": f"Bearer {conversation['token']}"},
-                    )
-                    if isinstance(answer, dict) and answer.get("replies") and "tekniskt fel" not in answer["replies"][0]["text"] \
-                            and "startar" not in answer["replies"][0]["text"]:
+                if "router /healthz" in ready and "rasa /status (model loaded)" in ready:
+                    conversation, answered = assistant_answers(router, conversation)
+                    if answered:
                         ready["first answer from the assistant"] = time.monotonic() - started
                         print(f"  {ready['first answer from the assistant']:6.1f} s  first answer from the assistant")
                 time.sleep(0.2)

@@ -9,21 +9,14 @@ import time
 from pathlib import Path
 
 import structlog
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from rasa.core.agent import Agent  # noqa: E402
 
+from assistant.evaluation import held_out_messages  # noqa: E402
 from doors.model_load import install  # noqa: E402
-
-
-def held_out_texts() -> list[str]:
-    texts = []
-    for block in yaml.safe_load((ROOT / "tests" / "nlu" / "test_nlu.yml").read_text())["nlu"]:
-        texts += [line.strip()[2:] for line in block["examples"].splitlines() if line.strip().startswith("- ")]
-    return texts
 
 
 async def predictions(model: str, texts: list[str]) -> tuple[float, list[list]]:
@@ -38,7 +31,7 @@ async def predictions(model: str, texts: list[str]) -> tuple[float, list[list]]:
 
 
 async def main(model: str) -> dict:
-    texts = held_out_texts()
+    texts = held_out_messages()
     rasa_seconds, rasa_way = await predictions(model, texts)
     installed = install()
     fast_seconds, fast_way = await predictions(model, texts)
