@@ -525,6 +525,9 @@
   }
 
   el("online-toggle").addEventListener("change", (event) => attempt(() => setOnline(event.target.checked)));
+  // The switch comes disabled from the server: ticked before this script ran, it would look on while the
+  // server never heard of it.
+  el("online-toggle").disabled = false;
   el("become-available").addEventListener("click", () => attempt(() => setOnline(true)));
   el("stay-unavailable").addEventListener("click", () => {
     el("availability-prompt").hidden = true;

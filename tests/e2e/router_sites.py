@@ -463,8 +463,18 @@ def log_in(page: Page, site: ConsoleSite, username: str = AGENT) -> None:
 
 def log_in_online(page: Page, site: ConsoleSite, username: str = AGENT) -> None:
     log_in(page, site, username)
-    page.get_by_label("Tillgänglig för chatt").check()
-    expect(page.locator("#agents-online")).to_contain_text("tillgänglig")
+    go_online(page)
+
+
+def go_online(page: Page) -> None:
+    """Tick "Tillgänglig för chatt" in a loaded console and wait for the server's answer (the page's first
+    count, "0 kommunvägledare tillgängliga", and its status line, cleared when the socket opens, would not do)."""
+    toggle = page.get_by_label("Tillgänglig för chatt")
+    expect(toggle).to_be_enabled()  # disabled until the console's script listens to it
+    if not toggle.is_checked():
+        with page.expect_response(lambda r: r.url.endswith("/api/agent/presence") and r.request.method == "POST") as answer:
+            toggle.check()
+        assert answer.value.ok and answer.value.json()["online"] is True
 
 
 # ---------------------------------------------------------------------------------------------- single sign-on

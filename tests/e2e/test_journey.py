@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, e
 
 from tests.e2e.stack import AGENT_PASSWORD, RunningStack
 from tests.e2e.axe import run_axe
+from tests.e2e.router_sites import go_online
 from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium, wait_until
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "journey"
@@ -136,11 +137,7 @@ class Agent:
         expect(self.page).to_have_url(self.base_url + then)
 
     def go_online(self) -> None:
-        toggle = self.page.get_by_label("Tillgänglig för chatt")
-        expect(self.page.locator("#agents-online")).not_to_be_empty()  # the console has loaded
-        if not toggle.is_checked():
-            toggle.check()
-            expect(self.page.locator("#console-status")).to_have_text("Du är tillgänglig för chatt.")
+        go_online(self.page)
 
     def claim_first(self) -> None:
         self.page.locator("#queue-list").get_by_role("button", name="Ta chatten").first.click(timeout=BOT_TIMEOUT)

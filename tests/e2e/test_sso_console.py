@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.router_sites import SsoSite
+from tests.e2e.router_sites import SsoSite, go_online
 from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium, wait_until
 from tests.router.oidc_fixtures import AGENTS, OpenIdProvider
 
@@ -43,10 +43,7 @@ def test_the_console_works_after_a_login_with_the_city_account(
     expect(page).to_have_url(sso_site.url + "/agent")
     expect(page.locator(".logout")).to_contain_text("Anna Sund")
 
-    toggle = page.get_by_label("Tillgänglig för chatt")
-    expect(page.locator("#agents-online")).not_to_be_empty()
-    toggle.check()
-    expect(page.locator("#console-status")).to_have_text("Du är tillgänglig för chatt.")
+    go_online(page)
     conversation_id, token = sso_site.queue_resident()
     page.locator("#queue-list").get_by_role("button", name="Ta chatten").first.click()
     page.get_by_label("Svar till invånaren").fill(REPLY)

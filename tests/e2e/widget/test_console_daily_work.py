@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from router import texts
 from tests.router.smtp_fixtures import SmtpServer
@@ -133,6 +133,23 @@ def test_notifications_are_asked_from_a_button_not_on_load(
         button.click()
         expect(page.locator("#console-status")).to_contain_text("Aviseringar är inte tillåtna")
         assert page.evaluate("window.__asked") == 1
+
+
+def test_the_availability_switch_waits_for_the_console_script(browser: Browser, site: ConsoleSite) -> None:
+    """Ticked before the console's script listened, the switch looked on while the server never heard of it:
+    the agent got no chats and colleagues could not hand one over (seen in CI as an empty "Lämna över till")."""
+    with checked_page(browser, site) as page:
+        held: list[Route] = []
+        page.route("**/static/agent.js", lambda route: held.append(route))
+        log_in(page, site)
+        toggle = page.get_by_label("Tillgänglig för chatt")
+        expect(toggle).to_be_disabled()
+        wait_until(lambda: held, what="the console script to be asked for", page=page)
+        held[0].continue_()
+        expect(toggle).to_be_enabled()
+        with page.expect_response(lambda r: r.url.endswith("/api/agent/presence")) as answer:
+            toggle.check()
+        assert answer.value.json()["online"] is True
 
 
 def test_requeue_keeps_the_place_and_transfer_to_a_named_colleague(
