@@ -52,10 +52,10 @@ promtool:
 	@command -v promtool >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; }
 
 # The everyday tier: everything that needs no Rasa model and no Rasa run (lint, types, import contracts, the
-# model lifecycle, router, actions, held-out set structure, the widget and admin pages in the browser). The
-# parts run three at a time on the two cores (`-j3`; each waits on I/O, the browser or a subprocess a good
-# part of its time), the longest first. Tests that run a program of .venv-rasa are marked `rasa_toolchain`
-# and belong to `make test`.
+# tests' layout, the model lifecycle, router, actions, held-out set structure, the widget and admin pages in
+# the browser). The parts run three at a time on the two cores (`-j3`; each waits on I/O, the browser or a
+# subprocess a good part of its time), the longest first. Tests that run a program of .venv-rasa are marked
+# `rasa_toolchain` and belong to `make test`.
 check: $(VENV)/.installed browser promtool
 	$(PY) -m bot setup
 	$(MAKE) -j3 --output-sync=target test-browser-widget test-router check-python test-browser
@@ -66,6 +66,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
+	$(PY) -m pytest tests/test_layout.py -q
 
 # Everything. The training first, if the model is not current (alone: the end-to-end tests below each
 # start Rasa with it). Then three at a time on the two cores (`-j3`: much of it waits on I/O, the browser or

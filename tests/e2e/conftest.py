@@ -28,9 +28,7 @@ def running_stack(tmp_path_factory) -> RunningStack:
     running.stack.stop()
 
 
-# The admin pages test works on a copy of the Rasa project files, like the router's admin tests. The router
-# tests' conftest is imported first: it imports admin_fixtures at its end, which imports helpers from it.
-import tests.router.conftest  # noqa: E402, F401
+# The admin pages test works on a copy of the Rasa project files, like the router's admin tests.
 from tests.router.admin_fixtures import project  # noqa: E402, F401
 from tests.e2e.router_sites import sso_site  # noqa: E402, F401
 from tests.router.oidc_fixtures import oidc_provider  # noqa: E402, F401

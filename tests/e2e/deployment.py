@@ -30,7 +30,7 @@ from router.handoff.accounts import create_agent
 from router.core.config import PROJECT_ROOT
 from router.core.db import create_engine, create_session_maker, migrate
 from tests.e2e.shared_services import drop_shared_database, shared_postgres_database, shared_redis_url
-from tests.router.conftest import FakeRasa
+from tests.router.fake_rasa import FakeRasa
 from tests.router.redis_fixtures import free_port
 from tests.e2e.processes import stop_group
 

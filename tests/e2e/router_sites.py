@@ -1,5 +1,5 @@
 """The real router app (`create_app`) for the browser tests, with the fake Rasa of the router tests
-(tests/router/conftest.py), served from an event loop in its own thread (tests/e2e/threaded_site.py):
+(tests/router/fake_rasa.py), served from an event loop in its own thread (tests/e2e/threaded_site.py):
 
 - `WidgetSite`: the resident chat; the fake Rasa answers with scripted replies and residents are read back
   through the router's own resident API;
@@ -40,7 +40,8 @@ from router.records.keys import RETENTION_KEY
 from router.signals.keys import SIGNAL_STORE_KEY
 from router.signals.models import Signal, SignalCreate
 from tests.e2e.threaded_site import ThreadedSite
-from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa, rest_messages
+from tests.router.constants import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN
+from tests.router.fake_rasa import FakeRasa, rest_messages
 from tests.router.oidc_fixtures import OpenIdProvider, oidc_config
 from tests.router.smtp_fixtures import SmtpServer
 

@@ -14,8 +14,9 @@ from router.core.options import RouterOptions
 from router.handoff.accounts import create_agent
 from router.keys import DB_KEY
 from tests.e2e.threaded_site import ThreadedSite
-from tests.e2e.widget.conftest import PROJECT_ROOT
-from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
+from tests.e2e.browser import PROJECT_ROOT
+from tests.router.constants import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN
+from tests.router.fake_rasa import FakeRasa
 from tests.router.signals_fixtures import seed_signals
 
 ADMIN, ANALYST = "ada", "olle"

@@ -40,8 +40,9 @@ from router.keys import DB_KEY, HTTP_KEY
 from router.models import BOT_SENDER, CHAT, RESIDENT, Case, Conversation, Feedback, Message
 from router.rasa.keys import DIVERSION_KEY
 from tests.e2e.axe import run_axe
-from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium, wait_until
-from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN, FakeRasa
+from tests.e2e.browser import PROJECT_ROOT, debian_chromium, wait_until
+from tests.router.constants import INTERNAL_SECRET, MONDAY_10, PASSWORD, RASA_TOKEN
+from tests.router.fake_rasa import FakeRasa
 from tests.router.admin_fixtures import FakeModelServer, FakeStandIns, evaluated_model
 from tests.e2e.threaded_site import ThreadedSite
 

@@ -29,7 +29,7 @@ from tests.e2e.deployment import (
     Deployment,
     start_deployment,
 )
-from tests.e2e.widget.conftest import debian_chromium
+from tests.e2e.browser import debian_chromium
 
 RESIDENTS = 200
 T = TypeVar("T")

@@ -35,7 +35,7 @@ from aiohttp import web
 from router.handoff.accounts import create_agent
 from router.core.config import PROJECT_ROOT
 from router.core.db import create_engine, create_session_maker, migrate
-from tests.router.conftest import FakeRasa
+from tests.router.fake_rasa import FakeRasa
 from tests.e2e.shared_services import drop_shared_database, shared_postgres_database, shared_redis_url
 from tests.router.redis_fixtures import ThrowawayRedis, free_port
 from tests.e2e.processes import stop_group

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, e
 from tests.e2e.stack import AGENT_PASSWORD, RunningStack
 from tests.e2e.axe import run_axe
 from tests.e2e.router_sites import go_online
-from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium, wait_until
+from tests.e2e.browser import PROJECT_ROOT, debian_chromium, wait_until
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "journey"
 BOT_TIMEOUT = 60_000  # ms: Rasa on a loaded machine

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.stack import AGENT_PASSWORD, RunningStack
-from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium
+from tests.e2e.browser import PROJECT_ROOT, debian_chromium
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "signals"
 BOT_TIMEOUT = 90_000  # ms: Rasa on a loaded machine

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.axe import BLOCKING, run_axe
 from tests.e2e.signals_site import ADMIN, ANALYST, SignalsSite, log_in
-from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium
+from tests.e2e.browser import PROJECT_ROOT, debian_chromium
 from tests.router.signals_fixtures import RARE_PLACE, small_numbers
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "signals"

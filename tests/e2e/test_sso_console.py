@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.router_sites import SsoSite, go_online
-from tests.e2e.widget.conftest import PROJECT_ROOT, debian_chromium, wait_until
+from tests.e2e.browser import PROJECT_ROOT, debian_chromium, wait_until
 from tests.router.oidc_fixtures import AGENTS, OpenIdProvider
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "sso"

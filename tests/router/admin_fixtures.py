@@ -27,7 +27,8 @@ from router.models import RESIDENT, Conversation, Message
 from router.bus.pubsub import LocalPubSub
 from router.rasa.diversion import Diversion
 from router.rasa.upstream import RasaUpstream
-from tests.router.conftest import MONDAY_10, RASA_TOKEN, add_agent, login
+from tests.router.client_steps import add_agent, login
+from tests.router.constants import MONDAY_10, RASA_TOKEN
 
 
 class Audit:

@@ -18,7 +18,8 @@ import aiohttp
 import pytest_asyncio
 
 from assistant import paths
-from tests.router.conftest import INTERNAL_SECRET, RASA_TOKEN, FakeRasa
+from tests.router.constants import INTERNAL_SECRET, RASA_TOKEN
+from tests.router.fake_rasa import FakeRasa
 
 
 @dataclass

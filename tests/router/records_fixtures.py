@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from router.keys import DB_KEY
 from router.models import Case
-from tests.router.conftest import handoff, new_conversation
+from tests.router.client_steps import handoff, new_conversation
 
 RESIDENT_TEXT = "Hej! <script>alert('x')</script> Det är otryggt på Söder & i Planteringen, ring 0701234567"
 AGENT_TEXT = "Tack, jag förstår. Kontakta polisen på 114 14."

@@ -11,7 +11,7 @@ from typing import Any
 
 from router.signals.keys import SIGNAL_STORE_KEY
 from router.signals.models import SignalCreate
-from tests.router.conftest import INTERNAL_SECRET, PASSWORD
+from tests.router.constants import INTERNAL_SECRET, PASSWORD
 
 INTERNAL = {"X-Internal-Secret": INTERNAL_SECRET}
 THRESHOLD = 5

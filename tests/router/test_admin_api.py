@@ -16,7 +16,8 @@ from router.admin.models import AuditEntry, Review
 from router.admin.training_data import Project, comparable, nlu_intents
 from router.keys import DB_KEY
 from router.models import CHAT, Case, Feedback
-from tests.router.conftest import MONDAY_10, add_agent, login, new_conversation
+from tests.router.client_steps import add_agent, login, new_conversation
+from tests.router.constants import MONDAY_10
 from tests.router.admin_fixtures import as_admin, evaluated_model, resident_message, snapshot_files
 
 pytestmark = pytest.mark.asyncio

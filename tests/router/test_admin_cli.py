@@ -16,7 +16,7 @@ from router.core.db import create_engine, create_session_maker
 from router.errors import Conflict
 from router.models import RESIDENT, Conversation, Message
 from tests.router.admin_fixtures import FakeModelServer
-from tests.router.conftest import RASA_TOKEN
+from tests.router.constants import RASA_TOKEN
 
 NOW = datetime.now(timezone.utc)
 

@@ -14,7 +14,7 @@ from router.admin.keys import ADMIN_KEY
 from router.admin.models import Review
 from router.keys import DB_KEY
 from router.models import BOT_SENDER, Feedback, Message
-from tests.router.conftest import MONDAY_10
+from tests.router.constants import MONDAY_10
 from tests.router.admin_fixtures import as_admin, resident_message, snapshot_files
 
 pytestmark = pytest.mark.asyncio

@@ -16,7 +16,8 @@ from assistant.training import inputs_manifest, manifest_file
 from router.admin.keys import ADMIN_KEY
 from router.keys import DB_KEY
 from router.models import CHAT, LEFT_MESSAGE, Case, Feedback
-from tests.router.conftest import MONDAY_10, add_agent, login
+from tests.router.client_steps import add_agent, login
+from tests.router.constants import MONDAY_10
 from tests.router.admin_fixtures import RefusingValidator, as_admin, evaluated_model, resident_message
 
 pytestmark = pytest.mark.asyncio

@@ -12,7 +12,8 @@ from router.core.keys import CLOCK_KEY
 from router.bus.keys import PUBSUB_KEY
 from router.keys import DB_KEY
 from router.models import AgentSession, Event
-from tests.router.conftest import PASSWORD, add_agent, agent_online, login, queued_case
+from tests.router.client_steps import add_agent, agent_online, login, queued_case
+from tests.router.constants import PASSWORD
 
 pytestmark = pytest.mark.asyncio
 

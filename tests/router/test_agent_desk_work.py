@@ -12,21 +12,13 @@ import ast
 from router import texts
 from router.app import create_app
 from facts.contact import load_contact_facts
-from router.core.config import SmtpSettings
+from router.core.config import PROJECT_ROOT, SmtpSettings
 from router.core.keys import CLOCK_KEY
 from router.handoff.config import load_handoff_config
 from router.bus.keys import PUBSUB_KEY
 from router.bus.pubsub import AGENTS_CHANNEL
-from tests.router.conftest import (
-    INTERNAL_SECRET,
-    PROJECT_ROOT,
-    add_agent,
-    agent_online,
-    handoff,
-    login,
-    new_conversation,
-    queued_case,
-)
+from tests.router.client_steps import add_agent, agent_online, handoff, login, new_conversation, queued_case
+from tests.router.constants import INTERNAL_SECRET
 from tests.router.smtp_fixtures import free_port
 
 pytestmark = pytest.mark.asyncio

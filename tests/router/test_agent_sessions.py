@@ -15,7 +15,8 @@ from bot import accounts as accounts_cli
 from bot.cli import main as cli_main
 from router.handoff.agent_sessions import SESSION_ENDED_CLOSE_CODE
 from router.app import create_app
-from tests.router.conftest import MONDAY_10, PASSWORD, agent_online, login, queued_case
+from tests.router.client_steps import agent_online, login, queued_case
+from tests.router.constants import MONDAY_10, PASSWORD
 
 pytestmark = pytest.mark.asyncio
 

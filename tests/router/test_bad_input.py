@@ -11,8 +11,7 @@ from aiohttp import WSMsgType
 
 from tests.router import raw_http
 from tests.router.admin_fixtures import as_admin
-from tests.router.conftest import (
-    INTERNAL_SECRET,
+from tests.router.client_steps import (
     add_agent,
     agent_online,
     login,
@@ -20,6 +19,7 @@ from tests.router.conftest import (
     open_resident_socket,
     queued_case,
 )
+from tests.router.constants import INTERNAL_SECRET
 
 pytestmark = pytest.mark.asyncio
 

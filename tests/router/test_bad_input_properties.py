@@ -23,7 +23,8 @@ from router.handoff.auth import SESSION_COOKIE
 from router.core.keys import CLOCK_KEY
 from router.keys import DB_KEY
 from tests.router import raw_http
-from tests.router.conftest import INTERNAL_SECRET, PASSWORD, new_conversation, open_resident_socket, queued_case
+from tests.router.client_steps import new_conversation, open_resident_socket, queued_case
+from tests.router.constants import INTERNAL_SECRET, PASSWORD
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from router.keys import DB_KEY
 from router.models import Case, Message
-from tests.router.conftest import agent_online, handoff, new_conversation, open_resident_socket
+from tests.router.client_steps import agent_online, handoff, new_conversation, open_resident_socket
 
 pytestmark = pytest.mark.asyncio
 

@@ -12,7 +12,7 @@ from router import texts
 from router.app import create_app
 from router.keys import DB_KEY, ENGINE_KEY
 from router.models import Message
-from tests.router.conftest import new_conversation
+from tests.router.client_steps import new_conversation
 
 pytestmark = pytest.mark.asyncio
 

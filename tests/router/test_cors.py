@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from router.core.config import Settings
-from tests.router.conftest import new_conversation
+from tests.router.client_steps import new_conversation
 
 pytestmark = pytest.mark.asyncio
 

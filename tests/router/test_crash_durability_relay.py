@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from router.core.db import create_engine, create_session_maker, migrate
 from router.handoff.accounts import create_agent
 from router.models import AGENT_SENDER, RESIDENT, Message
-from tests.router.conftest import INTERNAL_SECRET, PASSWORD
+from tests.router.constants import INTERNAL_SECRET, PASSWORD
 from tests.router.crash_fixtures import RouterChild, StartRouter
 
 pytestmark = pytest.mark.asyncio

@@ -16,7 +16,7 @@ from router.core.db import create_engine, create_session_maker, migrate
 from router.core.group_commit import GroupCommit
 from router.models import AGENT_SENDER, RESIDENT, Conversation, Message
 from router.transcript import new_message
-from tests.router.conftest import MONDAY_10
+from tests.router.constants import MONDAY_10
 
 pytestmark = pytest.mark.asyncio
 

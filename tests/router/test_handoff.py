@@ -11,7 +11,8 @@ from router import texts
 from router.handoff.keys import PRESENCE_KEY
 from router.keys import DB_KEY
 from router.models import Case, Conversation
-from tests.router.conftest import INTERNAL_SECRET, add_agent, handoff, new_conversation
+from tests.router.client_steps import add_agent, handoff, new_conversation
+from tests.router.constants import INTERNAL_SECRET
 
 pytestmark = pytest.mark.asyncio
 
@@ -109,7 +110,7 @@ async def test_closed_gives_when_it_opens_in_swedish(client, clock) -> None:
 
 
 async def test_wait_estimate_follows_the_median_of_recent_claims(client, clock) -> None:
-    from tests.router.conftest import login
+    from tests.router.client_steps import login
 
     await add_agent(client, "anna")
     csrf = await login(client, "anna")
@@ -151,7 +152,7 @@ async def test_internal_api_bad_input(client) -> None:
 
 
 async def test_left_message_becomes_a_follow_up_case(client) -> None:
-    from tests.router.conftest import login
+    from tests.router.client_steps import login
 
     conversation_id, _ = await new_conversation(client)
     response = await client.post(
@@ -255,7 +256,7 @@ async def test_leave_queue_cancels_the_case_and_resumes_rasa(client, rasa) -> No
 async def test_a_waiting_residents_estimate_only_counts_down(client, clock) -> None:
     """Issue 13: the estimate never jumps up while the resident waits (a slow claim of someone else raises
     the median) and counts down as time passes."""
-    from tests.router.conftest import login
+    from tests.router.client_steps import login
 
     await add_agent(client, "anna")
     csrf = await login(client, "anna")

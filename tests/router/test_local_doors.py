@@ -9,7 +9,8 @@ import pytest
 
 from bot.services import Ports, Stack
 from router.app import create_app
-from tests.router.conftest import RASA_TOKEN, new_conversation
+from tests.router.client_steps import new_conversation
+from tests.router.constants import RASA_TOKEN
 
 SECRETS = {"RASA_TOKEN": "token-that-must-not-show-in-ps", "INTERNAL_SECRET": "secret-that-must-not-show-in-ps"}
 

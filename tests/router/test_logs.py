@@ -12,7 +12,7 @@ import pytest
 from router.core.config import Settings
 from router.logs import JsonLogFormatter, configure_logging
 from router.privacy.masking import MaskingFilter
-from tests.router.conftest import agent_online, handoff, new_conversation
+from tests.router.client_steps import agent_online, handoff, new_conversation
 
 PERSONNUMMER = "19121212-1212"
 PHONE = "070-123 45 67"

@@ -14,15 +14,9 @@ from sqlalchemy import text
 from router.app import create_app
 from router.core.options import RouterOptions
 from router.keys import ENGINE_KEY
-from tests.router.conftest import (
-    MONDAY_10,
-    agent_online,
-    handoff,
-    new_conversation,
-    open_resident_socket,
-    queued_case,
-    rest_messages,
-)
+from tests.router.client_steps import agent_online, handoff, new_conversation, open_resident_socket, queued_case
+from tests.router.constants import MONDAY_10
+from tests.router.fake_rasa import rest_messages
 
 pytestmark = pytest.mark.asyncio
 

@@ -14,7 +14,8 @@ from sqlmodel import SQLModel
 from router import models  # noqa: F401  (tables on the metadata)
 from router.app import create_app
 from router.core.db import alembic_config, create_engine, migrate
-from tests.router.conftest import PASSWORD, add_agent, handoff, new_conversation, queued_case
+from tests.router.client_steps import add_agent, handoff, new_conversation, queued_case
+from tests.router.constants import PASSWORD
 
 pytestmark = pytest.mark.asyncio
 
@@ -63,7 +64,7 @@ async def test_router_on_postgres_claims_atomically(postgres_database, aiohttp_c
     app = create_app(replace(settings, database_url=postgres_database), clock=clock, options=options)
     client = await aiohttp_client(app)
     await add_agent(client, "anna")
-    from tests.router.conftest import login
+    from tests.router.client_steps import login
 
     csrf = await login(client, "anna")
     await client.post("/api/agent/presence", json={"online": True}, headers={"X-CSRF-Token": csrf})

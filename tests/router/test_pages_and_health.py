@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from router.core.options import RouterOptions
-from tests.router.conftest import new_conversation
+from tests.router.client_steps import new_conversation
 
 pytestmark = pytest.mark.asyncio
 

@@ -11,7 +11,8 @@ from router.app import create_app
 from router.core.security import PasswordChecks, password_matches
 from router.keys import DB_KEY, PASSWORD_CHECKS_KEY
 from router.models import Agent
-from tests.router.conftest import PASSWORD, add_agent
+from tests.router.client_steps import add_agent
+from tests.router.constants import PASSWORD
 
 pytestmark = pytest.mark.asyncio
 

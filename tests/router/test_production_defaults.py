@@ -8,7 +8,14 @@ import pytest
 
 from router.core.config import PROJECT_ROOT, Settings
 from router.core.options import RouterOptions
-from tests.router.conftest import add_agent, agent_online, login, new_conversation, open_resident_socket, queued_case
+from tests.router.client_steps import (
+    add_agent,
+    agent_online,
+    login,
+    new_conversation,
+    open_resident_socket,
+    queued_case,
+)
 
 def test_the_router_binds_loopback_unless_told_otherwise(monkeypatch, tmp_path):
     monkeypatch.delenv("ROUTER_HOST", raising=False)

@@ -11,7 +11,8 @@ import pytest
 from router.core.config import Settings
 from router.core.options import RouterOptions
 from router.web.proxies import client_address, forwarded_scheme
-from tests.router.conftest import PASSWORD, add_agent
+from tests.router.client_steps import add_agent
+from tests.router.constants import PASSWORD
 
 PROXY = (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("10.0.0.0/8"))
 

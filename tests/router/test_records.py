@@ -14,14 +14,8 @@ from router.keys import DB_KEY
 from router.models import Conversation, Event
 from router.records.html import CONTENT_SECURITY_POLICY
 from tests.router.records_fixtures import NOTE_TEXT, RESIDENT_TEXT, closed_chat, say
-from tests.router.conftest import (
-    INTERNAL_SECRET,
-    add_agent,
-    agent_online,
-    login,
-    new_conversation,
-    queued_case,
-)
+from tests.router.client_steps import add_agent, agent_online, login, new_conversation, queued_case
+from tests.router.constants import INTERNAL_SECRET
 
 pytestmark = pytest.mark.asyncio
 

@@ -10,7 +10,8 @@ from aiohttp import WSMsgType
 
 from router.app import create_app
 from router.core.options import RouterOptions
-from tests.router.conftest import MONDAY_10, new_conversation, open_resident_socket
+from tests.router.client_steps import new_conversation, open_resident_socket
+from tests.router.constants import MONDAY_10
 
 pytestmark = pytest.mark.asyncio
 

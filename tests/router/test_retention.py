@@ -22,7 +22,8 @@ from router.records.models import DeletedCase, RetentionRun
 from router.records.retention import Retention
 from router.records.retention_config import RetentionConfig
 from router.transcript import add_message
-from tests.router.conftest import INTERNAL_SECRET, MONDAY_10, add_agent, agent_online, login, new_conversation
+from tests.router.client_steps import add_agent, agent_online, login, new_conversation
+from tests.router.constants import INTERNAL_SECRET, MONDAY_10
 from tests.router.records_fixtures import NOTE_TEXT, RESIDENT_TEXT, closed_chat, say
 
 pytestmark = pytest.mark.asyncio

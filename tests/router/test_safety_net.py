@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from router.keys import DB_KEY
 from router.models import Case, Conversation, Event, Message
 from assistant.safety import EMERGENCY_REPLY, ENGLISH_EMERGENCY_REPLY, is_emergency
-from tests.router.conftest import (
+from tests.router.client_steps import (
     add_agent,
     agent_online,
     handoff,
@@ -20,8 +20,8 @@ from tests.router.conftest import (
     new_conversation,
     open_resident_socket,
     queued_case,
-    rest_messages,
 )
+from tests.router.fake_rasa import rest_messages
 
 pytestmark = pytest.mark.asyncio
 

@@ -26,7 +26,8 @@ from router.models import Case, Message
 from router.handoff.presence import Presence, RedisSockets
 from router.bus.rate_limit import RedisRateLimiter
 from router.bus.redis_pubsub import RedisPubSub
-from tests.router.conftest import PASSWORD, add_agent, handoff, login, new_conversation, open_resident_socket
+from tests.router.client_steps import add_agent, handoff, login, new_conversation, open_resident_socket
+from tests.router.constants import PASSWORD
 
 pytestmark = pytest.mark.asyncio
 

@@ -15,7 +15,7 @@ from router.keys import DB_KEY
 from router.signals import purge_until_stopped
 from router.signals.keys import SIGNAL_STORE_KEY
 from router.signals.models import Signal
-from tests.router.conftest import add_agent, login, new_conversation
+from tests.router.client_steps import add_agent, login, new_conversation
 from tests.router.signals_fixtures import (
     INTERNAL, RARE_PLACE, csv_rows, json_counts, login_page_only, page_numbers, record, seed_signals,
     small_numbers,

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from router.app import create_app
-from tests.router.conftest import add_agent, login
+from tests.router.client_steps import add_agent, login
 from tests.router.signals_fixtures import INTERNAL, RARE_PLACE, json_counts, record, seed_signals
 
 pytestmark = pytest.mark.asyncio

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from router.chat import websocket as resident_ws
-from tests.router.conftest import (
+from tests.router.client_steps import (
     add_agent,
     agent_online,
     handoff,

@@ -11,9 +11,8 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, WebSocket, WebSocketRoute, expect
 
+from tests.e2e.browser import wait_until
 from tests.e2e.router_sites import SiteConversation, WidgetSite
-
-from .conftest import wait_until
 
 SOCKETS = re.compile(r".*/ws/conversations/[^/?]+$")
 # How far `next_poll` moves the page's clock per step, and how far in all before it gives up: the widget

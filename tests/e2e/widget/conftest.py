@@ -3,96 +3,31 @@
 one for a test that moves the router's clock, restarts it or needs an empty queue (`fresh_site`) — and
 axe-core from tests/e2e/node_modules. The agent side is played through the router's own Desk
 (tests/e2e/router_sites.py), faults through the real app (its clock, a restart, Rasa failing) or, for the
-network between page and router, through Playwright's routes (tests/e2e/widget/chat_page.py)."""
+network between page and router, through Playwright's routes (tests/e2e/widget/chat_page.py).
+
+Only fixtures live here: the browser helpers tests import (`debian_chromium`, `checked_page`, `wait_until`)
+are in tests/e2e/browser.py (tests/test_layout.py says why)."""
 from __future__ import annotations
 
-import shutil
-import time
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.e2e.axe import AXE_JS
+from tests.e2e.browser import PROJECT_ROOT, checked_page, debian_chromium
 from tests.e2e.router_sites import WidgetSite
+from tests.e2e.widget.chat_page import ChatPage
 
-if TYPE_CHECKING:  # chat_page imports wait_until from this module
-    from tests.e2e.widget.chat_page import ChatPage
-from tests.e2e.threaded_site import ThreadedSite
-
-E2E_DIR = Path(__file__).resolve().parents[1]
-PROJECT_ROOT = E2E_DIR.parents[1]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "widget"
 CONSOLE_ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "console"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@contextmanager
-def debian_chromium() -> Iterator[Browser]:
-    """Debian's chromium driven by Playwright (no browser download), closed afterwards."""
-    executable = shutil.which("chromium")
-    if not executable:
-        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install -y chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def wait_until(
-    predicate: Callable[[], object], timeout: float = 5.0, what: str = "condition", page: Page | None = None
-) -> None:
-    """Poll a server-side condition. Pass the page when its route handlers must keep running meanwhile
-    (the sync Playwright API only dispatches them inside Playwright calls)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        if page is not None:
-            page.wait_for_timeout(50)
-        else:
-            time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with debian_chromium() as launched:
         yield launched
-
-
-@contextmanager
-def checked_page(browser: Browser, server: ThreadedSite, **context_options) -> Iterator[Page]:
-    """A page in a fresh context; afterwards, no JavaScript or Content-Security-Policy errors may have
-    happened and no request may have left the router."""
-    options = {"viewport": {"width": 1280, "height": 800}, "locale": "sv-SE", "accept_downloads": True}
-    context = browser.new_context(**{**options, **context_options})
-    opened = context.new_page()
-    errors: list[str] = []
-    foreign: list[str] = []
-    opened.on("pageerror", lambda exc: errors.append(str(exc)))
-    opened.on(
-        "console",
-        lambda message: errors.append(message.text)
-        if message.type == "error" and "Content Security Policy" in message.text
-        else None,
-    )
-    opened.on(
-        "request",
-        lambda request: None
-        if request.url.startswith((server.url, "data:", "blob:"))
-        else foreign.append(request.url),
-    )
-    opened.set_default_timeout(5000)
-    try:
-        yield opened
-    finally:
-        context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
-    assert foreign == [], f"requests outside the router: {foreign}"
 
 
 @pytest.fixture(scope="session")
@@ -129,8 +64,6 @@ def page(site_page: Page) -> Page:
 @pytest.fixture
 def chat(site_page: Page, widget_site: WidgetSite) -> ChatPage:
     """The resident's side of the widget on the demo page, with the site's router behind it."""
-    from tests.e2e.widget.chat_page import ChatPage
-
     return ChatPage(site_page, widget_site)
 
 

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.axe import BLOCKING, run_axe
+from tests.e2e.browser import checked_page
 from tests.e2e.router_sites import SiteConversation, WidgetSite
 from .chat_page import ChatPage
-from .conftest import checked_page
 
 
 def queued_conversation(chat: ChatPage) -> SiteConversation:

@@ -12,8 +12,8 @@ from playwright.sync_api import Browser, Page, expect
 from tests.e2e.router_sites import PHONE_NUMBERS, WidgetSite
 
 from tests.e2e.axe import BLOCKING, run_axe
+from tests.e2e.browser import checked_page
 from .chat_page import ChatPage
-from .conftest import checked_page
 
 DANGER = "Det brinner i trapphuset!"
 

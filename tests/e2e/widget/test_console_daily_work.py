@@ -13,10 +13,10 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from router import texts
+from tests.e2e.browser import checked_page, wait_until
 from tests.router.smtp_fixtures import SmtpServer
 
 from tests.e2e.axe import BLOCKING, run_axe
-from .conftest import checked_page, wait_until
 from tests.e2e.router_sites import ConsoleSite, log_in, log_in_online
 
 BASE_TITLE = "Chatt – kommunvägledare"

@@ -13,9 +13,8 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.axe import BLOCKING, run_axe
+from tests.e2e.browser import checked_page
 from tests.e2e.router_sites import ConsoleSite, log_in_online
-
-from .conftest import checked_page
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}

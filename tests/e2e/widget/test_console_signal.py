@@ -16,10 +16,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from router.signals.models import AGENT_SOURCE, CHAT_SOURCE, SignalCreate
 from tests.e2e.axe import BLOCKING, run_axe
+from tests.e2e.browser import checked_page
 from tests.e2e.router_sites import ConsoleSite, log_in_online
-from tests.router.conftest import PASSWORD
-
-from .conftest import checked_page
+from tests.router.constants import PASSWORD
 
 ANALYST = "olle"
 FAULT_REPORT = "Felanmälan (gatubelysning, klotter, skadegörelse)"

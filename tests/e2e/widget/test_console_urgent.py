@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from .conftest import checked_page
+from tests.e2e.browser import checked_page
 from tests.e2e.router_sites import ConsoleSite, log_in_online
 DANGER = "hjälp han slår mig nu"
 

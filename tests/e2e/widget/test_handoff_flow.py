@@ -10,10 +10,10 @@ from playwright.sync_api import Browser, Page, expect
 from router import texts
 from router.contact.keys import CONTACT_KEY
 from router.handoff.keys import HANDOFF_CONFIG_KEY
+from tests.e2e.browser import checked_page, wait_until
 from tests.e2e.router_sites import SiteConversation, WidgetSite
 
 from .chat_page import ChatPage
-from .conftest import checked_page, wait_until
 
 JOINED = "Information: " + texts.agent_joined("Anna")
 

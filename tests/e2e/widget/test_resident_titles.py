@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.axe import BLOCKING, run_axe
-from .conftest import checked_page
+from tests.e2e.browser import checked_page
 from tests.e2e.router_sites import ConsoleSite, log_in_online
 
 HOURS = {"title": "Öppettider", "payload": "/opening_hours"}

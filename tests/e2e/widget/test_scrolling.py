@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from tests.e2e.browser import checked_page
 from tests.e2e.router_sites import SiteConversation, WidgetSite
 
 from .chat_page import ChatPage
-from .conftest import checked_page
 
 SIZES = {"1280": {"width": 1280, "height": 800}, "320": {"width": 320, "height": 640}}
 

@@ -7,9 +7,9 @@ from playwright.sync_api import Page, expect
 
 from facts.contact import load_contact_facts
 from router.core.config import PROJECT_ROOT
+from tests.e2e.browser import wait_until
 
 from .chat_page import ChatPage
-from .conftest import wait_until
 
 CONTACT = load_contact_facts(PROJECT_ROOT / "settings")
 

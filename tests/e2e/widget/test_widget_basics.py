@@ -7,9 +7,9 @@ from playwright.sync_api import Page, expect
 
 from router import texts
 from router.contact.keys import CONTACT_KEY
+from tests.e2e.browser import wait_until
 
 from .chat_page import ChatPage
-from .conftest import wait_until
 
 NBSP = "\u00a0"
 
