@@ -167,6 +167,7 @@
       row.append(
         button("Ta chatten", async () => {
           await api("POST", "/api/agent/cases/" + item.id + "/claim");
+          say("Du har tagit chatten " + item.reference + "."); // not the last action's line, e.g. "tillbaka i kön"
           await openCase(item.id);
         }),
         button("Visa", () => openCase(item.id), "secondary"),

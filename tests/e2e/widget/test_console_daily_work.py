@@ -176,6 +176,7 @@ def test_requeue_keeps_the_place_and_transfer_to_a_named_colleague(
 
         queue.first.get_by_role("button", name="Ta chatten").click()
         expect(anna.locator("#working-on")).to_have_text(f"Du arbetar med {first} (pågår)")
+        expect(anna.locator("#console-status")).to_have_text(f"Du har tagit chatten {first}.")
         expect(anna.get_by_label("Lämna över till")).to_have_value(str(site.agent_ids["bertil"]))
         expect(anna.get_by_label("Lämna över till").locator("option")).to_have_text(["Bertil"])
         anna.get_by_label("Anteckning till kollegan (valfri)").fill("Gäller trasig belysning på Söder")
