@@ -29,6 +29,14 @@ class FakeRasa:
     model_file: str | None = None  # the model GET /status names; None: /status is not offered (404)
     model_loaded: bool = True  # False: /status answers 409, as Rasa does when loading its model failed
 
+    def _refuse_http_api(self, request: web.Request) -> web.Response | None:
+        """What Rasa's HTTP API answers before doing anything: 401 without the token, 500 in "error" mode."""
+        if request.query.get("token") != self.token:
+            return web.json_response({"error": "unauthorized"}, status=401)
+        if self.mode == "error":
+            return web.Response(status=500, text="boom")
+        return None
+
     def app(self) -> web.Application:
         routes = web.RouteTableDef()
 
@@ -38,10 +46,8 @@ class FakeRasa:
 
         @routes.get("/status")
         async def status(request: web.Request) -> web.Response:
-            if request.query.get("token") != self.token:
-                return web.json_response({"error": "unauthorized"}, status=401)
-            if self.mode == "error":
-                return web.Response(status=500, text="boom")
+            if (refused := self._refuse_http_api(request)) is not None:
+                return refused
             if self.model_file is None:
                 raise web.HTTPNotFound()
             if not self.model_loaded:
@@ -78,10 +84,8 @@ class FakeRasa:
 
         @routes.post("/conversations/{id}/tracker/events")
         async def events(request: web.Request) -> web.Response:
-            if request.query.get("token") != self.token:
-                return web.json_response({"error": "unauthorized"}, status=401)
-            if self.mode == "error":
-                return web.Response(status=500, text="boom")
+            if (refused := self._refuse_http_api(request)) is not None:
+                return refused
             if (await request.json()) == [{"event": "resume"}, {"event": "action", "name": "action_listen"}]:
                 self.resumed.append(request.match_info["id"])
             return web.json_response({"events": []})
