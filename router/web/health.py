@@ -5,6 +5,7 @@ ready, so a load balancer sends residents to another router while this one's Ras
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from aiohttp import web
 from sqlalchemy import text
@@ -15,9 +16,14 @@ from router.rasa.keys import RASA_KEY
 from router.rasa.client import RasaUnavailable, answers, served_model
 from router.bus.redis_pubsub import RedisPubSub
 
+log = logging.getLogger(__name__)
+
 routes = web.RouteTableDef()
 
-DB_TIMEOUT_SECONDS = 2
+# Long enough for a busy machine: a disk saturated by other work can hold a new SQLite connection's first read
+# for seconds (seen once in CI with 2 s), and /readyz answering "not ready" for that would take a working
+# router out of rotation exactly when it is loaded. A database that is really gone fails at once (refused).
+DB_TIMEOUT_SECONDS = 5
 
 
 async def _database_answers(request: web.Request) -> bool:
@@ -26,7 +32,11 @@ async def _database_answers(request: web.Request) -> bool:
             async with request.app[ENGINE_KEY].connect() as connection:
                 await connection.execute(text("SELECT 1"))
         return True
-    except Exception:  # any failure means "down" here; the details are in the database's own logs
+    except TimeoutError:
+        log.warning("health check: the database gave no answer within %s s", DB_TIMEOUT_SECONDS)
+        return False
+    except Exception as error:  # any failure means "down" here; the operator sees which in the log
+        log.warning("health check: the database failed: %r", error)
         return False
 
 

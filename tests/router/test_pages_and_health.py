@@ -1,6 +1,8 @@
 """Health check, pages, security headers, static files and rate limits."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from router.core.options import RouterOptions
@@ -26,6 +28,29 @@ async def test_healthz_reports_down_services(aiohttp_client, settings, clock, op
     client = await aiohttp_client(create_app(down, clock=clock, options=options))
     body = await (await client.get("/healthz")).json()
     assert body == {"status": "ok", "rasa": "down", "actions": "down", "db": "ok"}
+
+
+async def test_healthz_says_the_database_is_down_and_logs_why(
+    aiohttp_client, settings, clock, options, tmp_path, caplog
+) -> None:
+    from dataclasses import replace
+
+    from router.app import create_app
+    from router.keys import ENGINE_KEY
+
+    folder = tmp_path / "volume"
+    folder.mkdir()
+    shutil.copy(settings.database_url.removeprefix("sqlite+aiosqlite:///"), folder / "router.db")
+    app = create_app(replace(settings, database_url=f"sqlite+aiosqlite:///{folder / 'router.db'}"), clock=clock, options=options)
+    client = await aiohttp_client(app)
+    assert (await (await client.get("/healthz")).json())["db"] == "ok"
+    await app[ENGINE_KEY].dispose()  # no connection left open on the file
+    folder.rename(tmp_path / "unmounted")  # the database's volume is gone
+    body = await (await client.get("/healthz")).json()
+    ready = await client.get("/readyz")
+    assert body["db"] == "down"
+    assert ready.status == 503 and "db" in (await ready.json())["not_ready"]
+    assert "health check: the database failed: OperationalError" in caplog.text
 
 
 async def test_front_page_is_the_demo_page_with_the_widget_and_security_headers(client) -> None:
