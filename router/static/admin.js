@@ -26,6 +26,16 @@
   const SWAPPING = "Startar den nya modellen vid sidan av och byter sedan – chatten svarar hela tiden. Det tar 1–3 minuter …";
   const swapTook = (result) => `klart på ${Math.round(result.total_seconds)} s, varav själva bytet ${Math.round(result.swap_seconds)} s`;
 
+  // Controls only this script can carry out come disabled from the server (marked data-needs-script): a form
+  // sent before the script listens reloads the page and loses what was typed, a button does nothing. Each is
+  // enabled when its listener is attached.
+  function listen(id, type, handler) {
+    const target = el(id);
+    target.addEventListener(type, handler);
+    const controls = target.matches("[data-needs-script]") ? [target] : target.querySelectorAll("[data-needs-script]");
+    for (const control of controls) control.disabled = false;
+  }
+
   function node(tag, text, attributes) {
     const element = document.createElement(tag);
     if (text !== undefined && text !== null) element.textContent = String(text);
@@ -180,7 +190,7 @@
       return li;
     }
 
-    el("inbox-filter").addEventListener("submit", (event) => {
+    listen("inbox-filter", "submit", (event) => {
       event.preventDefault();
       page = 1;
       attempt(null, "Hämtar …", async () => { await load(); return ""; });
@@ -260,7 +270,7 @@
 
     el("intent-select").addEventListener("change", showIntent);
     el("response-select").addEventListener("change", showResponse);
-    el("add-example-form").addEventListener("submit", (event) => {
+    listen("add-example-form", "submit", (event) => {
       event.preventDefault();
       const input = el("new-example");
       attempt(event.submitter, "Sparar och validerar …", async () => {
@@ -270,7 +280,7 @@
         return "Exemplet lades till.";
       });
     });
-    el("import-form").addEventListener("submit", (event) => {
+    listen("import-form", "submit", (event) => {
       event.preventDefault();
       attempt(event.submitter, "Importerar och validerar …", async () => {
         const data = await api("POST", "/api/admin/import", { yaml: el("import-yaml").value });
@@ -452,12 +462,12 @@
     }
 
     el("evaluation-heading").tabIndex = -1;
-    el("train-button").addEventListener("click", () => attempt(el("train-button"), "Startar träningen …", async () => {
+    listen("train-button", "click", () => attempt(el("train-button"), "Startar träningen …", async () => {
       await api("POST", "/api/admin/train");
       startPolling();
       return "Träningen startade. Den gamla modellen svarar under tiden.";
     }));
-    el("cv-form").addEventListener("submit", (event) => {
+    listen("cv-form", "submit", (event) => {
       event.preventDefault();
       attempt(event.submitter, "Startar korsvalidering …", async () => {
         await api("POST", "/api/admin/cross-validation", { folds: Number(el("cv-folds").value) });

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from assistant.training import inputs_manifest, manifest_file
 from router.handoff.accounts import create_agent
@@ -628,3 +628,39 @@ def test_the_models_page_says_which_training_data_changed(browser: Browser, site
         expect(row.locator("td").nth(2)).to_have_text("2026-11-30 08:40")
         expect(row.locator("td").nth(3)).to_have_text("20 min 35 s")
         check_page(page, "models-data-changed")
+
+
+def test_the_forms_wait_for_the_page_script(browser: Browser, site: AdminSite) -> None:
+    """A form sent before admin.js listened reloaded the page and lost what was typed, and "Träna en ny modell"
+    did nothing: the controls come disabled from the server and the script enables them as it listens."""
+    nlu = site.project / "data" / "nlu" / "basics.yml"
+    example = "god eftermiddag på er"
+    assert example not in nlu.read_text(encoding="utf-8")
+    with admin_page(browser, site) as page:
+        log_in_as_admin(page, site)
+        held: list[Route] = []
+        page.route("**/static/admin.js", lambda route: held.append(route))
+        page.goto(site.url + "/admin/data", wait_until="commit")  # "load" waits for the held script
+        add = page.get_by_role("button", name="Lägg till exempel")
+        expect(add).to_be_disabled()
+        expect(page.get_by_role("button", name="Importera")).to_be_disabled()
+        page.get_by_label("Nytt exempel (högst 500 tecken)").fill(example)
+        page.get_by_label("Nytt exempel (högst 500 tecken)").press("Enter")  # no reload: nothing lost
+        wait_until(lambda: held, what="the page script to be asked for", page=page)
+        held[0].continue_()
+        page.unroute("**/static/admin.js")
+        expect(add).to_be_enabled()
+        expect(page.get_by_label("Nytt exempel (högst 500 tecken)")).to_have_value(example)
+        page.get_by_label("Intent", exact=True).select_option("greet")
+        add.click()
+        expect(page.locator("#admin-status")).to_have_text("Exemplet lades till.")
+        assert f"- {example}\n" in nlu.read_text(encoding="utf-8")
+
+        page.route("**/static/admin.js", lambda route: held.append(route))
+        page.goto(site.url + "/admin/models", wait_until="commit")
+        train = page.get_by_role("button", name="Träna en ny modell")
+        expect(train).to_be_disabled()
+        expect(page.get_by_role("button", name="Kör korsvalidering (tar lång tid)")).to_be_disabled()
+        wait_until(lambda: len(held) == 2, what="the page script to be asked for again", page=page)
+        held[1].continue_()
+        expect(train).to_be_enabled()
