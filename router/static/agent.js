@@ -434,10 +434,12 @@
     if (wantedCase !== id) return;
     selected = detail;
     renderCase();
-    await loadQueue();
-    await loadSignal();
+    // The focus moves as the case appears: moved after the requests below, it left a field the agent had begun
+    // to type in meanwhile (a transfer note went on in the reply to the resident).
     if (holdsSelected()) el("reply-input").focus();
     else el("case-heading").focus();
+    await loadQueue();
+    await loadSignal();
   }
 
   function onFrame(frame) {
@@ -730,6 +732,9 @@
     event.preventDefault();
     attempt(() => runSearch(false));
   });
+  // Disabled from the server, like the availability switch: sent before this script listened, the search would
+  // reload the page.
+  el("search-form").querySelector("[data-needs-script]").disabled = false;
   el("search-more").addEventListener("click", () => attempt(() => runSearch(true)));
 
   async function init() {

@@ -143,13 +143,38 @@ def test_the_availability_switch_waits_for_the_console_script(browser: Browser, 
         page.route("**/static/agent.js", lambda route: held.append(route))
         log_in(page, site)
         toggle = page.get_by_label("Tillgänglig för chatt")
+        search = page.get_by_role("button", name="Sök", exact=True)
         expect(toggle).to_be_disabled()
+        expect(search).to_be_disabled()  # sent before the script listened, the search reloaded the page
         wait_until(lambda: held, what="the console script to be asked for", page=page)
         held[0].continue_()
         expect(toggle).to_be_enabled()
+        expect(search).to_be_enabled()
         with page.expect_response(lambda r: r.url.endswith("/api/agent/presence")) as answer:
             toggle.check()
         assert answer.value.json()["online"] is True
+
+
+def test_the_console_leaves_the_focus_where_the_agent_types(browser: Browser, site: ConsoleSite) -> None:
+    """Opening a case moved the focus to the reply box only after the case's last requests had come back, so
+    an agent who had begun a transfer note by then went on typing into the reply to the resident (seen as a
+    transfer that arrived without its note)."""
+    with checked_page(browser, site) as page:
+        log_in_online(page, site)
+        site.queued_resident("Hej, det gäller belysningen")
+        held: list[Route] = []
+        page.route("**/api/agent/conversations/*/signal", lambda route: held.append(route))
+        page.locator("#queue-list > li").first.get_by_role("button", name="Ta chatten").click()
+        note = page.get_by_label("Anteckning till kollegan (valfri)")
+        wait_until(lambda: held, what="the case's signal to be asked for", page=page)  # the case is on screen
+        note.click()
+        page.keyboard.type("Gäller trasig ")
+        held[0].continue_()
+        expect(page.locator("#signal-current")).not_to_be_empty()  # the case's requests are all answered
+        page.keyboard.type("belysning")
+        expect(note).to_have_value("Gäller trasig belysning")
+        expect(note).to_be_focused()
+        expect(page.get_by_label("Svar till invånaren")).to_have_value("")
 
 
 def test_requeue_keeps_the_place_and_transfer_to_a_named_colleague(
