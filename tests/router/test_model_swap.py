@@ -20,6 +20,7 @@ from aiohttp import web
 from router.admin.swap import ModelSwap, RasaApi, RasaError, RasaProcessLauncher
 from router.rasa.client import RasaClient
 from tests.router.admin_fixtures import listening_diversion
+from tests.router.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -119,8 +120,13 @@ async def test_a_request_running_on_the_main_rasa_finishes_before_it_starts_load
     slow = asyncio.create_task(_text(client, "slow"))
     await asyncio.wait_for(main.slow_started.wait(), 5)
     swapping = asyncio.create_task(swap.swap(MODEL))
-    await asyncio.sleep(0.3)
-    assert upstream.diverted and not main.put_received.is_set()  # waits for the slow request
+
+    async def diverted() -> bool:
+        return upstream.diverted
+
+    await eventually(diverted, "the residents diverted to the stand-in")
+    await asyncio.sleep(0.3)  # time enough to start loading, if it did not wait
+    assert not main.put_received.is_set()  # waits for the slow request
     assert await _text(client, "ny") == "stand-in"
     main.slow_release.set()
     assert await slow == "main"

@@ -28,6 +28,7 @@ from router.bus.rate_limit import RedisRateLimiter
 from router.bus.redis_pubsub import RedisPubSub
 from tests.router.client_steps import add_agent, handoff, login, new_conversation, open_resident_socket
 from tests.router.constants import PASSWORD
+from tests.router.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -200,10 +201,15 @@ async def test_presence_is_shared_across_instances(pair) -> None:
 
         await console.close()
         on_b._schedule_offline(agent.id)
-        await asyncio.sleep(0.1)
-        assert await on_b.counts.agent_sockets(agent.id) == 0
-        await asyncio.sleep(0.3)
-        assert await on_b.online_count() == 0
+
+        async def no_console() -> bool:
+            return await on_b.counts.agent_sockets(agent.id) == 0
+
+        async def offline() -> bool:
+            return await on_b.online_count() == 0
+
+        await eventually(no_console, "Redis to count no console for Anna once A's is closed")
+        await eventually(offline, "B to take Anna offline when no process holds her console")
     finally:
         await on_b.stop()
     assert on_b.counts.instance_id not in await a.app[PRESENCE_KEY].counts.instances()
