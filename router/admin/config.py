@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from assistant import paths
+from router.core.yaml_reading import read_yaml
 
 # The Rasa project the administration edits and trains (tests point it at a copy).
 PROJECT_DIR_VARIABLE = "ADMIN_PROJECT_DIR"
@@ -38,7 +39,7 @@ def load_admin_config(settings_dir: Path) -> AdminConfig:
     if not source.exists():
         return AdminConfig()
     try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        data = read_yaml(source.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise AdminConfigError(f"{source}: not valid YAML: {error}") from error
     inbox, gate = data.get("inbox") or {}, data.get("deploy_gate") or {}

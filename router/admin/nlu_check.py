@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from router.admin.training_data import Project, comparable, domain_entities, domain_intents, read_yaml
+from router.admin.training_data import Project, comparable, domain_entities, domain_intents
+from router.core.yaml_reading import read_yaml
 from router.errors import BadInput
 
 _ENTITY = re.compile(r"\[[^\]]+\](?:\(([^)]*)\)|\{([^}]*)\})")

@@ -17,6 +17,7 @@ import yaml
 
 from router.errors import BadInput, NotFound
 from router.privacy.masking import mask
+from router.core.yaml_reading import read_yaml
 
 MAX_EXAMPLE_CHARS = 500
 MAX_RESPONSE_CHARS = 2000
@@ -55,16 +56,6 @@ class Project:
 
     def relative(self, path: Path) -> str:
         return str(path.relative_to(self.root))
-
-
-# libyaml's safe loader when PyYAML has it: the same documents, about 15 times faster than the pure-Python
-# one, which matters because a save reads every NLU file several times (bench/admin_inbox_save.py).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def read_yaml(text: str) -> Any:
-    """`yaml.safe_load`, with libyaml when available."""
-    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
 
 
 def comparable(example: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from facts.contact import ContactConfigError, ContactFacts
+from router.core.yaml_reading import read_yaml
 
 
 class HandoffConfigError(ValueError):
@@ -46,7 +47,7 @@ class CannedAnswer:
 
 def _read(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return read_yaml(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise HandoffConfigError(f"{path}: cannot be read: {error}") from error
     except yaml.YAMLError as error:

@@ -9,6 +9,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from router.core.yaml_reading import SAFE_LOADER
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -51,7 +52,7 @@ class HoursConfig:
     deviations: Mapping[date, Deviation]
 
 
-class _SettingsLoader(yaml.SafeLoader):
+class _SettingsLoader(SAFE_LOADER):  # type: ignore[valid-type,misc]
     """A safe loader that keeps clock times and dates as text.
 
     Plain YAML 1.1 would read an unquoted 17:00 as the base-60 integer 1020 and turn an
@@ -61,7 +62,7 @@ class _SettingsLoader(yaml.SafeLoader):
 
 _SettingsLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in SAFE_LOADER.yaml_implicit_resolvers.items()
 }
 for _digit in "0123456789":
     _SettingsLoader.yaml_implicit_resolvers.setdefault(_digit, []).insert(

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from router.core.yaml_reading import read_yaml_as_text
 
 KINDS = ("bot_conversation", "chat_case", "left_message")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -63,7 +64,7 @@ def load_retention_config(settings_dir: Path) -> RetentionConfig:
     source = settings_dir / "retention.yml"
     try:
         # BaseLoader keeps every scalar as text, so 02:30 is not read as the base-60 number 150.
-        data = yaml.load(source.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        data = read_yaml_as_text(source.read_text(encoding="utf-8"))
     except OSError as error:
         raise RetentionConfigError(f"{source}: cannot be read: {error}") from error
     except yaml.YAMLError as error:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from router.core.yaml_reading import read_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_THRESHOLD = 5
@@ -43,7 +44,7 @@ def load_signals_config(settings_dir: Path) -> SignalsConfig:
     if not path.exists():
         return SignalsConfig()
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = read_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise SignalsConfigError(f"signals.yml: not valid YAML: {error}") from error
     if not isinstance(document, dict):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from router.core.yaml_reading import read_yaml
 
 UNKNOWN = "okänd"
 # How alike a misspelling must be to count as a district (difflib ratio).
@@ -64,7 +65,7 @@ class Districts:
 
 def load_districts(path: Path) -> Districts:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = read_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise DistrictListError(f"{path}: {error}") from error
     names: list[str] = []
