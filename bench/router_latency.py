@@ -17,7 +17,7 @@ and the breakdown of each router's own time per stage from its timers (`GET /int
 router/core/timings.py): authenticating, waiting for the conversation's turn, storing the message,
 Rasa, storing the replies, publishing.
 
-    .venv/bin/python bench/router_latency.py [--clients 1 20] [--messages 10] [--databases sqlite postgresql]
+    .venv/bin/python bench/router_latency.py [--clients 1 20] [--messages 10] [--rounds 1] [--databases sqlite postgresql]
                                              [--baseline REF] [--model models/x.tar.gz] [--seed 1] [--keep]
 """
 from __future__ import annotations
@@ -270,11 +270,35 @@ async def _phase(
     return phase
 
 
-def _report(phase: Phase) -> None:
+def _pooled(rounds: list[Phase]) -> Phase:
+    """The rounds of one phase as one: their samples, errors and stage timings together, the wall time summed,
+    the router's CPU per message over all of them, the load at the first start and the last end."""
+    first = rounds[0]
+    pooled = Phase(
+        first.database, first.clients, {name: [] for name in first.samples}, [], 0.0,
+        (first.load[0], rounds[-1].load[1]),
+    )
+    cpu: dict[str, float] = {}
+    for phase in rounds:
+        for name, values in phase.samples.items():
+            pooled.samples[name].extend(values)
+        pooled.errors.extend(phase.errors)
+        pooled.wall += phase.wall
+        for name, per_message in phase.router_cpu_ms.items():
+            cpu[name] = cpu.get(name, 0.0) + per_message * len(phase.samples[name])
+        for name, stages in phase.stages.items():
+            for stage, values in stages.items():
+                pooled.stages.setdefault(name, {}).setdefault(stage, []).extend(values)
+    pooled.router_cpu_ms = {name: total / max(1, len(pooled.samples[name])) for name, total in cpu.items()}
+    return pooled
+
+
+def _report(phase: Phase, rounds: int = 1) -> None:
     print()
     print(
-        f"== {phase.database}: {phase.clients} concurrent client(s), every path interleaved "
-        f"(wall {phase.wall:.1f} s, load average {phase.load[0]:.1f} -> {phase.load[1]:.1f}) =="
+        f"== {phase.database}: {phase.clients} concurrent client(s), every path interleaved"
+        + (f", {rounds} rounds of new conversations" if rounds > 1 else "")
+        + f" (wall {phase.wall:.1f} s, load average {phase.load[0]:.1f} -> {phase.load[1]:.1f}) =="
     )
     if phase.errors:
         print(f"ERRORS ({len(phase.errors)}):")
@@ -333,8 +357,11 @@ async def measure(args: argparse.Namespace, routers: list[Router], rasa_url: str
         for database in args.databases:
             on_database = [router for router in routers if router.database == database]
             for clients in args.clients:
-                phase = await _phase(endpoints, on_database, database, clients, args.messages, args.seed, secret)
-                _report(phase)
+                phase = _pooled([
+                    await _phase(endpoints, on_database, database, clients, args.messages, args.seed + round_, secret)
+                    for round_ in range(args.rounds)
+                ])
+                _report(phase, args.rounds)
                 failed = failed or bool(phase.errors)
     return 1 if failed else 0
 
@@ -343,6 +370,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 20], help="concurrent clients per phase")
     parser.add_argument("--messages", type=int, default=10, help="measured messages per client and path (default 10)")
+    parser.add_argument(
+        "--rounds", type=int, default=1,
+        help="repeat each phase with new conversations and pool the samples (default 1): more samples at one "
+        "client without one long conversation, whose growing history slows Rasa and so flatters the ratio",
+    )
     parser.add_argument("--databases", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"])
     parser.add_argument("--postgres-url", default=POSTGRES_URL,
                         help="a PostgreSQL database to connect to for creating and dropping the benchmark's")
