@@ -528,9 +528,6 @@
   }
 
   el("online-toggle").addEventListener("change", (event) => attempt(() => setOnline(event.target.checked)));
-  // The switch comes disabled from the server: ticked before this script ran, it would look on while the
-  // server never heard of it.
-  el("online-toggle").disabled = false;
   el("become-available").addEventListener("click", () => attempt(() => setOnline(true)));
   el("stay-unavailable").addEventListener("click", () => {
     el("availability-prompt").hidden = true;
@@ -732,9 +729,6 @@
     event.preventDefault();
     attempt(() => runSearch(false));
   });
-  // Disabled from the server, like the availability switch: sent before this script listened, the search would
-  // reload the page.
-  el("search-form").querySelector("[data-needs-script]").disabled = false;
   el("search-more").addEventListener("click", () => attempt(() => runSearch(true)));
 
   async function init() {
@@ -775,6 +769,11 @@
       el("become-available").focus();
     }
   }
+
+  // Every listener above is attached now. The controls only this script can carry out come disabled from the
+  // server (data-needs-script): the availability switch ticked earlier looked on while the server never heard
+  // of it, and a search sent earlier reloaded the page.
+  for (const control of document.querySelectorAll("[data-needs-script]")) control.disabled = false;
 
   attempt(init);
 })();
